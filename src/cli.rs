@@ -1,0 +1,212 @@
+//! The command line: arguments parsed into a raw form by clap, turned once into a [`Config`], and
+//! the commands run. Every `serve` flag also reads an `XXB_MOCK_*` environment variable.
+
+use crate::config::{Config, ValidationMode};
+use crate::fixtures::{FixtureSource, Fixtures};
+use crate::startup::Server;
+use crate::store::DbLocation;
+use crate::xxb::lang::Lang;
+use crate::xxb::token;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A faithful, strict, inspectable test double of the XXB (喧喧) server's integration API.
+#[derive(Debug, Parser)]
+#[command(name = "xxb-mock", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the emulated API (/x.php) and the inspection API (/__inspect).
+    Serve(ServeArgs),
+    /// Print the token the server expects for a query.
+    Token(TokenArgs),
+    /// Print a URL with its token parameter appended or replaced.
+    Sign(SignArgs),
+    /// Work with fixture directories.
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "XXB_MOCK_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, env = "XXB_MOCK_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// SQLite database file (WAL); state survives restarts. Default: in memory.
+    #[arg(long, env = "XXB_MOCK_DB")]
+    pub db: Option<PathBuf>,
+    /// Fixture directory (users.json, groups.json, apps.json). Default: the embedded fixtures.
+    #[arg(long, env = "XXB_MOCK_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+    /// Default language of answers when Accept-Language names none of the five.
+    #[arg(long, env = "XXB_MOCK_LANG", default_value = "zh-cn", value_parser = ["zh-cn", "zh-tw", "en", "de", "fr"])]
+    pub lang: String,
+    /// strict rejects what the real server would mishandle; faithful is exactly the real server.
+    #[arg(long, env = "XXB_MOCK_VALIDATION", default_value = "strict", value_parser = ["strict", "faithful"])]
+    pub validation: String,
+}
+
+impl ServeArgs {
+    /// The validated configuration.
+    pub fn config(&self) -> Result<Config, String> {
+        Ok(Config {
+            host: self.host.clone(),
+            port: self.port,
+            db: self.db.clone().map_or(DbLocation::Memory, DbLocation::File),
+            fixtures: self
+                .fixtures
+                .clone()
+                .map_or(FixtureSource::Embedded, FixtureSource::Directory),
+            lang: self.lang.parse::<Lang>()?,
+            validation: self.validation.parse::<ValidationMode>()?,
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// The application's secret key.
+    #[arg(long)]
+    pub key: String,
+    /// With --code: print the time-mode token md5(code + key + time) instead.
+    #[arg(long, requires = "code")]
+    pub time: Option<String>,
+    /// The application code, for --time.
+    #[arg(long, requires = "time")]
+    pub code: Option<String>,
+    /// The query, e.g. 'm=im&f=getGroupChats&code=myAppCode' (a `token` in it is ignored).
+    pub query: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// The application's secret key.
+    #[arg(long)]
+    pub key: String,
+    /// The URL or query to sign.
+    pub url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// Check a fixture directory and print what it holds.
+    Check { dir: PathBuf },
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    run(Cli::parse())
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Serve(args) => serve(&args),
+        Command::Token(args) => {
+            let printed = match (&args.time, &args.code, &args.query) {
+                (Some(time), Some(code), _) => {
+                    token::time_token(code.as_bytes(), &args.key, time.as_bytes())
+                }
+                (_, _, Some(query)) => token::token_for_query(query, &args.key),
+                _ => {
+                    eprintln!(
+                        "xxb-mock token: give a QUERY, or --time and --code for a time-mode token"
+                    );
+                    return ExitCode::from(2);
+                }
+            };
+            println!("{printed}");
+            ExitCode::SUCCESS
+        }
+        Command::Sign(args) => {
+            println!("{}", token::sign_url(&args.url, &args.key));
+            ExitCode::SUCCESS
+        }
+        Command::Fixtures {
+            command: FixturesCommand::Check { dir },
+        } => match Fixtures::load(&FixtureSource::Directory(dir)) {
+            Ok(f) => {
+                println!(
+                    "ok: {} users, {} chats, {} applications",
+                    f.users.len(),
+                    f.chats.len(),
+                    f.apps.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("xxb-mock: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn serve(args: &ServeArgs) -> ExitCode {
+    init_tracing();
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("xxb-mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let server = match Server::build(config).await {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("xxb-mock: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "xxb-mock listening on {}", server.url());
+        let _ = stdout.flush();
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            wait_for_signal().await;
+            handle.stop(true).await;
+        });
+        match server.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xxb-mock: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn init_tracing() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,67 @@
+//! The validated configuration of a server: what `serve`'s flags (or a library caller) asked for,
+//! checked once.
+
+use crate::fixtures::FixtureSource;
+use crate::store::DbLocation;
+use crate::xxb::lang::Lang;
+use std::fmt;
+use std::str::FromStr;
+
+/// How strictly requests are validated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ValidationMode {
+    /// Everything the real server rejects, plus what it would accept but mishandle.
+    #[default]
+    Strict,
+    /// Exactly the real server's behaviour.
+    Faithful,
+}
+
+impl FromStr for ValidationMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "strict" => Ok(ValidationMode::Strict),
+            "faithful" => Ok(ValidationMode::Faithful),
+            other => Err(format!(
+                "unknown validation mode {other:?}: use strict or faithful"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ValidationMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValidationMode::Strict => "strict",
+            ValidationMode::Faithful => "faithful",
+        })
+    }
+}
+
+/// Everything a server needs to start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub db: DbLocation,
+    pub fixtures: FixtureSource,
+    pub lang: Lang,
+    pub validation: ValidationMode,
+}
+
+impl Default for Config {
+    /// Loopback on a free port, in memory, embedded fixtures, zh-cn, strict.
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            db: DbLocation::Memory,
+            fixtures: FixtureSource::Embedded,
+            lang: Lang::ZhCn,
+            validation: ValidationMode::Strict,
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! A message the real server would store for an accepted send, and the notification view of it.
+
+use serde_json::Value;
+
+/// Which call stored the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    /// `sendNotification`.
+    Notification,
+    /// `sendChatMessage`.
+    Chat,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Notification => "notification",
+            MessageKind::Chat => "chat",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "notification" => Some(MessageKind::Notification),
+            "chat" => Some(MessageKind::Chat),
+            _ => None,
+        }
+    }
+}
+
+/// What one accepted send stores: the message row, its `data` column and its delivery rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMessage {
+    pub kind: MessageKind,
+    /// `notification`, or the gid the message was stored under.
+    pub cgid: String,
+    /// As stored: characters above U+FFFF already `????`.
+    pub content: String,
+    /// As stored: unknown types already `""`.
+    pub content_type: String,
+    pub title: Value,
+    pub subtitle: Value,
+    pub url: Value,
+    pub actions: Value,
+    pub sender: Value,
+    /// Recipient user ids, ascending.
+    pub recipients: Vec<i64>,
+    pub app: String,
+}
+
+/// A recipient as the inspection API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Recipient {
+    pub id: i64,
+    pub account: String,
+    pub realname: String,
+}
+
+/// A stored message as the inspection API shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Notification {
+    pub seq: i64,
+    pub kind: MessageKind,
+    pub cgid: String,
+    /// The chat's message index the server gave it.
+    pub index: i64,
+    pub title: Value,
+    pub subtitle: Value,
+    pub content: String,
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+    pub url: Value,
+    pub actions: Value,
+    pub sender: Value,
+    pub recipients: Vec<Recipient>,
+    pub app: String,
+    pub received_at: String,
+    pub request_seq: i64,
+}

@@ -1,0 +1,17 @@
+//! The domain's types, in its own words: users, chats, applications, messages, findings and the
+//! request journal. They are plain data; parsing from untrusted input happens at the edges
+//! (`fixtures`, `xxb::body`), and the store reads and writes only these types.
+
+pub mod app;
+pub mod chat;
+pub mod finding;
+pub mod journal;
+pub mod message;
+pub mod user;
+
+pub use app::App;
+pub use chat::{Chat, ChatType};
+pub use finding::{Finding, Severity};
+pub use journal::{JournalEntry, JournalRecord, Outcome};
+pub use message::{MessageKind, NewMessage, Notification, Recipient};
+pub use user::User;

@@ -1,0 +1,11 @@
+//! `GET /__inspect/health`: whether the server is up, and its version.
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+pub async fn get() -> HttpResponse {
+    super::json(
+        StatusCode::OK,
+        &serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+    )
+}

@@ -1,0 +1,44 @@
+//! `GET /__inspect/notifications`: every accepted send, as the real server would have stored it.
+
+use super::query::Params;
+use super::Page;
+use crate::domain::MessageKind;
+use crate::startup::AppState;
+use crate::store::NotificationFilter;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// The filter a query asks for: `user`, `gid`, `kind`, `app`, `title`, `after`, `limit`, `order`.
+pub fn filter(params: &Params) -> Result<NotificationFilter, HttpResponse> {
+    let kind = match params.text("kind") {
+        None => None,
+        Some(k) => Some(MessageKind::parse(&k).ok_or_else(|| {
+            super::error(
+                StatusCode::BAD_REQUEST,
+                "kind",
+                &format!("`kind` must be notification or chat, not {k:?}"),
+            )
+        })?),
+    };
+    Ok(NotificationFilter {
+        user: params.text("user"),
+        gid: params.text("gid"),
+        kind,
+        app: params.text("app"),
+        title: params.text("title"),
+        after: params.parsed("after", "a notification seq")?,
+        limit: params.limit()?,
+        descending: params.descending()?,
+    })
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let filter = match Params::parse(req.query_string()).and_then(|p| filter(&p)) {
+        Ok(filter) => filter,
+        Err(answer) => return answer,
+    };
+    match state.store.run(move |tx| tx.notifications(&filter)).await {
+        Ok((total, items)) => super::json(StatusCode::OK, &Page { total, items }),
+        Err(e) => super::error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
+    }
+}

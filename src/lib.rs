@@ -1,0 +1,25 @@
+//! xxb-mock: a faithful, strict and inspectable test double of the XXB (喧喧) server's
+//! application-integration API.
+//!
+//! - [`xxb`]: the emulated API, byte for byte as the real server answers.
+//! - [`php`], [`mysql`]: the behaviours of the real server's platform that its answers depend on.
+//! - [`domain`]: users, chats, applications, messages, findings, the journal.
+//! - [`store`]: SQLite, one writer thread, batched transactions.
+//! - [`fixtures`]: the organisation the mock starts with.
+//! - [`inspect`]: `/__inspect`, what the mock received.
+//! - [`startup`], [`config`], [`cli`]: building and running a server.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod fixtures;
+pub mod inspect;
+pub mod mysql;
+pub mod php;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod xxb;
+
+pub use config::{Config, ValidationMode};
+pub use startup::{Server, StartError};

@@ -1,0 +1,235 @@
+//! Stored messages and their recipients: written by accepted sends, read by the inspection API.
+
+use super::{Context, StoreError, Tx};
+use crate::domain::{MessageKind, NewMessage, Notification, Recipient};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter};
+use serde_json::{json, Value};
+
+/// Which notifications to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotificationFilter {
+    /// A recipient's id or account.
+    pub user: Option<String>,
+    pub gid: Option<String>,
+    pub kind: Option<MessageKind>,
+    pub app: Option<String>,
+    /// A substring of the title.
+    pub title: Option<String>,
+    /// Only notifications with a greater `seq`.
+    pub after: Option<i64>,
+    pub limit: usize,
+    pub descending: bool,
+}
+
+impl Tx<'_> {
+    /// Stores an accepted send the way the real server does: the message with the chat's next
+    /// index, one waiting delivery per recipient, and the chat's last-message fields.
+    pub fn insert_message(
+        &self,
+        message: &NewMessage,
+        request_seq: i64,
+        received_at: &str,
+    ) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "storing a message";
+        let index = if message.cgid == "notification" {
+            1
+        } else {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT last_index FROM chats WHERE gid = ?1")
+                .context(CONTEXT)?;
+            let last: Option<i64> = stmt.query_row([&message.cgid], |r| r.get(0)).ok();
+            last.unwrap_or(0) + 1
+        };
+        let data = json!({
+            "title": message.title,
+            "subtitle": message.subtitle,
+            "url": message.url,
+            "actions": message.actions,
+            "sender": message.sender,
+            "target": message.recipients,
+        });
+        let mut insert = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO messages (kind, cgid, idx, content, content_type, data, app, received_at, request_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .context(CONTEXT)?;
+        insert
+            .execute(params![
+                message.kind.as_str(),
+                message.cgid,
+                index,
+                message.content,
+                message.content_type,
+                data.to_string(),
+                message.app,
+                received_at,
+                request_seq
+            ])
+            .context(CONTEXT)?;
+        let seq = self.conn.last_insert_rowid();
+        let mut deliver = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES (?1, ?2)",
+            )
+            .context(CONTEXT)?;
+        for user in &message.recipients {
+            deliver.execute(params![seq, user]).context(CONTEXT)?;
+        }
+        let mut last = self
+            .conn
+            .prepare_cached("UPDATE chats SET last_index = ?2, last_message = ?3 WHERE gid = ?1")
+            .context(CONTEXT)?;
+        last.execute(params![message.cgid, index, seq])
+            .context(CONTEXT)?;
+        Ok(seq)
+    }
+
+    /// The notifications matching `filter`: how many match in all, and the page asked for.
+    pub fn notifications(
+        &self,
+        filter: &NotificationFilter,
+    ) -> Result<(usize, Vec<Notification>), StoreError> {
+        const CONTEXT: &str = "listing notifications";
+        let mut clauses: Vec<&str> = Vec::new();
+        let mut args: Vec<SqlValue> = Vec::new();
+        if let Some(user) = &filter.user {
+            match user.parse::<i64>() {
+                Ok(id) => {
+                    clauses.push("EXISTS (SELECT 1 FROM recipients r WHERE r.message_seq = m.seq AND r.user_id = ?)");
+                    args.push(id.into());
+                }
+                Err(_) => {
+                    clauses.push(
+                        "EXISTS (SELECT 1 FROM recipients r JOIN users u ON u.id = r.user_id
+                                 WHERE r.message_seq = m.seq AND u.account = ?)",
+                    );
+                    args.push(user.clone().into());
+                }
+            }
+        }
+        if let Some(gid) = &filter.gid {
+            clauses.push("m.cgid = ?");
+            args.push(gid.clone().into());
+        }
+        if let Some(kind) = filter.kind {
+            clauses.push("m.kind = ?");
+            args.push(kind.as_str().to_string().into());
+        }
+        if let Some(app) = &filter.app {
+            clauses.push("m.app = ?");
+            args.push(app.clone().into());
+        }
+        if let Some(title) = &filter.title {
+            clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0");
+            args.push(title.clone().into());
+        }
+        if let Some(after) = filter.after {
+            clauses.push("m.seq > ?");
+            args.push(after.into());
+        }
+        let condition = if clauses.is_empty() {
+            "1".to_string()
+        } else {
+            clauses.join(" AND ")
+        };
+        let total: i64 = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM messages m WHERE {condition}"
+                ))
+                .context(CONTEXT)?;
+            stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
+                .context(CONTEXT)?
+        };
+        let order = if filter.descending { "DESC" } else { "ASC" };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT m.seq, m.kind, m.cgid, m.idx, m.content, m.content_type, m.data, m.app, m.received_at, m.request_seq
+                 FROM messages m WHERE {condition} ORDER BY m.seq {order} LIMIT {}",
+                filter.limit
+            ))
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |row| {
+                let kind: String = row.get(1)?;
+                let data: String = row.get(6)?;
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    kind,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    data,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, String>(8)?,
+                    row.get::<_, i64>(9)?,
+                ))
+            })
+            .context(CONTEXT)?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (
+                seq,
+                kind,
+                cgid,
+                index,
+                content,
+                content_type,
+                data,
+                app,
+                received_at,
+                request_seq,
+            ) = row.context(CONTEXT)?;
+            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let field = |name: &str| data.get(name).cloned().unwrap_or(Value::Null);
+            items.push(Notification {
+                seq,
+                kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Notification),
+                cgid,
+                index,
+                title: field("title"),
+                subtitle: field("subtitle"),
+                content,
+                content_type,
+                url: field("url"),
+                actions: field("actions"),
+                sender: field("sender"),
+                recipients: self.recipients(seq)?,
+                app,
+                received_at,
+                request_seq,
+            });
+        }
+        Ok((usize::try_from(total).unwrap_or(0), items))
+    }
+
+    fn recipients(&self, seq: i64) -> Result<Vec<Recipient>, StoreError> {
+        const CONTEXT: &str = "listing recipients";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.user_id, coalesce(u.account, ''), coalesce(u.realname, '')
+                 FROM recipients r LEFT JOIN users u ON u.id = r.user_id
+                 WHERE r.message_seq = ?1 ORDER BY r.user_id",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([seq], |row| {
+                Ok(Recipient {
+                    id: row.get(0)?,
+                    account: row.get(1)?,
+                    realname: row.get(2)?,
+                })
+            })
+            .context(CONTEXT)?;
+        rows.collect::<Result<_, _>>().context(CONTEXT)
+    }
+}

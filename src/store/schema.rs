@@ -1,0 +1,66 @@
+//! Opening the database and bringing its schema up to date from the numbered, embedded SQL files
+//! in `migrations/`. `PRAGMA user_version` records how many have been applied.
+
+use super::{Context, DbLocation, StoreError};
+use rusqlite::Connection;
+use std::sync::Arc;
+
+/// The migrations, in order (the number in each file name is its position), with what applying
+/// each is called in an error.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "applying migration 0001_init",
+    include_str!("migrations/0001_init.sql"),
+)];
+
+pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
+    let conn = match location {
+        DbLocation::Memory => Connection::open_in_memory(),
+        DbLocation::File(path) => Connection::open(path),
+    }
+    .map_err(|source| StoreError::Open {
+        path: describe(location),
+        source: Arc::new(source),
+    })?;
+    if let DbLocation::File(_) = location {
+        // WAL: readers never block the writer; NORMAL: a commit survives the process being killed.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .context("setting WAL mode")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .context("setting synchronous mode")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .context("setting the busy timeout")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .context("setting foreign keys")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn describe(location: &DbLocation) -> String {
+    match location {
+        DbLocation::Memory => ":memory:".into(),
+        DbLocation::File(path) => path.display().to_string(),
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let applied: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .context("reading the schema version")?;
+    let applied = usize::try_from(applied).unwrap_or(0);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Invalid(format!(
+            "the database has schema version {applied}, newer than this xxb-mock knows ({}); use a newer xxb-mock or another --db",
+            MIGRATIONS.len()
+        )));
+    }
+    for (number, (context, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            number + 1
+        ))
+        .context(context)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Every answer the emulated API can give, and the exact bytes and headers the real server sends
+//! for it. This is the one place where the real server's bodies are produced.
+
+use super::lang::{self, EntryError, Lang};
+use crate::domain::Outcome;
+use crate::php;
+use rand::Rng;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+/// What the emulated API answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// Not an API call: the web page of the server's non-API path.
+    WebPage,
+    /// A failure found before the entry module's texts are loaded: `{"error":"NAME"}`.
+    Bare(&'static str),
+    /// A failure of the entry check: `{"errcode":N,"errmsg":"text"}` with the text raw UTF-8.
+    Entry(EntryError),
+    /// The parameter filter refused the query: `Bad Request!`.
+    BadRequest,
+    /// An unknown module or method: an empty body.
+    Empty,
+    /// A listing: `{"result":"success","data":...}`.
+    Data(Value),
+    /// An accepted send: `{"result":"success","message":""}`.
+    Sent,
+    /// A refused send: `{"result":"fail","message":"..."}`.
+    Fail(String),
+}
+
+/// Every answer's HTTP status: the real server sends 200 for errors too (deliberate).
+pub const STATUS: u16 = 200;
+
+impl Answer {
+    /// The body bytes, exactly as the real server sends them.
+    pub fn body(&self, lang: Lang) -> Vec<u8> {
+        match self {
+            Answer::WebPage => web_page(lang).into_bytes(),
+            Answer::Bare(name) => format!("{{\"error\":\"{name}\"}}").into_bytes(),
+            // Deliberate: upstream url-encodes the text, JSON-encodes, then url-decodes the result,
+            // so the message arrives as raw UTF-8, not `\u` escapes.
+            Answer::Entry(e) => format!(
+                "{{\"errcode\":{},\"errmsg\":\"{}\"}}",
+                e.errcode(),
+                e.message(lang)
+            )
+            .into_bytes(),
+            Answer::BadRequest => b"Bad Request!".to_vec(),
+            Answer::Empty => Vec::new(),
+            Answer::Data(data) => {
+                php::json::encode(&json!({"result": "success", "data": data})).into_bytes()
+            }
+            Answer::Sent => {
+                php::json::encode(&json!({"result": "success", "message": ""})).into_bytes()
+            }
+            Answer::Fail(message) => {
+                php::json::encode(&json!({"result": "fail", "message": message})).into_bytes()
+            }
+        }
+    }
+
+    /// Whether the call did what it was asked.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Answer::Data(_) | Answer::Sent => Outcome::Accepted,
+            _ => Outcome::Rejected,
+        }
+    }
+}
+
+/// The HTML the server answers when the query carries no API token.
+fn web_page(lang: Lang) -> String {
+    format!(
+        "<html><meta charset='utf-8'/><style>body{{background:white}}</style><script>alert('{}')\n</script>\n",
+        lang::config_error(lang)
+    )
+}
+
+/// The headers every answer carries, in order: content type, the session and preference cookies,
+/// the no-cache headers and the security headers of the real server.
+pub fn headers(lang: Lang, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+    const COOKIE_LIFE: i64 = 30 * 24 * 3600;
+    let expires = (now + time::Duration::seconds(COOKIE_LIFE))
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap_or_default();
+    let lasting = |name: &str, value: &str, http_only: bool| {
+        let mut cookie =
+            format!("{name}={value}; expires={expires}; Max-Age={COOKIE_LIFE}; path=/");
+        if http_only {
+            cookie.push_str("; HttpOnly");
+        }
+        cookie
+    };
+    vec![
+        (
+            "Content-type",
+            "text/html; Language=UTF-8;charset=UTF-8".to_string(),
+        ),
+        (
+            "Set-Cookie",
+            format!("zentaosid={}; path=/; HttpOnly", session_id()),
+        ),
+        ("Set-Cookie", lasting("lang", lang.code(), false)),
+        ("Set-Cookie", lasting("device", "desktop", true)),
+        ("Set-Cookie", lasting("theme", "default", false)),
+        ("Expires", "Thu, 19 Nov 1981 08:52:00 GMT".to_string()),
+        ("Cache-control", "private".to_string()),
+        ("Pragma", "no-cache".to_string()),
+        ("X-Content-Type-Options", "nosniff".to_string()),
+        ("X-XSS-Protection", "1; mode=block".to_string()),
+        ("X-Frame-Options", "SAMEORIGIN".to_string()),
+    ]
+}
+
+/// A PHP session id: 26 characters of `0-9a-v` (5 bits each).
+fn session_id() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+    let mut rng = rand::rng();
+    (0..26)
+        .map(|_| ALPHABET[rng.random_range(0..32)] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_errors_are_raw_utf8() {
+        let body = Answer::Entry(EntryError::EmptyEntry).body(Lang::ZhCn);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"errcode":404,"errmsg":"应用不存在"}"#
+        );
+    }
+
+    #[test]
+    fn send_failures_are_php_escaped() {
+        let body = Answer::Fail("应当设置接收者用户列表。".into()).body(Lang::ZhCn);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"result":"fail","message":"\u5e94\u5f53\u8bbe\u7f6e\u63a5\u6536\u8005\u7528\u6237\u5217\u8868\u3002"}"#
+        );
+    }
+
+    #[test]
+    fn empty_data_is_brackets() {
+        assert_eq!(
+            Answer::Data(json!({})).body(Lang::En),
+            br#"{"result":"success","data":[]}"#
+        );
+        assert_eq!(
+            Answer::Sent.body(Lang::En),
+            br#"{"result":"success","message":""}"#
+        );
+    }
+
+    #[test]
+    fn session_ids_look_like_php_ones() {
+        let id = session_id();
+        assert_eq!(id.len(), 26);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'v').contains(&b)));
+    }
+}

@@ -1,0 +1,99 @@
+//! The JSON body of the two send methods, read as the real server reads it: the raw body whatever
+//! the method or Content-Type, decoded with `json_decode`, fields tested with `empty()`.
+
+use crate::php::value::{is_empty, to_php_string};
+use serde_json::{Map, Value};
+
+/// A decoded body: the JSON object, or nothing when the body is not one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SendBody {
+    fields: Option<Map<String, Value>>,
+}
+
+impl SendBody {
+    /// Decodes the raw body. Anything that is not a JSON object (invalid JSON, a form, a list, a
+    /// scalar) has no fields at all, exactly as `$data->users` is then `null`.
+    pub fn parse(raw: &[u8]) -> Self {
+        let fields = match serde_json::from_slice::<Value>(raw) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        SendBody { fields }
+    }
+
+    pub fn is_object(&self) -> bool {
+        self.fields.is_some()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields.as_ref().and_then(|f| f.get(name))
+    }
+
+    /// PHP `empty($data->name)`.
+    pub fn is_empty(&self, name: &str) -> bool {
+        is_empty(self.get(name))
+    }
+
+    /// The field, or `default` when it is missing or `null` (`$data->name ?? default`).
+    pub fn or(&self, name: &str, default: Value) -> Value {
+        match self.get(name) {
+            None | Some(Value::Null) => default,
+            Some(v) => v.clone(),
+        }
+    }
+
+    /// The field as PHP would write it into a text column: scalars cast to strings, an array as
+    /// the string `Array`, anything else empty.
+    pub fn text(&self, name: &str) -> String {
+        match self.get(name) {
+            None => String::new(),
+            Some(Value::Array(_)) => "Array".into(),
+            Some(v) => to_php_string(v).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn non_objects_have_no_fields() {
+        for raw in [
+            &b"data={\"users\":[1]}"[..],
+            b"[1,2]",
+            b"\"x\"",
+            b"",
+            b"{",
+            b"\xef\xbb\xbf{\"users\":[1]}",
+        ] {
+            let body = SendBody::parse(raw);
+            assert!(!body.is_object());
+            assert!(body.is_empty("users"));
+        }
+    }
+
+    #[test]
+    fn fields_follow_php() {
+        let body = SendBody::parse(
+            br#"{"users":[1],"title":"0","sender":{},"content":12,"url":null,"actions":[1]}"#,
+        );
+        assert!(!body.is_empty("users"));
+        assert!(body.is_empty("title"));
+        assert!(!body.is_empty("sender"));
+        assert_eq!(body.text("content"), "12");
+        assert_eq!(body.or("url", json!("")), json!(""));
+        assert_eq!(body.text("actions"), "Array");
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let body = SendBody::parse(&raw);
+            let _ = body.is_empty("users");
+            let _ = body.text("content");
+        }
+    }
+}

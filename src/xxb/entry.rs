@@ -1,0 +1,181 @@
+//! The entry check: how the real server authenticates an application, step by step, in its order.
+//!
+//! `m`/`f` present, `code`, `token`; then the application (exists, has a key, allows the caller's
+//! address), time mode, the token, and the bound account. The first failure answers. The first
+//! three are answered in the bare `{"error":...}` form, the rest in the `errcode` form.
+
+use super::answer::Answer;
+use super::findings;
+use super::ip::{self, AddressSource};
+use super::lang::EntryError;
+use super::request::ApiRequest;
+use super::token;
+use crate::domain::{App, Finding};
+use crate::php::query::{PhpArray, QueryValue};
+use crate::php::value::{is_numeric_str, loose_eq};
+use crate::store::{StoreError, Tx};
+
+/// A request that passed the entry check.
+#[derive(Debug)]
+pub struct Entered {
+    pub app: App,
+    pub module: Option<String>,
+    pub method: Option<String>,
+    /// `$_GET` without `code`, `token`, `m`, `f`, `t` (and an accepted `time`).
+    pub params: PhpArray,
+}
+
+/// Runs the entry check. `Ok(Err(answer))` is a refusal; `Err` only a store failure.
+pub fn check(
+    req: &ApiRequest,
+    tx: &Tx,
+    findings: &mut Vec<Finding>,
+) -> Result<Result<Entered, Answer>, StoreError> {
+    let params = &req.params;
+    let (Some(module), Some(method)) = (params.get("m"), params.get("f")) else {
+        findings.push(findings::missing_route());
+        return Ok(Err(Answer::Bare("EMPTY_ENTRY")));
+    };
+    if !params.get("code").is_some_and(QueryValue::is_truthy) {
+        findings.push(findings::missing_code());
+        return Ok(Err(Answer::Bare("PARAM_CODE_MISSING")));
+    }
+    let Some(token) = params.get("token").filter(|t| t.is_truthy()) else {
+        findings.push(findings::missing_token());
+        return Ok(Err(Answer::Bare("PARAM_TOKEN_MISSING")));
+    };
+    let refuse = |findings: &mut Vec<Finding>, error: EntryError, finding: Finding| {
+        findings.push(finding);
+        Ok(Err(Answer::Entry(error)))
+    };
+
+    let code = text(params.get("code"));
+    let Some(app) = tx.app(&code)? else {
+        return refuse(
+            findings,
+            EntryError::EmptyEntry,
+            findings::unknown_app(&code),
+        );
+    };
+    let Some(key) = app.key.clone() else {
+        return refuse(
+            findings,
+            EntryError::EmptyKey,
+            findings::app_without_key(&code),
+        );
+    };
+    if req.caller.source != AddressSource::Connection {
+        findings.push(findings::forwarded_address(&req.caller));
+    }
+    if !ip::allows(&app.ip, &req.caller.ip) {
+        return refuse(
+            findings,
+            EntryError::IpDenied,
+            findings::ip_denied(&app, &req.caller),
+        );
+    }
+
+    let token = text(Some(token));
+    let mut remaining = params.clone();
+    let mut signed_by_time = false;
+    if let Some(time) = params.get("time") {
+        let time = time.as_bytes().unwrap_or_default();
+        let stamp = &time[..time.len().min(10)];
+        if stamp.len() != 10 || stamp[0] >= b'4' {
+            return refuse(
+                findings,
+                EntryError::ErrorTimestamp,
+                findings::bad_timestamp(time),
+            );
+        }
+        if loose_eq(&token, &token::time_token(code.as_bytes(), &key, time)) {
+            let stamp = String::from_utf8_lossy(stamp).into_owned();
+            if !after_called_time(&stamp, app.called_time) {
+                return refuse(
+                    findings,
+                    EntryError::CalledTime,
+                    findings::reused_time(&stamp, app.called_time),
+                );
+            }
+            tx.set_called_time(&app.code, crate::mysql::to_number(&stamp) as i64)?;
+            remaining.remove("time");
+            signed_by_time = true;
+        }
+    }
+    if !signed_by_time {
+        let signed = token::signed_query(params);
+        if !loose_eq(&token, &token::query_token(&signed, &key)) {
+            let finding = findings::invalid_token(req, &token, &signed, &key);
+            return refuse(findings, EntryError::InvalidToken, finding);
+        }
+    }
+
+    let Some(account) = app.account.clone().filter(|a| !a.is_empty()) else {
+        return refuse(
+            findings,
+            EntryError::AccountUnbound,
+            findings::account_unbound(&app.code),
+        );
+    };
+    match tx.user_by_account(&account)? {
+        Some(user) if !user.deleted => {}
+        found => {
+            let deleted = found.is_some();
+            return refuse(
+                findings,
+                EntryError::InvalidAccount,
+                findings::invalid_account(&app.code, &account, deleted),
+            );
+        }
+    }
+
+    for name in super::params::ROUTING_NAMES {
+        remaining.remove(name);
+    }
+    Ok(Ok(Entered {
+        app,
+        module: module
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
+        method: method
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
+        params: remaining,
+    }))
+}
+
+fn text(value: Option<&QueryValue>) -> String {
+    value
+        .and_then(QueryValue::as_bytes)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default()
+}
+
+/// PHP's `$timestamp <= $calledTime` negated: a numeric timestamp compares as a number, any other
+/// as a string against the number's decimal form.
+fn after_called_time(stamp: &str, called_time: i64) -> bool {
+    if is_numeric_str(stamp) {
+        stamp
+            .trim()
+            .parse::<f64>()
+            .map(|t| t > called_time as f64)
+            .unwrap_or(false)
+    } else {
+        stamp > called_time.to_string().as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_called_time;
+
+    #[test]
+    fn called_time_comparison_follows_php() {
+        assert!(after_called_time("1700000001", 1700000000));
+        assert!(!after_called_time("1700000000", 1700000000));
+        assert!(!after_called_time("0000000000", 0));
+        assert!(after_called_time("0000000001", 0));
+        // Not numeric: compared as strings with "0".
+        assert!(after_called_time("1abcdefghi", 0));
+    }
+}

@@ -1,0 +1,88 @@
+//! The HTTP face of the emulated API: `/x.php` and `/api.php` for every HTTP method. It captures
+//! the request as PHP would see it, hands it to [`dispatch::handle`] as one store job, and writes
+//! the real server's status, headers and bytes.
+
+use super::answer;
+use super::dispatch;
+use super::ip::CallerAddress;
+use super::lang::Lang;
+use super::request::{ApiRequest, EntryPoint, POST_MAX_SIZE};
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use time::OffsetDateTime;
+
+/// The most body bytes read (and counted) before the rest is left unread and the request answered.
+const MAX_BODY_READ: usize = 64 * 1024 * 1024;
+
+pub async fn serve(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let entry_point = if req.path() == EntryPoint::ApiPhp.path() {
+        EntryPoint::ApiPhp
+    } else {
+        EntryPoint::XPhp
+    };
+    let (body, body_size) = read_body(payload).await;
+    let header = |name: &str| req.headers().get(name).map(|v| v.as_bytes());
+    let lang = Lang::from_accept_language(header("accept-language"), state.config.lang);
+    let remote = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let caller = CallerAddress::resolve(&remote, header("x-forwarded-for"), header("client-ip"));
+    let request = ApiRequest::new(
+        entry_point,
+        req.method().to_string(),
+        req.query_string().to_string(),
+        lang,
+        caller,
+        body,
+        body_size,
+    );
+    let mode = state.config.validation;
+    match state
+        .store
+        .run(move |tx| dispatch::handle(&request, mode, tx))
+        .await
+    {
+        Ok(handled) => {
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(handled.status).unwrap_or(StatusCode::OK));
+            for (name, value) in answer::headers(lang, OffsetDateTime::now_utc()) {
+                response.append_header((name, value));
+            }
+            response.body(handled.body)
+        }
+        Err(e) => {
+            tracing::error!("the store failed while answering a request: {e}");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain")
+                .body(format!("xxb-mock: store failure: {e}"))
+        }
+    }
+}
+
+/// Reads the body: the bytes the server's code will see (nothing when over `post_max_size`) and
+/// how many bytes were sent. A broken stream keeps what arrived.
+async fn read_body(mut payload: web::Payload) -> (Vec<u8>, usize) {
+    let mut body = Vec::new();
+    let mut size = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else { break };
+        size += chunk.len();
+        if size <= POST_MAX_SIZE {
+            body.extend_from_slice(&chunk);
+        }
+        if size > MAX_BODY_READ {
+            break;
+        }
+    }
+    if size > POST_MAX_SIZE {
+        body.clear();
+    }
+    (body, size)
+}

@@ -1,0 +1,164 @@
+//! The caller's address and an application's IP allow-list, as the real server reads them.
+//!
+//! The address is the connection's, overridden by `X-Forwarded-For`, overridden by `Client-IP`: a
+//! client can claim any address (deliberately reproduced; a finding says so). An allow-list is `*`,
+//! one address, a comma-separated list of rules, a range `a.b.c.d-e.f.g.h`, a wildcard `192.168.1.*`
+//! (or `192.168.*`, `192.*`), or CIDR `10.0.0.0/8`.
+
+use std::net::Ipv4Addr;
+
+/// Where the caller's address was taken from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressSource {
+    Connection,
+    XForwardedFor,
+    ClientIp,
+}
+
+/// The address the server checks, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerAddress {
+    pub ip: String,
+    pub source: AddressSource,
+}
+
+impl CallerAddress {
+    /// `REMOTE_ADDR`, then a non-empty `X-Forwarded-For`, then a non-empty `Client-IP`, each
+    /// overriding the one before.
+    pub fn resolve(remote: &str, forwarded_for: Option<&[u8]>, client_ip: Option<&[u8]>) -> Self {
+        let header = |h: Option<&[u8]>| {
+            h.map(|v| String::from_utf8_lossy(v).into_owned())
+                .filter(|v| !v.is_empty() && v != "0")
+        };
+        if let Some(ip) = header(client_ip) {
+            return CallerAddress {
+                ip,
+                source: AddressSource::ClientIp,
+            };
+        }
+        if let Some(ip) = header(forwarded_for) {
+            return CallerAddress {
+                ip,
+                source: AddressSource::XForwardedFor,
+            };
+        }
+        CallerAddress {
+            ip: remote.to_string(),
+            source: AddressSource::Connection,
+        }
+    }
+}
+
+/// Whether `ip` passes the allow-list `rules`.
+///
+/// ```
+/// use xxb_mock::xxb::ip::allows;
+/// assert!(allows("10.0.0.0/8, 192.168.1.*", "192.168.1.20"));
+/// assert!(!allows("10.0.0.0/8", "11.0.0.1"));
+/// ```
+pub fn allows(rules: &str, ip: &str) -> bool {
+    rules
+        .split(',')
+        .map(str::trim)
+        .any(|rule| rule_allows(rule, ip.trim()))
+}
+
+fn rule_allows(rule: &str, ip: &str) -> bool {
+    if rule == "*" || rule == ip {
+        return true;
+    }
+    let Some(addr) = ipv4(ip) else {
+        return false;
+    };
+    if let Some((low, high)) = rule.split_once('-') {
+        return match (ipv4(low.trim()), ipv4(high.trim())) {
+            (Some(low), Some(high)) => low <= addr && addr <= high,
+            _ => false,
+        };
+    }
+    if let Some(prefix) = rule.strip_suffix('*') {
+        let wanted: Vec<&str> = prefix
+            .trim_end_matches('.')
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .collect();
+        let octets = addr.to_be_bytes();
+        return wanted.len() < 4
+            && wanted
+                .iter()
+                .zip(octets)
+                .all(|(want, octet)| want.parse::<u8>() == Ok(octet));
+    }
+    if let Some((net, bits)) = rule.split_once('/') {
+        let (Some(net), Ok(bits)) = (ipv4(net.trim()), bits.trim().parse::<u32>()) else {
+            return false;
+        };
+        if bits > 32 {
+            return false;
+        }
+        let mask = if bits == 0 {
+            0
+        } else {
+            u32::MAX << (32 - bits)
+        };
+        return addr & mask == net & mask;
+    }
+    false
+}
+
+fn ipv4(s: &str) -> Option<u32> {
+    s.parse::<Ipv4Addr>().ok().map(u32::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn every_rule_kind() {
+        assert!(allows("*", "8.8.8.8"));
+        assert!(allows("*", "::1"));
+        assert!(allows("127.0.0.1", "127.0.0.1"));
+        assert!(!allows("127.0.0.1", "127.0.0.2"));
+        assert!(allows("1.1.1.1,127.0.0.1", "127.0.0.1"));
+        assert!(allows("10.0.0.1-10.0.0.9", "10.0.0.9"));
+        assert!(!allows("10.0.0.1-10.0.0.9", "10.0.0.10"));
+        assert!(allows("192.168.1.*", "192.168.1.255"));
+        assert!(!allows("192.168.1.*", "192.168.2.1"));
+        assert!(allows("192.168.*", "192.168.2.1"));
+        assert!(allows("192.*", "192.1.2.3"));
+        assert!(!allows("192.*", "193.1.2.3"));
+        assert!(allows("10.0.0.0/8", "10.255.0.1"));
+        assert!(!allows("10.0.0.0/8", "11.0.0.1"));
+        assert!(allows("0.0.0.0/0", "11.0.0.1"));
+        assert!(allows("127.0.0.1/32", "127.0.0.1"));
+        assert!(!allows("127.0.0.1/33", "127.0.0.1"));
+        assert!(!allows("", "127.0.0.1"));
+        assert!(!allows("10.0.0.0/8", "::1"));
+    }
+
+    #[test]
+    fn headers_override_the_connection_in_order() {
+        let c = CallerAddress::resolve("127.0.0.1", Some(b"1.2.3.4"), Some(b"5.6.7.8"));
+        assert_eq!(
+            c,
+            CallerAddress {
+                ip: "5.6.7.8".into(),
+                source: AddressSource::ClientIp
+            }
+        );
+        let c = CallerAddress::resolve("127.0.0.1", Some(b"1.2.3.4"), Some(b""));
+        assert_eq!(c.source, AddressSource::XForwardedFor);
+        let c = CallerAddress::resolve("127.0.0.1", None, None);
+        assert_eq!(c.ip, "127.0.0.1");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(rules in "[0-9.*/, -]{0,40}", ip in "[0-9.:a-f]{0,20}") {
+            let _ = allows(&rules, &ip);
+        }
+    }
+}

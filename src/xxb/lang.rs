@@ -1,0 +1,218 @@
+//! The five languages of the real server and every text it answers with, copied from its language
+//! files (the `?` in the French texts are in the upstream files and kept deliberately).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A language the real server ships texts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Lang {
+    #[serde(rename = "zh-cn")]
+    ZhCn,
+    #[serde(rename = "zh-tw")]
+    ZhTw,
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "de")]
+    De,
+    #[serde(rename = "fr")]
+    Fr,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 5] = [Lang::ZhCn, Lang::ZhTw, Lang::En, Lang::De, Lang::Fr];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-cn",
+            Lang::ZhTw => "zh-tw",
+            Lang::En => "en",
+            Lang::De => "de",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// The request's language, as the real server picks it: the `Accept-Language` header up to its
+    /// first comma, lower-cased; `hans` in it means zh-cn and `hant` zh-tw; anything that is not one of
+    /// the five codes falls back to the server's default. Deliberately faithful: `en-US,en;q=0.9` is
+    /// not `en` (it is `en-us`), so such a client gets the default language.
+    pub fn from_accept_language(header: Option<&[u8]>, default: Lang) -> Lang {
+        let Some(header) = header else {
+            return default;
+        };
+        let first = header.split(|&b| b == b',').next().unwrap_or_default();
+        let lowered = String::from_utf8_lossy(first).to_ascii_lowercase();
+        if lowered.contains("hans") {
+            return Lang::ZhCn;
+        }
+        if lowered.contains("hant") {
+            return Lang::ZhTw;
+        }
+        lowered.parse().unwrap_or(default)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Lang {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == s)
+            .ok_or_else(|| format!("unknown language {s:?}: use zh-cn, zh-tw, en, de or fr"))
+    }
+}
+
+/// The entry check's failures answered in the `errcode`/`errmsg` form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryError {
+    EmptyEntry,
+    EmptyKey,
+    IpDenied,
+    ErrorTimestamp,
+    CalledTime,
+    InvalidToken,
+    AccountUnbound,
+    InvalidAccount,
+}
+
+impl EntryError {
+    pub fn errcode(self) -> u16 {
+        match self {
+            EntryError::EmptyEntry => 404,
+            EntryError::EmptyKey | EntryError::InvalidToken => 401,
+            EntryError::IpDenied | EntryError::AccountUnbound => 403,
+            EntryError::ErrorTimestamp => 407,
+            EntryError::CalledTime => 405,
+            EntryError::InvalidAccount => 406,
+        }
+    }
+
+    /// The upstream name of the error (`EMPTY_ENTRY`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryError::EmptyEntry => "EMPTY_ENTRY",
+            EntryError::EmptyKey => "EMPTY_KEY",
+            EntryError::IpDenied => "IP_DENIED",
+            EntryError::ErrorTimestamp => "ERROR_TIMESTAMP",
+            EntryError::CalledTime => "CALLED_TIME",
+            EntryError::InvalidToken => "INVALID_TOKEN",
+            EntryError::AccountUnbound => "ACCOUNT_UNBOUND",
+            EntryError::InvalidAccount => "INVALID_ACCOUNT",
+        }
+    }
+
+    /// The `errmsg` text in `lang`, exactly as the upstream language files have it.
+    pub fn message(self, lang: Lang) -> &'static str {
+        use EntryError::*;
+        use Lang::*;
+        match (self, lang) {
+            (EmptyEntry, ZhCn) => "应用不存在",
+            (EmptyEntry, ZhTw) => "應用不存在",
+            (EmptyEntry, En) => "Application does not exist.",
+            (EmptyEntry, De) => "Key des Eintrags fehlt.",
+            (EmptyEntry, Fr) => "Application innexistante.",
+            (EmptyKey, ZhCn) => "应用未设置密钥",
+            (EmptyKey, ZhTw) => "應用未設置密鑰",
+            (EmptyKey, En) => "Secret key is missing.",
+            (EmptyKey, De) => "Key des Eintrags fehlt.",
+            (EmptyKey, Fr) => "Cl? Secr?te manquante.",
+            (IpDenied, ZhCn) => "该IP被限制访问",
+            (IpDenied, ZhTw) => "該IP被限制訪問",
+            (IpDenied, En) => "IP is denied.",
+            (IpDenied, De) => "IP ist unzulässig.",
+            (IpDenied, Fr) => "IP interdite.",
+            (InvalidToken, ZhCn) => "无效的token参数",
+            (InvalidToken, ZhTw) => "無效的token參數",
+            (InvalidToken, En) => "Invalid token.",
+            (InvalidToken, De) => "Ungültiger token.",
+            (InvalidToken, Fr) => "Token Invalide.",
+            (AccountUnbound, ZhCn) => "未绑定用户",
+            (AccountUnbound, ZhTw) => "未綁定用戶",
+            (AccountUnbound, En | De) => "Account is not bound.",
+            (AccountUnbound, Fr) => "Compte non li?.",
+            (InvalidAccount, ZhCn) => "用户不存在",
+            (InvalidAccount, ZhTw) => "用戶不存在",
+            (InvalidAccount, En) => "Invalid account.",
+            (InvalidAccount, De) => "Account is not exists",
+            (InvalidAccount, Fr) => "Compte Invalide.",
+            (CalledTime, ZhCn | ZhTw) => "Token已失效",
+            (CalledTime, En | De) => "Token has expired",
+            (CalledTime, Fr) => "Token expir?",
+            (ErrorTimestamp, ZhCn) => "错误的时间戳。",
+            (ErrorTimestamp, ZhTw) => "錯誤的時間戳。",
+            (ErrorTimestamp, En | De | Fr) => "Timestamp Error",
+        }
+    }
+}
+
+/// The failures of the two send methods, answered as `{"result":"fail","message":...}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// `empty(users)` in sendNotification.
+    NoUsers,
+    /// `empty(gid)` in sendChatMessage.
+    NoGid,
+    /// `empty(sender)`.
+    NoSender,
+    /// `empty(title)`.
+    NoTitle,
+}
+
+impl SendError {
+    pub fn message(self, lang: Lang) -> &'static str {
+        use Lang::*;
+        use SendError::*;
+        match (self, lang) {
+            (NoUsers, ZhCn) => "应当设置接收者用户列表。",
+            (NoUsers, ZhTw) => "應當設置接收者用戶列表。",
+            (NoUsers, En | De | Fr) => "Should set user list.",
+            (NoGid, ZhCn) => "应当设置接收讨论组。",
+            (NoGid, ZhTw) => "應當設置接收討論組。",
+            (NoGid, En | De | Fr) => "Should set chat group.",
+            (NoSender, ZhCn) => "应当设置发送方信息。",
+            (NoSender, ZhTw) => "應當設置發送方信息。",
+            (NoSender, En | De | Fr) => "Should set sender info.",
+            (NoTitle, ZhCn) => "请提供通知信息的标题。",
+            (NoTitle, ZhTw) => "請提供通知信息的標題。",
+            (NoTitle, En | De | Fr) => "Notification title not set.",
+        }
+    }
+}
+
+/// The message of the web page the server answers when the request is not an API call.
+pub fn config_error(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => "XXB参数设置不正确。",
+        Lang::ZhTw => "XXB參數設置不正確。",
+        Lang::En | Lang::De | Lang::Fr => "XXB is error.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_is_read_up_to_the_first_comma() {
+        let pick = |h: &str| Lang::from_accept_language(Some(h.as_bytes()), Lang::ZhCn);
+        assert_eq!(pick("en,zh;q=0.8"), Lang::En);
+        assert_eq!(pick("EN"), Lang::En);
+        assert_eq!(pick("zh-TW,en"), Lang::ZhTw);
+        assert_eq!(pick("zh-Hant-HK"), Lang::ZhTw);
+        assert_eq!(pick("zh-Hans"), Lang::ZhCn);
+        assert_eq!(pick("de"), Lang::De);
+        assert_eq!(pick("fr,de"), Lang::Fr);
+        // Deliberate: a region or a weight makes it unknown, so the default applies.
+        assert_eq!(pick("en-US,en;q=0.9"), Lang::ZhCn);
+        assert_eq!(pick("fr;q=1"), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language(None, Lang::De), Lang::De);
+        assert_eq!(Lang::from_accept_language(Some(b"xx"), Lang::En), Lang::En);
+    }
+}

@@ -1,0 +1,32 @@
+//! `im/getChatUsers`: the current members of chat `gid` as `{id: realname}`, ascending by id.
+//!
+//! Deliberately faithful: `gid` is the first remaining query parameter whatever its name; an empty
+//! `gid` lists the users who are members of at least one chat of any type (not "all users", as the
+//! docs say); deleted users are listed; an unknown gid answers `"data":[]`.
+
+use super::{Call, Decision};
+use crate::store::{StoreError, Tx};
+use crate::xxb::answer::Answer;
+use crate::xxb::findings;
+use serde_json::{Map, Value};
+
+pub fn run(call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+    let first = call.positional.first();
+    if let Some(p) = first.filter(|p| p.name != "gid") {
+        call.findings.push(findings::positional_param(&p.name));
+    }
+    // `strip_tags` runs on the value upstream; the parameter filter has already refused `<` and `>`.
+    let gid = first
+        .map(|p| String::from_utf8_lossy(&p.value).into_owned())
+        .unwrap_or_default();
+    let users = if gid.is_empty() || gid == "0" {
+        tx.users_in_any_chat()?
+    } else {
+        tx.chat_members(&gid)?
+    };
+    let data: Map<String, Value> = users
+        .into_iter()
+        .map(|u| (u.id.to_string(), Value::String(u.realname)))
+        .collect();
+    Ok(Decision::answer(Answer::Data(Value::Object(data))))
+}

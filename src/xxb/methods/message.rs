@@ -1,0 +1,88 @@
+//! What the two send methods share: the `sender` and `title` checks, and the message the real
+//! server stores for an accepted send (defaults filled in, storage losses applied).
+
+use super::{Call, Decision};
+use crate::domain::{Finding, MessageKind, NewMessage, User};
+use crate::mysql;
+use crate::php::value::to_php_string;
+use crate::xxb::answer::Answer;
+use crate::xxb::body::SendBody;
+use crate::xxb::findings;
+use crate::xxb::lang::SendError;
+use serde_json::{json, Value};
+
+/// The refusal for `error`, with its finding.
+pub fn fail(call: &mut Call, error: SendError, finding: Finding) -> Decision {
+    call.findings.push(finding);
+    Decision::answer(Answer::Fail(error.message(call.req.lang).to_string()))
+}
+
+/// The checks that follow the recipient check in both methods: `empty(sender)`, then `empty(title)`.
+pub fn check_sender_and_title(call: &mut Call, body: &SendBody) -> Option<Decision> {
+    if body.is_empty("sender") {
+        return Some(fail(
+            call,
+            SendError::NoSender,
+            findings::missing_field("sender"),
+        ));
+    }
+    if body.is_empty("title") {
+        return Some(fail(
+            call,
+            SendError::NoTitle,
+            findings::missing_field("title"),
+        ));
+    }
+    None
+}
+
+/// Warnings about who a message reaches.
+pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
+    if recipients.is_empty() {
+        findings.push(findings::no_recipients());
+    }
+    let deleted: Vec<String> = recipients
+        .iter()
+        .filter(|u| u.deleted)
+        .map(|u| u.account.clone())
+        .collect();
+    if !deleted.is_empty() {
+        findings.push(findings::deleted_recipients(&deleted));
+    }
+}
+
+/// The message the server stores: `content` through the utf8 column, `contentType` through the
+/// enum column (missing or empty means `text`), `subtitle`, `url` default `""`, `actions` `[]`.
+pub fn build(
+    call: &mut Call,
+    body: &SendBody,
+    kind: MessageKind,
+    cgid: String,
+    recipients: &[User],
+) -> NewMessage {
+    let content = body.text("content");
+    if mysql::loses_characters(&content) {
+        call.findings.push(findings::characters_lost("content"));
+    }
+    let content_type = if body.is_empty("contentType") {
+        "text".to_string()
+    } else {
+        body.get("contentType")
+            .and_then(to_php_string)
+            .map(|t| mysql::content_type_enum(&t))
+            .unwrap_or_default()
+    };
+    NewMessage {
+        kind,
+        cgid,
+        content: mysql::utf8_text(&content),
+        content_type,
+        title: body.or("title", json!("")),
+        subtitle: body.or("subtitle", json!("")),
+        url: body.or("url", json!("")),
+        actions: body.or("actions", json!([])),
+        sender: body.or("sender", Value::Null),
+        recipients: recipients.iter().map(|u| u.id).collect(),
+        app: call.entered.app.code.clone(),
+    }
+}

@@ -1,0 +1,48 @@
+//! `im/sendChatMessage`: a notification posted into a chat.
+//!
+//! Checks, in order: `empty(gid)`, `empty(sender)`, `empty(title)`. Deliberately faithful: the
+//! recipients are the chat's current members whatever its type (one-to-one and dismissed chats
+//! included), and a gid with no members (an unknown one) reaches every user who is not deleted.
+
+use super::message::{build, check_sender_and_title, fail, recipient_findings};
+use super::{Call, Decision};
+use crate::domain::MessageKind;
+use crate::php::value::to_php_string;
+use crate::store::{StoreError, Tx};
+use crate::xxb::answer::Answer;
+use crate::xxb::body::SendBody;
+use crate::xxb::findings;
+use crate::xxb::lang::SendError;
+
+pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+    let body = SendBody::parse(&call.req.body);
+    if call.req.body_discarded() {
+        call.findings
+            .push(findings::body_discarded(call.req.body_size));
+    }
+    if body.is_empty("gid") {
+        let finding = if body.is_object() {
+            findings::missing_field("gid")
+        } else {
+            findings::body_not_object(&call.req.body)
+        };
+        return Ok(fail(&mut call, SendError::NoGid, finding));
+    }
+    if let Some(refused) = check_sender_and_title(&mut call, &body) {
+        return Ok(refused);
+    }
+    let gid = body.get("gid").and_then(to_php_string).unwrap_or_default();
+    let mut recipients = tx.chat_members(&gid)?;
+    if recipients.is_empty() {
+        call.findings.push(findings::everyone_notified(&format!(
+            "The chat {gid:?} has no members (or does not exist)."
+        )));
+        recipients = tx.active_users()?;
+    }
+    recipient_findings(call.findings, &recipients);
+    let message = build(&mut call, &body, MessageKind::Chat, gid, &recipients);
+    Ok(Decision {
+        answer: Answer::Sent,
+        message: Some(message),
+    })
+}

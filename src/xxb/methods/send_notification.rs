@@ -1,0 +1,104 @@
+//! `im/sendNotification`: a notification to users' notification centre (the 小喧喧 chat).
+//!
+//! Checks, in order: `empty(users)`, `empty(sender)`, `empty(title)`. Deliberately faithful
+//! recipient resolution: an array is matched by ids when its first element is numeric and by
+//! accounts otherwise, unmatched entries are dropped, deleted users are kept, and a list that
+//! matches nobody still succeeds; a non-array `users` is taken as a chat gid (an upstream bug) and
+//! an unknown gid reaches every user who is not deleted.
+
+use super::message::{build, check_sender_and_title, fail, recipient_findings};
+use super::{Call, Decision};
+use crate::domain::{MessageKind, User};
+use crate::mysql;
+use crate::php::value::{is_numeric, to_php_string};
+use crate::store::{StoreError, Tx};
+use crate::xxb::answer::Answer;
+use crate::xxb::body::SendBody;
+use crate::xxb::findings;
+use crate::xxb::lang::SendError;
+use serde_json::Value;
+
+pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+    let body = SendBody::parse(&call.req.body);
+    if call.req.body_discarded() {
+        call.findings
+            .push(findings::body_discarded(call.req.body_size));
+    }
+    if body.is_empty("users") {
+        let finding = if body.is_object() {
+            findings::missing_field("users")
+        } else {
+            findings::body_not_object(&call.req.body)
+        };
+        return Ok(fail(&mut call, SendError::NoUsers, finding));
+    }
+    if let Some(refused) = check_sender_and_title(&mut call, &body) {
+        return Ok(refused);
+    }
+    let (cgid, recipients) = match body.get("users") {
+        Some(Value::Array(list)) => (
+            "notification".to_string(),
+            users_in_list(&mut call, tx, list)?,
+        ),
+        other => {
+            // Upstream bug, reproduced: a non-array `users` is used as a chat gid.
+            let gid = other.and_then(to_php_string).unwrap_or_default();
+            let members = tx.chat_members(&gid)?;
+            if members.is_empty() {
+                call.findings.push(findings::everyone_notified(&format!(
+                    "`users` is not an array, so the server took {gid:?} as a chat gid, and that chat has no members."
+                )));
+                (gid, tx.active_users()?)
+            } else {
+                (gid, members)
+            }
+        }
+    };
+    recipient_findings(call.findings, &recipients);
+    let message = build(
+        &mut call,
+        &body,
+        MessageKind::Notification,
+        cgid,
+        &recipients,
+    );
+    Ok(Decision {
+        answer: Answer::Sent,
+        message: Some(message),
+    })
+}
+
+/// The users an array of `users` names: by id when its first element is numeric (compared as
+/// MySQL compares an integer column with a string: `"3abc"` is 3), by account otherwise.
+fn users_in_list(call: &mut Call, tx: &Tx, list: &[Value]) -> Result<Vec<User>, StoreError> {
+    let by_id = list.first().is_some_and(is_numeric);
+    let entries: Vec<String> = list.iter().filter_map(to_php_string).collect();
+    let users = if by_id {
+        let ids: Vec<i64> = entries
+            .iter()
+            .map(|e| mysql::to_number(e))
+            .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+            .map(|n| n as i64)
+            .collect();
+        tx.users_with_ids(&ids)?
+    } else {
+        tx.users_with_accounts(&entries)?
+    };
+    let unmatched: Vec<String> = entries
+        .iter()
+        .filter(|e| {
+            !users.iter().any(|u| {
+                if by_id {
+                    mysql::to_number(e) == u.id as f64
+                } else {
+                    u.account == **e
+                }
+            })
+        })
+        .map(|e| format!("{e:?}"))
+        .collect();
+    if !unmatched.is_empty() {
+        call.findings.push(findings::unmatched_users(&unmatched));
+    }
+    Ok(users)
+}

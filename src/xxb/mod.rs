@@ -1,0 +1,18 @@
+//! The emulated XXB application-integration API (`/x.php?m=im&f=...`), reproducing the real
+//! server byte for byte: how it recognises an API call (`token`), authenticates the application
+//! (`entry`, `ip`), filters parameters (`params`), runs the four methods (`methods`), and encodes
+//! its answers (`answer`, `lang`). `dispatch` strings these together in the real server's order;
+//! `http` is the HTTP edge; `findings` explains every decision in the journal.
+
+pub mod answer;
+pub mod body;
+pub mod dispatch;
+pub mod entry;
+pub mod findings;
+pub mod http;
+pub mod ip;
+pub mod lang;
+pub mod methods;
+pub mod params;
+pub mod request;
+pub mod token;

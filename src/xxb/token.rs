@@ -1,0 +1,197 @@
+//! How the real server recognises an API call and checks its token.
+//!
+//! `token = md5(md5(rebuilt_query) + key)`, where the rebuilt query is the request's own query parsed
+//! by PHP `parse_str`, without `token`, and rebuilt by `http_build_query`. In time mode the token may
+//! instead be `md5(code + key + time)`. The CLI's `token` and `sign` commands use these same functions.
+
+use crate::php::query::{http_build_query, parse_str, urlencode, PhpArray};
+
+/// The hex md5 of `bytes`, lower-case, as PHP `md5()`.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    format!("{:x}", md5::compute(bytes))
+}
+
+/// Whether the raw query string makes the request an API call: it contains `token=` followed by 32
+/// characters of `[a-z0-9]`, case-insensitively and anywhere (deliberately: `xtoken=...` counts too).
+pub fn is_api_call(raw_query: &[u8]) -> bool {
+    raw_query.windows(6).enumerate().any(|(at, w)| {
+        w.eq_ignore_ascii_case(b"token=")
+            && raw_query
+                .get(at + 6..at + 38)
+                .is_some_and(|t| t.iter().all(u8::is_ascii_alphanumeric))
+    })
+}
+
+/// The query the server signs: `params` without `token`, rebuilt by `http_build_query`.
+pub fn signed_query(params: &PhpArray) -> String {
+    let mut params = params.clone();
+    params.remove("token");
+    http_build_query(&params)
+}
+
+/// The token of the query formula: `md5(md5(signed_query) + key)`.
+pub fn query_token(signed_query: &str, key: &str) -> String {
+    let inner = md5_hex(signed_query.as_bytes());
+    md5_hex(format!("{inner}{key}").as_bytes())
+}
+
+/// The token of the time formula: `md5(code + key + time)`.
+pub fn time_token(code: &[u8], key: &str, time: &[u8]) -> String {
+    let mut input = code.to_vec();
+    input.extend_from_slice(key.as_bytes());
+    input.extend_from_slice(time);
+    md5_hex(&input)
+}
+
+/// The token for a raw query string, computed exactly as the server checks it (query formula).
+///
+/// ```
+/// let token = xxb_mock::xxb::token::token_for_query("m=im&f=getGroupChats&code=myAppCode", "3cd0914d656e90ab181f1d52ff352cfe");
+/// assert_eq!(token, "07a22de5b9c287eaaf5c04320fe48aba");
+/// ```
+pub fn token_for_query(raw_query: &str, key: &str) -> String {
+    query_token(&signed_query(&parse_str(raw_query.as_bytes())), key)
+}
+
+/// A URL (or bare query) with its `token` parameter replaced by, or appended as, the right token.
+///
+/// ```
+/// let url = xxb_mock::xxb::token::sign_url("http://h/x.php?m=im&f=getGroupChats&code=myAppCode&token=0", "3cd0914d656e90ab181f1d52ff352cfe");
+/// assert_eq!(url, "http://h/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba");
+/// ```
+pub fn sign_url(url: &str, key: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (Some(base), query),
+        None if url.contains('=') => (None, url),
+        None => (Some(url), ""),
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let token = token_for_query(query, key);
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("token"))
+        .collect();
+    let mut signed = kept.join("&");
+    if !signed.is_empty() {
+        signed.push('&');
+    }
+    signed.push_str("token=");
+    signed.push_str(&urlencode(token.as_bytes()));
+    let mut out = match base {
+        Some(base) => format!("{base}?{signed}"),
+        None => signed,
+    };
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEY: &str = "3cd0914d656e90ab181f1d52ff352cfe";
+
+    #[test]
+    fn spec_test_vectors() {
+        let vectors = [
+            (
+                "m=chat&f=getChatUsers&code=myAppCode",
+                "f5633c34c0c551a16c1d63bceb38d6a8",
+            ),
+            (
+                "m=im&f=getGroupChats&code=myAppCode",
+                "07a22de5b9c287eaaf5c04320fe48aba",
+            ),
+            (
+                "m=im&f=getChatUsers&gid=30683aea-7a1f-4ec8-a6d6-834e0310fd7d&code=myAppCode",
+                "47b5ee6196ce02951e07b737509f1228",
+            ),
+            (
+                "m=im&f=sendNotification&code=myAppCode",
+                "1547b22b788502aae7988973eb6d2e79",
+            ),
+        ];
+        for (query, token) in vectors {
+            assert_eq!(query_token(query, KEY), token, "{query}");
+            assert_eq!(
+                token_for_query(&format!("{query}&token=whatever"), KEY),
+                token
+            );
+        }
+    }
+
+    #[test]
+    fn token_position_does_not_matter_but_order_of_others_does() {
+        let a = token_for_query("token=x&m=im&f=getGroupChats&code=myAppCode", KEY);
+        assert_eq!(a, "07a22de5b9c287eaaf5c04320fe48aba");
+        let b = token_for_query("f=getGroupChats&m=im&code=myAppCode", KEY);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_query_is_re_encoded_before_signing() {
+        // A client that signs `%7E` and one that signs `~` send the same parameter; the server signs
+        // PHP's encoding of it, `%7E`.
+        assert_eq!(
+            token_for_query("m=im&f=getChatUsers&gid=a~b&code=c", KEY),
+            query_token("m=im&f=getChatUsers&gid=a%7Eb&code=c", KEY)
+        );
+        assert_eq!(
+            signed_query(&parse_str(b"gid=a%20b&a.b=1")),
+            "gid=a+b&a_b=1"
+        );
+    }
+
+    #[test]
+    fn time_formula() {
+        assert_eq!(
+            time_token(b"myAppCode", KEY, b"1700000000"),
+            md5_hex(format!("myAppCode{KEY}1700000000").as_bytes())
+        );
+    }
+
+    #[test]
+    fn api_call_detection() {
+        let t = "0123456789abcdef0123456789ABCDEF";
+        assert!(is_api_call(format!("m=im&token={t}").as_bytes()));
+        assert!(is_api_call(format!("xtoken={t}").as_bytes()));
+        assert!(is_api_call(format!("TOKEN={t}x").as_bytes()));
+        assert!(!is_api_call(b"m=im&token=short"));
+        assert!(!is_api_call(format!("token={}", &t[..31]).as_bytes()));
+        assert!(!is_api_call(format!("token=-{}", &t[..31]).as_bytes()));
+    }
+
+    #[test]
+    fn sign_url_replaces_or_appends() {
+        let signed = sign_url("m=im&f=getGroupChats&code=myAppCode", KEY);
+        assert_eq!(
+            signed,
+            "m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba"
+        );
+        let signed = sign_url(
+            "/x.php?token=1&m=im&f=getGroupChats&code=myAppCode#top",
+            KEY,
+        );
+        assert_eq!(
+            signed,
+            "/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba#top"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn signing_never_panics_and_signed_urls_verify(query in "[ -~]{0,80}") {
+            let signed = sign_url(&query, KEY);
+            let token = token_for_query(&signed, KEY);
+            prop_assert!(signed.ends_with(&format!("token={token}")) || signed.contains('#'));
+            let _ = is_api_call(query.as_bytes());
+        }
+    }
+}
