@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-pub async fn get() -> HttpResponse {
+pub async fn get() -> Result<HttpResponse, super::InspectError> {
     super::json(
         StatusCode::OK,
         &serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),

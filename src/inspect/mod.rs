@@ -7,7 +7,9 @@ mod query;
 mod requests;
 mod reset;
 
-use actix_web::{web, HttpResponse};
+use crate::store::StoreError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// The `/__inspect` routes.
@@ -22,29 +24,62 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A JSON answer.
-pub(crate) fn json(status: actix_web::http::StatusCode, value: &impl Serialize) -> HttpResponse {
-    match serde_json::to_string(value) {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("application/json")
-            .body(body),
-        Err(e) => error(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "encoding",
-            &e.to_string(),
-        ),
+pub(crate) fn json(
+    status: StatusCode,
+    value: &impl Serialize,
+) -> Result<HttpResponse, InspectError> {
+    let body = serde_json::to_string(value)
+        .map_err(|e| InspectError::internal("encoding", e.to_string()))?;
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body))
+}
+
+/// A failure of the inspection API, answered as `{"error": ..., "field": ...}`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct InspectError {
+    status: StatusCode,
+    field: String,
+    message: String,
+}
+
+impl InspectError {
+    /// A 400 naming the parameter or field that was wrong.
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        InspectError {
+            status: StatusCode::BAD_REQUEST,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(field: &str, message: impl Into<String>) -> Self {
+        InspectError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
-/// A JSON error naming what was wrong: `{"error": ..., "field": ...}`.
-pub(crate) fn error(
-    status: actix_web::http::StatusCode,
-    field: &str,
-    message: &str,
-) -> HttpResponse {
-    let body = serde_json::json!({"error": message, "field": field});
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .body(body.to_string())
+impl From<StoreError> for InspectError {
+    fn from(e: StoreError) -> Self {
+        InspectError::internal("store", e.to_string())
+    }
+}
+
+impl ResponseError for InspectError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = serde_json::json!({"error": self.message, "field": self.field});
+        HttpResponse::build(self.status)
+            .content_type("application/json")
+            .body(body.to_string())
+    }
 }
 
 /// A list answer: `{"total": N, "items": [...]}`.

@@ -1,7 +1,7 @@
 //! `GET /__inspect/notifications`: every accepted send, as the real server would have stored it.
 
 use super::query::Params;
-use super::Page;
+use super::{InspectError, Page};
 use crate::domain::MessageKind;
 use crate::startup::AppState;
 use crate::store::NotificationFilter;
@@ -9,14 +9,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// The filter a query asks for: `user`, `gid`, `kind`, `app`, `title`, `after`, `limit`, `order`.
-pub fn filter(params: &Params) -> Result<NotificationFilter, HttpResponse> {
+pub fn filter(params: &Params) -> Result<NotificationFilter, InspectError> {
     let kind = match params.text("kind") {
         None => None,
         Some(k) => Some(MessageKind::parse(&k).ok_or_else(|| {
-            super::error(
-                StatusCode::BAD_REQUEST,
+            InspectError::bad_request(
                 "kind",
-                &format!("`kind` must be notification or chat, not {k:?}"),
+                format!("`kind` must be notification or chat, not {k:?}"),
             )
         })?),
     };
@@ -32,13 +31,11 @@ pub fn filter(params: &Params) -> Result<NotificationFilter, HttpResponse> {
     })
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let filter = match Params::parse(req.query_string()).and_then(|p| filter(&p)) {
-        Ok(filter) => filter,
-        Err(answer) => return answer,
-    };
-    match state.store.run(move |tx| tx.notifications(&filter)).await {
-        Ok((total, items)) => super::json(StatusCode::OK, &Page { total, items }),
-        Err(e) => super::error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
-    }
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, InspectError> {
+    let filter = filter(&Params::parse(req.query_string())?)?;
+    let (total, items) = state.store.run(move |tx| tx.notifications(&filter)).await?;
+    super::json(StatusCode::OK, &Page { total, items })
 }

@@ -1,7 +1,6 @@
 //! Reading the inspection API's query parameters, with an error that names the bad one.
 
-use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use super::InspectError;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -13,10 +12,10 @@ pub const MAX_LIMIT: usize = 1000;
 pub struct Params(HashMap<String, String>);
 
 impl Params {
-    pub fn parse(raw: &str) -> Result<Self, HttpResponse> {
+    pub fn parse(raw: &str) -> Result<Self, InspectError> {
         let pairs: Vec<(String, String)> =
             actix_web::web::Query::<Vec<(String, String)>>::from_query(raw)
-                .map_err(|e| super::error(StatusCode::BAD_REQUEST, "query", &e.to_string()))?
+                .map_err(|e| InspectError::bad_request("query", e.to_string()))?
                 .into_inner();
         Ok(Params(pairs.into_iter().collect()))
     }
@@ -25,27 +24,22 @@ impl Params {
         self.0.get(name).cloned()
     }
 
-    pub fn parsed<T: FromStr>(&self, name: &str, what: &str) -> Result<Option<T>, HttpResponse> {
+    pub fn parsed<T: FromStr>(&self, name: &str, what: &str) -> Result<Option<T>, InspectError> {
         match self.0.get(name) {
             None => Ok(None),
             Some(v) => v.parse().map(Some).map_err(|_| {
-                super::error(
-                    StatusCode::BAD_REQUEST,
-                    name,
-                    &format!("`{name}` must be {what}, not {v:?}"),
-                )
+                InspectError::bad_request(name, format!("`{name}` must be {what}, not {v:?}"))
             }),
         }
     }
 
     /// `limit`: 1 to 1000, 100 by default.
-    pub fn limit(&self) -> Result<usize, HttpResponse> {
+    pub fn limit(&self) -> Result<usize, InspectError> {
         let limit = self
             .parsed::<usize>("limit", "a whole number from 1 to 1000")?
             .unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(super::error(
-                StatusCode::BAD_REQUEST,
+            return Err(InspectError::bad_request(
                 "limit",
                 "`limit` must be a whole number from 1 to 1000",
             ));
@@ -54,14 +48,13 @@ impl Params {
     }
 
     /// `order`: `asc` (default) or `desc`; true for descending.
-    pub fn descending(&self) -> Result<bool, HttpResponse> {
+    pub fn descending(&self) -> Result<bool, InspectError> {
         match self.0.get("order").map(String::as_str) {
             None | Some("asc") => Ok(false),
             Some("desc") => Ok(true),
-            Some(other) => Err(super::error(
-                StatusCode::BAD_REQUEST,
+            Some(other) => Err(InspectError::bad_request(
                 "order",
-                &format!("`order` must be asc or desc, not {other:?}"),
+                format!("`order` must be asc or desc, not {other:?}"),
             )),
         }
     }

@@ -1,7 +1,7 @@
 //! `GET /__inspect/requests`: the journal of every request to the emulated API.
 
 use super::query::Params;
-use super::Page;
+use super::{InspectError, Page};
 use crate::domain::Outcome;
 use crate::startup::AppState;
 use crate::store::JournalFilter;
@@ -9,14 +9,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// The filter a query asks for: `outcome`, `method`, `app`, `finding`, `after`, `limit`, `order`.
-pub fn filter(params: &Params) -> Result<JournalFilter, HttpResponse> {
+pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
     let outcome = match params.text("outcome") {
         None => None,
         Some(o) => Some(Outcome::parse(&o).ok_or_else(|| {
-            super::error(
-                StatusCode::BAD_REQUEST,
+            InspectError::bad_request(
                 "outcome",
-                &format!("`outcome` must be accepted or rejected, not {o:?}"),
+                format!("`outcome` must be accepted or rejected, not {o:?}"),
             )
         })?),
     };
@@ -31,13 +30,11 @@ pub fn filter(params: &Params) -> Result<JournalFilter, HttpResponse> {
     })
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let filter = match Params::parse(req.query_string()).and_then(|p| filter(&p)) {
-        Ok(filter) => filter,
-        Err(answer) => return answer,
-    };
-    match state.store.run(move |tx| tx.journal(&filter)).await {
-        Ok((total, items)) => super::json(StatusCode::OK, &Page { total, items }),
-        Err(e) => super::error(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
-    }
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, InspectError> {
+    let filter = filter(&Params::parse(req.query_string())?)?;
+    let (total, items) = state.store.run(move |tx| tx.journal(&filter)).await?;
+    super::json(StatusCode::OK, &Page { total, items })
 }

@@ -1,0 +1,190 @@
+//! The first part of `/__inspect`: health, notifications, the journal, reset.
+
+use crate::helpers::{notification, signed, spawn_app};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_answers_ok_and_the_version() {
+    let app = spawn_app().await;
+    let health = app.inspect("health").await;
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn notifications_show_every_field_oldest_first() {
+    let app = spawn_app().await;
+    app.send_notification(&notification(json!([1, 3]))).await;
+    app.send_notification(&notification(json!(["lisi"]))).await;
+    let page = app.inspect("notifications").await;
+    assert_eq!(page["total"], 2);
+    let first = &page["items"][0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "seq",
+        "kind",
+        "cgid",
+        "title",
+        "subtitle",
+        "content",
+        "contentType",
+        "url",
+        "actions",
+        "sender",
+        "recipients",
+        "app",
+        "received_at",
+        "request_seq",
+    ] {
+        assert!(keys.contains(&key), "missing {key}");
+    }
+    assert_eq!(first["title"], "构建成功");
+    assert_eq!(first["actions"][0]["type"], "primary");
+    assert_eq!(first["sender"]["name"], "CI");
+    assert!(page["items"][1]["seq"].as_i64() > first["seq"].as_i64());
+    assert!(time::OffsetDateTime::parse(
+        first["received_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339
+    )
+    .is_ok());
+    // request_seq points at the journal entry of the send.
+    let journal = app.inspect("requests").await;
+    let entry = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["seq"] == first["request_seq"])
+        .unwrap();
+    assert_eq!(entry["method"], "sendNotification");
+}
+
+#[tokio::test]
+async fn after_and_limit_page_through_notifications() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.send_notification(&notification(json!([1]))).await;
+    }
+    let page = app.inspect("notifications?limit=2").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let last = page["items"][1]["seq"].as_i64().unwrap();
+    let next = app
+        .inspect(&format!("notifications?after={last}&limit=10"))
+        .await;
+    assert_eq!(next["total"], 3);
+    assert!(next["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["seq"].as_i64().unwrap() > last));
+}
+
+#[tokio::test]
+async fn bad_inspect_parameters_get_a_400_naming_the_field() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/__inspect/notifications?limit=zero", app.url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["field"], "limit");
+}
+
+#[tokio::test]
+async fn the_journal_records_every_request_with_its_answer() {
+    let app = spawn_app().await;
+    app.send_notification(&notification(json!([1]))).await;
+    app.get("m=im").await;
+    app.request(
+        "PUT",
+        &format!(
+            "/x.php?{}",
+            signed("m=im&f=sendNotification&code=myAppCode")
+        ),
+        b"\xff\xfe",
+        &[],
+    )
+    .await;
+    let page = app.inspect("requests").await;
+    assert_eq!(page["total"], 3);
+    let sent = &page["items"][0];
+    assert_eq!(sent["http_method"], "POST");
+    assert_eq!(sent["path"], "/x.php");
+    assert!(sent["query"]
+        .as_str()
+        .unwrap()
+        .starts_with("m=im&f=sendNotification&code=myAppCode&token="));
+    assert_eq!(sent["app"], "myAppCode");
+    assert_eq!(sent["method"], "sendNotification");
+    assert_eq!(sent["status"], 200);
+    assert_eq!(sent["response"], r#"{"result":"success","message":""}"#);
+    assert_eq!(sent["outcome"], "accepted");
+    assert_eq!(sent["body_truncated"], false);
+    assert!(sent["body"].as_str().unwrap().contains("构建成功"));
+    assert!(sent["duration_us"].is_u64());
+    assert_eq!(page["items"][1]["outcome"], "rejected");
+    let binary = &page["items"][2];
+    assert_eq!(
+        (binary["body_encoding"].as_str(), binary["body"].as_str()),
+        (Some("base64"), Some("//4="))
+    );
+    let rejected = app.inspect("requests?outcome=rejected").await;
+    assert_eq!(rejected["total"], 2);
+}
+
+#[tokio::test]
+async fn large_bodies_are_journaled_capped_and_flagged() {
+    let app = spawn_app().await;
+    let mut body = notification(json!([1]));
+    body["content"] = json!("x".repeat(100 * 1024));
+    let a = app.send_notification(&body).await;
+    assert_eq!(a.json()["result"], "success");
+    let entry = app.last_request().await;
+    assert_eq!(entry["body_truncated"], true);
+    assert_eq!(entry["body"].as_str().unwrap().len(), 64 * 1024);
+    assert!(entry["body_size"].as_u64().unwrap() > 100 * 1024);
+    // The notification itself is whole.
+    let n = &app.inspect("notifications").await["items"][0];
+    assert_eq!(n["content"].as_str().unwrap().len(), 100 * 1024);
+}
+
+#[tokio::test]
+async fn bodies_over_php_post_max_size_are_seen_as_empty() {
+    let app = spawn_app().await;
+    let mut body = notification(json!([1]));
+    body["content"] = json!("x".repeat(9 * 1024 * 1024));
+    let a = app.send_notification(&body).await;
+    assert_eq!(
+        a.text(),
+        r#"{"result":"fail","message":"\u5e94\u5f53\u8bbe\u7f6e\u63a5\u6536\u8005\u7528\u6237\u5217\u8868\u3002"}"#
+    );
+    assert!(app
+        .last_findings()
+        .await
+        .contains(&"body_too_large".to_string()));
+}
+
+#[tokio::test]
+async fn reset_empties_messages_and_journal_and_restores_the_fixtures() {
+    let app = spawn_app().await;
+    app.send_notification(&notification(json!([1]))).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/__inspect/reset", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.inspect("notifications").await["total"], 0);
+    assert_eq!(app.inspect("requests").await["total"], 0);
+    let a = app
+        .get(&signed("m=im&f=getGroupChats&code=myAppCode"))
+        .await;
+    assert_eq!(a.json()["data"].as_object().unwrap().len(), 3);
+    // Sequences start again.
+    app.send_notification(&notification(json!([1]))).await;
+    assert_eq!(app.inspect("notifications").await["items"][0]["seq"], 1);
+}

@@ -1,0 +1,221 @@
+//! The binary's promises: the listening line, clean stops, fixture errors, `--db` across restarts.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn start(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .arg("serve")
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("a first line");
+    let url = line
+        .strip_prefix("xxb-mock listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end()
+        .to_string();
+    assert!(
+        line.starts_with("xxb-mock listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    (child, url)
+}
+
+fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap()
+}
+
+fn send(url: &str, body: &str) -> String {
+    let query = "m=im&f=sendNotification&code=myAppCode";
+    let url = format!("{url}/x.php?{}", crate::helpers::signed(query));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
+}
+
+fn get_json(url: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
+
+#[test]
+fn the_first_line_names_the_real_port_and_sigterm_stops_cleanly() {
+    let (child, url) = start(&[]);
+    assert!(!url.ends_with(":0"));
+    assert_eq!(get_json(&format!("{url}/__inspect/health"))["status"], "ok");
+    assert!(terminate(child).success());
+}
+
+#[test]
+fn a_database_file_survives_a_restart_without_being_seeded_again() {
+    let dir = tempdir();
+    let db = dir.join("state.db");
+    let db = db.to_str().unwrap();
+    let (child, url) = start(&["--db", db]);
+    let body = r#"{"users":[1],"title":"kept","sender":{"id":"ci"}}"#;
+    assert_eq!(send(&url, body), r#"{"result":"success","message":""}"#);
+    assert!(terminate(child).success());
+
+    let (child, url) = start(&["--db", db]);
+    let page = get_json(&format!("{url}/__inspect/notifications"));
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["title"], "kept");
+    assert_eq!(get_json(&format!("{url}/__inspect/requests"))["total"], 1);
+    assert!(terminate(child).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn fixture_errors_name_the_file_and_entry_and_exit_with_2_before_listening() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("users.json"),
+        r#"[{"id":1,"account":"a"},{"id":2,"account":"a"}]"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["serve", "--port", "0", "--fixtures", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "it must not listen");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(r#"users.json: entry 1 (id 2): duplicate account "a""#),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_fixture_directory_replaces_the_defaults() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("users.json"),
+        r#"[{"id":7,"account":"ops","admin":"super"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("groups.json"),
+        r#"[{"gid":"g1","name":"运维","members":["ops"]}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("apps.json"),
+        r#"[{"code":"myAppCode","key":"3cd0914d656e90ab181f1d52ff352cfe"}]"#,
+    )
+    .unwrap();
+    let (child, url) = start(&["--fixtures", dir.to_str().unwrap()]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let text = runtime.block_on(async {
+        let q = crate::helpers::signed("m=im&f=getGroupChats&code=myAppCode");
+        reqwest::get(format!("{url}/x.php?{q}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert_eq!(text, r#"{"result":"success","data":{"g1":"\u8fd0\u7ef4"}}"#);
+    assert!(terminate(child).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn environment_variables_configure_serve() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .arg("serve")
+        .env("XXB_MOCK_PORT", "0")
+        .env("XXB_MOCK_LANG", "en")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("xxb-mock listening on ")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        send(&url, "{}"),
+        r#"{"result":"fail","message":"Should set user list."}"#
+    );
+    assert!(terminate(child).success());
+}
+
+#[test]
+fn token_and_sign_commands_print_the_servers_token() {
+    let out = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args([
+            "token",
+            "--key",
+            "3cd0914d656e90ab181f1d52ff352cfe",
+            "m=chat&f=getChatUsers&code=myAppCode",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "f5633c34c0c551a16c1d63bceb38d6a8\n"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args([
+            "sign",
+            "--key",
+            "3cd0914d656e90ab181f1d52ff352cfe",
+            "http://h/x.php?m=im&f=sendNotification&code=myAppCode",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "http://h/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79\n"
+    );
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "xxb-mock-test-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
