@@ -273,14 +273,6 @@ pub fn no_recipients() -> Finding {
     )
 }
 
-pub fn unmatched_users(unmatched: &[String]) -> Finding {
-    Finding::warning(
-        "unknown_users",
-        format!("These entries of `users` match no user and were dropped silently: {}.", unmatched.join(", ")),
-        "Use existing ids or accounts; a list is matched by ids when its first element is numeric, by accounts otherwise.",
-    )
-}
-
 pub fn deleted_recipients(accounts: &[String]) -> Finding {
     Finding::warning(
         "deleted_recipient",
@@ -289,13 +281,5 @@ pub fn deleted_recipients(accounts: &[String]) -> Finding {
             accounts.join(", ")
         ),
         "Remove deleted users from your recipient list.",
-    )
-}
-
-pub fn characters_lost(field: &str) -> Finding {
-    Finding::warning(
-        "characters_lost",
-        format!("`{field}` has characters above U+FFFF (emoji); the server's utf8 column stores each as `????`."),
-        "Avoid emoji in `content`; they survive in `title`, `subtitle` and `url`.",
     )
 }

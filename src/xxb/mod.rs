@@ -15,4 +15,5 @@ pub mod lang;
 pub mod methods;
 pub mod params;
 pub mod request;
+pub mod strict;
 pub mod token;

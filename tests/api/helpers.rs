@@ -26,6 +26,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Config::default()).await
 }
 
+/// A server in faithful mode: exactly the real server's behaviour.
+pub async fn spawn_faithful_app() -> TestApp {
+    spawn_app_with(Config {
+        validation: xxb_mock::ValidationMode::Faithful,
+        ..Config::default()
+    })
+    .await
+}
+
 pub async fn spawn_app_with(config: Config) -> TestApp {
     let server = Server::build(config).await.expect("the server starts");
     let url = server.url();

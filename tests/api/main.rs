@@ -7,4 +7,5 @@ mod inspect;
 mod methods;
 mod persistence;
 mod routing;
+mod strict;
 mod transport;

@@ -1,6 +1,7 @@
-//! The four methods (SPEC 1.5): exact answers, check order, messages, recipient resolution.
+//! The four methods (SPEC 1.5) in faithful mode: exact answers, check order, messages, recipient
+//! resolution, quirks included.
 
-use crate::helpers::{notification, signed, spawn_app, GROUP};
+use crate::helpers::{notification, signed, spawn_faithful_app as spawn_app, GROUP};
 use serde_json::{json, Value};
 
 const THREE_GROUPS: &str = r#"{"result":"success","data":{"30683aea-7a1f-4ec8-a6d6-834e0310fd7d":"\u7b2c\u56db\u671f\u9879\u76ee\u8ba8\u8bba","81c6ba89-00ab-4431-8e47-063556ae4886":"\u7814\u53d1\u90e8","64da14c3-c07a-45af-9c61-4e638de4af26":"\u516c\u53f8\u603b\u7fa4"}}"#;

@@ -76,7 +76,7 @@ fn a_database_file_survives_a_restart_without_being_seeded_again() {
     let db = dir.join("state.db");
     let db = db.to_str().unwrap();
     let (child, url) = start(&["--db", db]);
-    let body = r#"{"users":[1],"title":"kept","sender":{"id":"ci"}}"#;
+    let body = r#"{"users":[1],"title":"kept","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/logo.png"}}"#;
     assert_eq!(send(&url, body), r#"{"result":"success","message":""}"#);
     assert!(terminate(child).success());
 

@@ -1,6 +1,6 @@
 //! Transport quirks (SPEC 1.4): status, headers, cookies, methods, body, language.
 
-use crate::helpers::{notification, signed, spawn_app, spawn_app_with, GROUP};
+use crate::helpers::{notification, signed, spawn_app, spawn_app_with, spawn_faithful_app, GROUP};
 use serde_json::json;
 use xxb_mock::config::Config;
 use xxb_mock::xxb::lang::Lang;
@@ -157,7 +157,7 @@ async fn the_default_language_is_configurable() {
 
 #[tokio::test]
 async fn characters_above_the_bmp_are_lost_in_content_but_not_in_title() {
-    let app = spawn_app().await;
+    let app = spawn_faithful_app().await;
     let mut body = notification(json!([3]));
     body["content"] = json!("发布 🎉 完成😀");
     body["title"] = json!("上线 🚀");
@@ -173,7 +173,7 @@ async fn characters_above_the_bmp_are_lost_in_content_but_not_in_title() {
 
 #[tokio::test]
 async fn answers_are_php_json_encoded() {
-    let app = spawn_app().await;
+    let app = spawn_faithful_app().await;
     let a = app
         .get(&signed(&format!(
             "m=im&f=getChatUsers&gid={GROUP}&code=myAppCode"

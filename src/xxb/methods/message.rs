@@ -9,12 +9,18 @@ use crate::xxb::answer::Answer;
 use crate::xxb::body::SendBody;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
+use crate::xxb::strict::Violation;
 use serde_json::{json, Value};
 
 /// The refusal for `error`, with its finding.
 pub fn fail(call: &mut Call, error: SendError, finding: Finding) -> Decision {
     call.findings.push(finding);
     Decision::answer(Answer::Fail(error.message(call.req.lang).to_string()))
+}
+
+/// The strict rejection for `violation`, in the request's language (its findings are already journaled).
+pub fn refuse(call: &Call, violation: &Violation) -> Decision {
+    Decision::answer(Answer::Fail(violation.message(call.req.lang).to_string()))
 }
 
 /// The checks that follow the recipient check in both methods: `empty(sender)`, then `empty(title)`.
@@ -54,16 +60,13 @@ pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
 /// The message the server stores: `content` through the utf8 column, `contentType` through the
 /// enum column (missing or empty means `text`), `subtitle`, `url` default `""`, `actions` `[]`.
 pub fn build(
-    call: &mut Call,
+    call: &Call,
     body: &SendBody,
     kind: MessageKind,
     cgid: String,
     recipients: &[User],
 ) -> NewMessage {
     let content = body.text("content");
-    if mysql::loses_characters(&content) {
-        call.findings.push(findings::characters_lost("content"));
-    }
     let content_type = if body.is_empty("contentType") {
         "text".to_string()
     } else {

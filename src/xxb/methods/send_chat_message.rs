@@ -1,10 +1,11 @@
 //! `im/sendChatMessage`: a notification posted into a chat.
 //!
-//! Checks, in order: `empty(gid)`, `empty(sender)`, `empty(title)`. Deliberately faithful: the
-//! recipients are the chat's current members whatever its type (one-to-one and dismissed chats
-//! included), and a gid with no members (an unknown one) reaches every user who is not deleted.
+//! Checks, in order: `empty(gid)`, `empty(sender)`, `empty(title)`; then, in strict mode, the rules
+//! of `xxb::strict`. Deliberately faithful: the recipients are the chat's current members whatever
+//! its type (one-to-one and dismissed chats included), and a gid with no members (an unknown one)
+//! reaches every user who is not deleted.
 
-use super::message::{build, check_sender_and_title, fail, recipient_findings};
+use super::message::{build, check_sender_and_title, fail, recipient_findings, refuse};
 use super::{Call, Decision};
 use crate::domain::MessageKind;
 use crate::php::value::to_php_string;
@@ -13,6 +14,7 @@ use crate::xxb::answer::Answer;
 use crate::xxb::body::SendBody;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
+use crate::xxb::strict;
 
 pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
     let body = SendBody::parse(&call.req.body);
@@ -32,6 +34,15 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         return Ok(refused);
     }
     let gid = body.get("gid").and_then(to_php_string).unwrap_or_default();
+    let chat = tx.chat(&gid)?;
+    let mut violations = strict::chat_rules(&gid, chat.as_ref());
+    violations.extend(strict::message_rules(&body));
+    if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
+        return Ok(refuse(&call, &violation));
+    }
+    call.findings.extend(strict::warnings(&body));
+    call.findings
+        .extend(strict::archived_warning(chat.as_ref()));
     let mut recipients = tx.chat_members(&gid)?;
     if recipients.is_empty() {
         call.findings.push(findings::everyone_notified(&format!(
@@ -40,7 +51,7 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         recipients = tx.active_users()?;
     }
     recipient_findings(call.findings, &recipients);
-    let message = build(&mut call, &body, MessageKind::Chat, gid, &recipients);
+    let message = build(&call, &body, MessageKind::Chat, gid, &recipients);
     Ok(Decision {
         answer: Answer::Sent,
         message: Some(message),

@@ -1,12 +1,12 @@
 //! `im/sendNotification`: a notification to users' notification centre (the 小喧喧 chat).
 //!
-//! Checks, in order: `empty(users)`, `empty(sender)`, `empty(title)`. Deliberately faithful
-//! recipient resolution: an array is matched by ids when its first element is numeric and by
-//! accounts otherwise, unmatched entries are dropped, deleted users are kept, and a list that
-//! matches nobody still succeeds; a non-array `users` is taken as a chat gid (an upstream bug) and
-//! an unknown gid reaches every user who is not deleted.
+//! Checks, in order: `empty(users)`, `empty(sender)`, `empty(title)`; then, in strict mode, the rules
+//! of `xxb::strict`. Deliberately faithful recipient resolution: an array is matched by ids when its
+//! first element is numeric and by accounts otherwise, unmatched entries are dropped, deleted users
+//! are kept, and a list that matches nobody still succeeds; a non-array `users` is taken as a chat gid
+//! (an upstream bug) and an unknown gid reaches every user who is not deleted.
 
-use super::message::{build, check_sender_and_title, fail, recipient_findings};
+use super::message::{build, check_sender_and_title, fail, recipient_findings, refuse};
 use super::{Call, Decision};
 use crate::domain::{MessageKind, User};
 use crate::mysql;
@@ -16,6 +16,7 @@ use crate::xxb::answer::Answer;
 use crate::xxb::body::SendBody;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
+use crate::xxb::strict;
 use serde_json::Value;
 
 pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
@@ -35,42 +36,46 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
     if let Some(refused) = check_sender_and_title(&mut call, &body) {
         return Ok(refused);
     }
-    let (cgid, recipients) = match body.get("users") {
-        Some(Value::Array(list)) => (
-            "notification".to_string(),
-            users_in_list(&mut call, tx, list)?,
-        ),
+    let users = body.get("users");
+    let (cgid, recipients, unknown, everyone) = match users {
+        Some(Value::Array(list)) => {
+            let (found, unknown) = users_in_list(tx, list)?;
+            ("notification".to_string(), found, unknown, false)
+        }
         other => {
             // Upstream bug, reproduced: a non-array `users` is used as a chat gid.
             let gid = other.and_then(to_php_string).unwrap_or_default();
             let members = tx.chat_members(&gid)?;
             if members.is_empty() {
-                call.findings.push(findings::everyone_notified(&format!(
-                    "`users` is not an array, so the server took {gid:?} as a chat gid, and that chat has no members."
-                )));
-                (gid, tx.active_users()?)
+                (gid, tx.active_users()?, Vec::new(), true)
             } else {
-                (gid, members)
+                (gid, members, Vec::new(), false)
             }
         }
     };
+    let mut violations = strict::users_rules(users, &unknown);
+    violations.extend(strict::message_rules(&body));
+    if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
+        return Ok(refuse(&call, &violation));
+    }
+    call.findings.extend(strict::warnings(&body));
+    if everyone {
+        call.findings.push(findings::everyone_notified(&format!(
+            "`users` is not an array, so the server took {cgid:?} as a chat gid, and that chat has no members."
+        )));
+    }
     recipient_findings(call.findings, &recipients);
-    let message = build(
-        &mut call,
-        &body,
-        MessageKind::Notification,
-        cgid,
-        &recipients,
-    );
+    let message = build(&call, &body, MessageKind::Notification, cgid, &recipients);
     Ok(Decision {
         answer: Answer::Sent,
         message: Some(message),
     })
 }
 
-/// The users an array of `users` names: by id when its first element is numeric (compared as
-/// MySQL compares an integer column with a string: `"3abc"` is 3), by account otherwise.
-fn users_in_list(call: &mut Call, tx: &Tx, list: &[Value]) -> Result<Vec<User>, StoreError> {
+/// The users an array of `users` names, and the entries that matched nobody: by id when its first
+/// element is numeric (compared as MySQL compares an integer column with a string: `"3abc"` is 3),
+/// by account otherwise.
+fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), StoreError> {
     let by_id = list.first().is_some_and(is_numeric);
     let entries: Vec<String> = list.iter().filter_map(to_php_string).collect();
     let users = if by_id {
@@ -84,21 +89,17 @@ fn users_in_list(call: &mut Call, tx: &Tx, list: &[Value]) -> Result<Vec<User>, 
     } else {
         tx.users_with_accounts(&entries)?
     };
-    let unmatched: Vec<String> = entries
+    let matches = |entry: &String, user: &User| {
+        if by_id {
+            mysql::to_number(entry) == user.id as f64
+        } else {
+            user.account == *entry
+        }
+    };
+    let unknown = entries
         .iter()
-        .filter(|e| {
-            !users.iter().any(|u| {
-                if by_id {
-                    mysql::to_number(e) == u.id as f64
-                } else {
-                    u.account == **e
-                }
-            })
-        })
+        .filter(|e| !users.iter().any(|u| matches(e, u)))
         .map(|e| format!("{e:?}"))
         .collect();
-    if !unmatched.is_empty() {
-        call.findings.push(findings::unmatched_users(&unmatched));
-    }
-    Ok(users)
+    Ok((users, unknown))
 }

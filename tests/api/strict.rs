@@ -1,0 +1,428 @@
+//! Strict validation (SPEC 2): each rule rejects in strict mode and is a warning in faithful mode;
+//! the real server's answers always win; strict is never more permissive than faithful.
+
+use crate::helpers::{notification, signed, spawn_app, spawn_faithful_app, TestApp, GROUP};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const SENT: &str = r#"{"result":"success","message":""}"#;
+
+/// A valid chat message body.
+fn chat(gid: &str) -> Value {
+    let mut body = notification(json!(null));
+    body.as_object_mut().unwrap().remove("users");
+    body["gid"] = json!(gid);
+    body
+}
+
+fn with(mut body: Value, field: &str, value: Value) -> Value {
+    body[field] = value;
+    body
+}
+
+fn without(mut body: Value, field: &str) -> Value {
+    body.as_object_mut().unwrap().remove(field);
+    body
+}
+
+enum Call {
+    Notification(Value),
+    Chat(Value),
+}
+
+async fn send(app: &TestApp, call: &Call) -> String {
+    match call {
+        Call::Notification(body) => app.send_notification(body).await.text(),
+        Call::Chat(body) => app.send_chat_message(body).await.text(),
+    }
+}
+
+fn rules() -> Vec<(&'static str, Call)> {
+    vec![
+        (
+            "users_not_array",
+            Call::Notification(notification(json!("admin"))),
+        ),
+        (
+            "users_not_array",
+            Call::Notification(notification(json!(GROUP))),
+        ),
+        (
+            "users_mixed",
+            Call::Notification(notification(json!([1, "zhangsan"]))),
+        ),
+        (
+            "unknown_users",
+            Call::Notification(notification(json!(["admin", "nobody"]))),
+        ),
+        (
+            "unknown_users",
+            Call::Notification(notification(json!([1, 99]))),
+        ),
+        (
+            "not_a_string",
+            Call::Notification(with(notification(json!([1])), "title", json!(42))),
+        ),
+        (
+            "not_a_string",
+            Call::Notification(with(notification(json!([1])), "subtitle", json!({"a": 1}))),
+        ),
+        (
+            "not_a_string",
+            Call::Notification(with(notification(json!([1])), "content", json!(["x"]))),
+        ),
+        (
+            "not_a_string",
+            Call::Notification(with(notification(json!([1])), "url", json!(true))),
+        ),
+        (
+            "content_type",
+            Call::Notification(without(notification(json!([1])), "contentType")),
+        ),
+        (
+            "content_type",
+            Call::Notification(with(
+                notification(json!([1])),
+                "contentType",
+                json!("markdown"),
+            )),
+        ),
+        (
+            "content_type",
+            Call::Notification(with(notification(json!([1])), "contentType", json!("code"))),
+        ),
+        (
+            "actions_not_array",
+            Call::Notification(with(
+                notification(json!([1])),
+                "actions",
+                json!({"label": "x"}),
+            )),
+        ),
+        (
+            "action_invalid",
+            Call::Notification(with(
+                notification(json!([1])),
+                "actions",
+                json!([{"label": "x"}]),
+            )),
+        ),
+        (
+            "action_invalid",
+            Call::Notification(with(
+                notification(json!([1])),
+                "actions",
+                json!([{"url": "https://x"}]),
+            )),
+        ),
+        (
+            "action_invalid",
+            Call::Notification(with(
+                notification(json!([1])),
+                "actions",
+                json!(["https://x"]),
+            )),
+        ),
+        (
+            "sender_invalid",
+            Call::Notification(with(notification(json!([1])), "sender", json!("ci"))),
+        ),
+        (
+            "sender_invalid",
+            Call::Notification(with(
+                notification(json!([1])),
+                "sender",
+                json!({"id": "ci"}),
+            )),
+        ),
+        (
+            "sender_invalid",
+            Call::Notification(with(
+                notification(json!([1])),
+                "sender",
+                json!({"avatar": "https://a"}),
+            )),
+        ),
+        (
+            "characters_lost",
+            Call::Notification(with(notification(json!([1])), "content", json!("上线 🎉"))),
+        ),
+        (
+            "unknown_chat",
+            Call::Chat(chat("f3de9ff9-dcb4-49de-915b-377ee9143418")),
+        ),
+        (
+            "chat_dismissed",
+            Call::Chat(chat("d2a5c7e1-0b3f-4d8e-9a6c-5e4f3b2a1c0d")),
+        ),
+        ("chat_not_group", Call::Chat(chat("3&4"))),
+        (
+            "chat_not_group",
+            Call::Chat(chat("8c0b1bd5-5a0e-4e52-9d2b-0c6ad5a1f0d1")),
+        ),
+        (
+            "not_a_string",
+            Call::Chat(with(chat(GROUP), "title", json!(1))),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_rule_rejects_in_strict_mode_and_warns_in_faithful_mode() {
+    let strict = spawn_app().await;
+    let faithful = spawn_faithful_app().await;
+    for (code, call) in rules() {
+        let answer = send(&strict, &call).await;
+        assert!(
+            answer.starts_with(r#"{"result":"fail","message":""#),
+            "{code}: strict answered {answer}"
+        );
+        let entry = strict.last_request().await;
+        assert_eq!(entry["outcome"], "rejected", "{code}");
+        let finding = entry["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code);
+        assert_eq!(
+            finding.map(|f| f["severity"].clone()),
+            Some(json!("error")),
+            "{code}: {entry}"
+        );
+
+        assert_eq!(
+            send(&faithful, &call).await,
+            SENT,
+            "{code}: faithful must accept"
+        );
+        let entry = faithful.last_request().await;
+        assert_eq!(entry["outcome"], "accepted");
+        let finding = entry["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code);
+        assert_eq!(
+            finding.map(|f| f["severity"].clone()),
+            Some(json!("warning")),
+            "{code}: {entry}"
+        );
+    }
+    assert_eq!(
+        strict.inspect("notifications").await["total"],
+        0,
+        "strict stored nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_valid_request_passes_strict_mode_untouched() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.send_notification(&notification(json!([1, 3])))
+            .await
+            .text(),
+        SENT
+    );
+    assert_eq!(
+        app.send_notification(&notification(json!(["admin", "lisi"])))
+            .await
+            .text(),
+        SENT
+    );
+    assert_eq!(app.send_chat_message(&chat(GROUP)).await.text(), SENT);
+    assert_eq!(app.last_findings().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn strict_messages_name_the_field_and_value_in_the_requests_language() {
+    let app = spawn_app().await;
+    let q = signed("m=im&f=sendNotification&code=myAppCode");
+    let body = notification(json!(["admin", "nobody", "ghost"])).to_string();
+    let a = app
+        .request(
+            "POST",
+            &format!("/x.php?{q}"),
+            body.as_bytes(),
+            &[("Accept-Language", "en")],
+        )
+        .await;
+    assert_eq!(
+        a.text(),
+        r#"{"result":"fail","message":"`users` names unknown users: \"nobody\", \"ghost\"."}"#
+    );
+    let a = app
+        .request("POST", &format!("/x.php?{q}"), body.as_bytes(), &[])
+        .await;
+    let message = a.json()["message"].as_str().unwrap().to_string();
+    assert_eq!(message, "users 中有不存在的用户：\"nobody\", \"ghost\"");
+    // PHP-encoded like every other answer.
+    assert!(a.text().is_ascii());
+}
+
+#[tokio::test]
+async fn the_real_servers_answer_wins_over_strict_rules() {
+    let app = spawn_app().await;
+    let faithful = spawn_faithful_app().await;
+    // Each breaks strict rules too, but the real server rejects it first: both modes answer alike.
+    let cases = [
+        Call::Notification(json!({"users": "", "title": 1, "contentType": "markdown"})),
+        Call::Notification(json!({"userList": [1], "sender": "x", "title": "t"})),
+        Call::Notification(json!({"users": "nobody", "title": "t"})),
+        Call::Notification(json!({"users": [1, "x"], "sender": "s", "title": "0"})),
+        Call::Chat(json!({"gid": "", "sender": "s", "title": "t"})),
+        Call::Chat(json!({"gid": "3&4", "sender": {}, "title": ""})),
+    ];
+    for call in &cases {
+        let strict_answer = send(&app, call).await;
+        assert_eq!(strict_answer, send(&faithful, call).await);
+        assert!(
+            strict_answer.starts_with(r#"{"result":"fail","message":"\u"#),
+            "{strict_answer}"
+        );
+    }
+    // Entry failures too.
+    let a = app
+        .get_in(
+            "m=im&f=sendNotification&code=myAppCode&token=0123456789abcdef0123456789abcdef",
+            "en",
+        )
+        .await;
+    assert_eq!(a.text(), r#"{"errcode":401,"errmsg":"Invalid token."}"#);
+    // And the missing-users error in strict mode is still the real one.
+    let a = app
+        .post(&signed("m=im&f=sendNotification&code=myAppCode"), "{}")
+        .await;
+    assert_eq!(
+        a.text(),
+        r#"{"result":"fail","message":"\u5e94\u5f53\u8bbe\u7f6e\u63a5\u6536\u8005\u7528\u6237\u5217\u8868\u3002"}"#
+    );
+}
+
+#[tokio::test]
+async fn warnings_in_both_modes() {
+    for app in [spawn_app().await, spawn_faithful_app().await] {
+        let cases = [
+            (
+                "action_type",
+                with(
+                    notification(json!([1])),
+                    "actions",
+                    json!([{"label": "l", "url": "https://x", "type": "normal"}]),
+                ),
+            ),
+            (
+                "url_not_absolute",
+                with(notification(json!([1])), "url", json!("/builds/42")),
+            ),
+            (
+                "sender_without_name",
+                with(
+                    notification(json!([1])),
+                    "sender",
+                    json!({"id": "ci", "avatar": "https://a"}),
+                ),
+            ),
+            ("deleted_recipient", notification(json!([1, 5]))),
+        ];
+        for (code, body) in cases {
+            assert_eq!(app.send_notification(&body).await.text(), SENT, "{code}");
+            let entry = app.last_request().await;
+            let finding = entry["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == code)
+                .cloned();
+            assert_eq!(
+                finding.map(|f| f["severity"].clone()),
+                Some(json!("warning")),
+                "{code}: {entry}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_finding() {
+    let app = spawn_app().await;
+    app.send_notification(&notification(json!([1, "lisi"])))
+        .await;
+    app.send_notification(&notification(json!([1]))).await;
+    let page = app.inspect("requests?finding=users_mixed").await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(
+        app.inspect("requests?method=sendNotification&outcome=accepted")
+            .await["total"],
+        1
+    );
+    assert_eq!(app.inspect("requests?app=myAppCode").await["total"], 2);
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|n| json!(n)),
+        "[a-z0-9 😀]{0,6}".prop_map(Value::String),
+        Just(json!("0")),
+        Just(json!("admin")),
+        Just(json!(GROUP)),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z]{1,5}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn send_body() -> impl Strategy<Value = Value> {
+    let field =
+        |name: &'static str| proptest::option::of(json_value()).prop_map(move |v| (name, v));
+    (
+        field("users"),
+        field("gid"),
+        field("title"),
+        field("sender"),
+        field("contentType"),
+        field("content"),
+        field("actions"),
+    )
+        .prop_map(|fields| {
+            let (a, b, c, d, e, f, g) = fields;
+            let mut body = serde_json::Map::new();
+            for (name, value) in [a, b, c, d, e, f, g] {
+                if let Some(value) = value {
+                    body.insert(name.to_string(), value);
+                }
+            }
+            Value::Object(body)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn strict_never_accepts_what_faithful_rejects_and_never_answers_5xx(body in send_body(), as_chat in any::<bool>()) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let strict = spawn_app().await;
+            let faithful = spawn_faithful_app().await;
+            let method = if as_chat { "sendChatMessage" } else { "sendNotification" };
+            let query = signed(&format!("m=im&f={method}&code=myAppCode"));
+            let s = strict.request("POST", &format!("/x.php?{query}"), body.to_string().as_bytes(), &[]).await;
+            let f = faithful.request("POST", &format!("/x.php?{query}"), body.to_string().as_bytes(), &[]).await;
+            assert_eq!((s.status, f.status), (200, 200));
+            let (s, f) = (s.json(), f.json());
+            if f["result"] == "fail" {
+                assert_eq!(s, f, "faithful rejected {body}, strict must answer the same");
+            }
+            if s["result"] == "success" {
+                assert_eq!(f["result"], "success");
+            }
+        });
+    }
+}
