@@ -426,3 +426,40 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn posting_to_an_archived_chat_is_a_warning() {
+    let dir = std::env::temp_dir().join(format!("xxb-mock-archived-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("users.json"),
+        r#"[{"id":1,"account":"admin","admin":"super"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("groups.json"),
+        r#"[{"gid":"old","name":"旧群","members":[1],"archived":true}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("apps.json"),
+        r#"[{"code":"myAppCode","key":"3cd0914d656e90ab181f1d52ff352cfe"}]"#,
+    )
+    .unwrap();
+    let config = xxb_mock::Config {
+        fixtures: xxb_mock::fixtures::FixtureSource::Directory(dir.clone()),
+        ..Default::default()
+    };
+    let app = crate::helpers::spawn_app_with(config).await;
+    // Archived groups are still listed by getGroupChats, as upstream.
+    let a = app
+        .get(&signed("m=im&f=getGroupChats&code=myAppCode"))
+        .await;
+    assert_eq!(
+        a.text(),
+        r#"{"result":"success","data":{"old":"\u65e7\u7fa4"}}"#
+    );
+    assert_eq!(app.send_chat_message(&chat("old")).await.text(), SENT);
+    assert_eq!(app.last_findings().await, vec!["chat_archived"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
