@@ -55,6 +55,9 @@ pub struct ServeArgs {
     /// strict rejects what the real server would mishandle; faithful is exactly the real server.
     #[arg(long, env = "XXB_MOCK_VALIDATION", default_value = "strict", value_parser = ["strict", "faithful"])]
     pub validation: String,
+    /// Require `Authorization: Bearer TOKEN` on /__inspect (the emulated API is unaffected).
+    #[arg(long, env = "XXB_MOCK_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -70,6 +73,7 @@ impl ServeArgs {
                 .map_or(FixtureSource::Embedded, FixtureSource::Directory),
             lang: self.lang.parse::<Lang>()?,
             validation: self.validation.parse::<ValidationMode>()?,
+            admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
         })
     }
 }

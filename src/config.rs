@@ -50,6 +50,8 @@ pub struct Config {
     pub fixtures: FixtureSource,
     pub lang: Lang,
     pub validation: ValidationMode,
+    /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -62,6 +64,7 @@ impl Default for Config {
             fixtures: FixtureSource::Embedded,
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
+            admin_token: None,
         }
     }
 }

@@ -12,7 +12,9 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod faults;
 pub mod fixtures;
+pub mod hub;
 pub mod inspect;
 pub mod mysql;
 pub mod php;

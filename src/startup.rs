@@ -2,7 +2,9 @@
 //! it, so the CLI, the tests and library users share one path and can read the real port first.
 
 use crate::config::Config;
+use crate::faults::Faults;
 use crate::fixtures::{FixtureError, Fixtures};
+use crate::hub::Hub;
 use crate::routes;
 use crate::store::{Store, StoreError};
 use actix_web::dev::{Server as ActixServer, ServerHandle};
@@ -16,6 +18,8 @@ pub struct AppState {
     /// The fixtures the server started with; `reset` goes back to them.
     pub fixtures: Arc<Fixtures>,
     pub config: Config,
+    pub hub: Hub,
+    pub faults: Faults,
 }
 
 /// Why a server could not start.
@@ -70,6 +74,8 @@ impl Server {
             store: store.clone(),
             fixtures,
             config,
+            hub: Hub::default(),
+            faults: Faults::default(),
         });
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(routes::routes))

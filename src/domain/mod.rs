@@ -3,6 +3,7 @@
 //! (`fixtures`, `xxb::body`), and the store reads and writes only these types.
 
 pub mod app;
+pub mod change;
 pub mod chat;
 pub mod finding;
 pub mod journal;
@@ -10,8 +11,9 @@ pub mod message;
 pub mod user;
 
 pub use app::App;
+pub use change::{ChatPatch, ChatState, ChatUpsert, State};
 pub use chat::{Chat, ChatType};
 pub use finding::{Finding, Severity};
 pub use journal::{JournalEntry, JournalRecord, Outcome};
 pub use message::{MessageKind, NewMessage, Notification, Recipient};
-pub use user::User;
+pub use user::{User, UserRef};

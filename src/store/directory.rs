@@ -126,14 +126,15 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Empties everything (organisation, messages, journal) and seeds the fixtures again.
+    /// Empties everything (organisation, messages, journal), restarts the sequences, and seeds the
+    /// fixtures again.
     /// Unfiltered deletes let SQLite truncate each table rather than delete row by row.
     pub fn reset(&self, fixtures: &Fixtures) -> Result<(), StoreError> {
         self.conn
             .execute_batch(
                 "DELETE FROM recipients; DELETE FROM messages; DELETE FROM journal;
                  DELETE FROM chat_members; DELETE FROM chats; DELETE FROM users; DELETE FROM apps;
-                 DELETE FROM meta;",
+                 DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )
             .context("emptying the database")?;
         self.seed(fixtures)

@@ -6,6 +6,7 @@
 //! and nothing is acknowledged before it is durable. With `--db FILE` the database is in WAL mode
 //! and survives restarts; the default is in memory.
 
+mod changes;
 mod directory;
 mod journal;
 mod messages;
@@ -47,6 +48,9 @@ pub enum StoreError {
     Stopped,
     #[error("{0}")]
     Invalid(String),
+    /// A change that contradicts the stored state (an unknown user, a taken account).
+    #[error("{message}")]
+    Rejected { field: String, message: String },
 }
 
 /// Adds the operation's name to a rusqlite error.

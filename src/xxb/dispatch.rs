@@ -10,7 +10,9 @@ use super::params;
 use super::request::{ApiRequest, EntryPoint};
 use super::token;
 use crate::config::ValidationMode;
-use crate::domain::{Finding, JournalRecord};
+use crate::domain::{Finding, JournalRecord, Outcome};
+use crate::faults::Respond;
+use crate::php;
 use crate::store::{StoreError, Tx};
 use time::format_description::well_known::Rfc3339;
 
@@ -20,17 +22,35 @@ pub const JOURNAL_BODY_CAP: usize = 64 * 1024;
 /// What the HTTP layer sends back, and where the request landed in the journal.
 #[derive(Clone, Debug)]
 pub struct Handled {
+    /// The HTTP status; 0 when the connection is to be dropped without an answer.
     pub status: u16,
     pub body: Vec<u8>,
     pub journal_seq: i64,
     pub notification_seq: Option<i64>,
 }
 
-/// Answers `req` and journals it.
-pub fn handle(req: &ApiRequest, mode: ValidationMode, tx: &Tx) -> Result<Handled, StoreError> {
+/// Answers `req` and journals it. An injected `fault` replaces the answer (nothing is stored) or,
+/// for a delay, is only noted.
+pub fn handle(req: &ApiRequest, mode: ValidationMode, fault: Option<&Respond>, tx: &Tx) -> Result<Handled, StoreError> {
     let mut findings = Vec::new();
-    let (answer, message, app, method) = decide(req, mode, tx, &mut findings)?;
-    let body = answer.body(req.lang);
+    let (status, body, outcome, message, app, method) = match fault {
+        Some(Respond::Delay { .. }) | None => {
+            if let Some(fault) = fault {
+                findings.push(findings::fault_injected(fault));
+            }
+            let (answer, message, app, method) = decide(req, mode, tx, &mut findings)?;
+            (answer::STATUS, answer.body(req.lang), answer.outcome(), message, app, method)
+        }
+        Some(fault) => {
+            findings.push(findings::fault_injected(fault));
+            let (status, body) = match fault {
+                Respond::Body { body } => (answer::STATUS, php::json::encode(body).into_bytes()),
+                Respond::Status { status, body } => (*status, body.as_ref().map(|b| php::json::encode(b).into_bytes()).unwrap_or_default()),
+                _ => (0, Vec::new()),
+            };
+            (status, body, Outcome::Rejected, None, req.param_text("code"), req.param_text("f"))
+        }
+    };
     let received_at = req.received_at.format(&Rfc3339).unwrap_or_default();
     let kept = req.body.len().min(JOURNAL_BODY_CAP);
     let record = JournalRecord {
@@ -45,9 +65,9 @@ pub fn handle(req: &ApiRequest, mode: ValidationMode, tx: &Tx) -> Result<Handled
         body: req.body[..kept].to_vec(),
         body_size: req.body_size,
         body_truncated: req.body_size > kept,
-        status: answer::STATUS,
+        status,
         response: body.clone(),
-        outcome: answer.outcome(),
+        outcome,
         findings,
         duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
     };

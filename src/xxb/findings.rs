@@ -7,6 +7,7 @@ use super::params::{RefusalReason, Refused};
 use super::request::ApiRequest;
 use super::token;
 use crate::domain::{App, Finding};
+use crate::faults::Respond;
 use crate::php::query::urlencode;
 
 /// The token printed in the XXB docs for every example URL.
@@ -281,5 +282,19 @@ pub fn deleted_recipients(accounts: &[String]) -> Finding {
             accounts.join(", ")
         ),
         "Remove deleted users from your recipient list.",
+    )
+}
+
+pub fn fault_injected(fault: &Respond) -> Finding {
+    let what = match fault {
+        Respond::Body { .. } => "answered with the armed body instead of the method".to_string(),
+        Respond::Status { status, .. } => format!("answered with HTTP {status} instead of the method"),
+        Respond::Delay { delay_ms } => format!("answered normally after a delay of {delay_ms} ms"),
+        Respond::Drop { .. } => "dropped without an answer".to_string(),
+    };
+    Finding::warning(
+        "fault_injected",
+        format!("A fault armed through /__inspect/faults applied: the call was {what}."),
+        "DELETE /__inspect/faults clears armed faults.",
     )
 }

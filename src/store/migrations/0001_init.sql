@@ -39,7 +39,7 @@ CREATE TABLE apps (
 
 -- What accepted sends stored: the message, and one delivery row per recipient.
 CREATE TABLE messages (
-    seq          INTEGER PRIMARY KEY,
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     kind         TEXT NOT NULL,
     cgid         TEXT NOT NULL,
     idx          INTEGER NOT NULL,
@@ -63,7 +63,7 @@ CREATE INDEX recipients_by_user ON recipients (user_id, message_seq);
 
 -- Every request the emulated API received.
 CREATE TABLE journal (
-    seq            INTEGER PRIMARY KEY,
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at    TEXT NOT NULL,
     http_method    TEXT NOT NULL,
     path           TEXT NOT NULL,

@@ -1,0 +1,50 @@
+//! Announcements of what the store has committed: a version number that wakes `/__inspect/wait`
+//! the moment a notification is stored, and a broadcast of new notifications and journal entries
+//! for `/__inspect/events`. Waiters are woken by the write itself, never by polling.
+
+use crate::domain::{JournalEntry, Notification};
+use tokio::sync::{broadcast, watch};
+
+/// Something that happened, for the event stream.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Notification(Box<Notification>),
+    Request(Box<JournalEntry>),
+}
+
+/// The announcer. One per server.
+pub struct Hub {
+    version: watch::Sender<u64>,
+    events: broadcast::Sender<Event>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub { version: watch::Sender::new(0), events: broadcast::Sender::new(1024) }
+    }
+}
+
+impl Hub {
+    /// Says that stored notifications changed (added, deleted, reset): every waiter re-checks.
+    pub fn notifications_changed(&self) {
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// A receiver that wakes on the next change. Subscribe before reading, so no change is missed.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    /// Whether anyone listens to the event stream (reading the events costs a store round trip).
+    pub fn has_listeners(&self) -> bool {
+        self.events.receiver_count() > 0
+    }
+
+    pub fn publish(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+}
