@@ -10,7 +10,11 @@ use std::sync::Mutex;
 #[serde(untagged, deny_unknown_fields)]
 pub enum Respond {
     /// This HTTP status, with this body PHP-encoded (or an empty body).
-    Status { status: u16, #[serde(default, skip_serializing_if = "Option::is_none")] body: Option<Value> },
+    Status {
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Value>,
+    },
     /// This body, PHP-encoded, with HTTP 200.
     Body { body: Value },
     /// The normal answer, after a delay.
@@ -40,17 +44,30 @@ impl Faults {
     pub fn arm(&self, method: Option<String>, times: Option<u32>, respond: Respond) -> Fault {
         let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
         armed.0 += 1;
-        let fault = Fault { id: armed.0, method, remaining: times, respond };
+        let fault = Fault {
+            id: armed.0,
+            method,
+            remaining: times,
+            respond,
+        };
         armed.1.push(fault.clone());
         fault
     }
 
     pub fn list(&self) -> Vec<Fault> {
-        self.armed.lock().unwrap_or_else(|e| e.into_inner()).1.clone()
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone()
     }
 
     pub fn clear(&self) {
-        self.armed.lock().unwrap_or_else(|e| e.into_inner()).1.clear();
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clear();
     }
 
     /// The answer for a call to `method`, if a fault is armed for it (the oldest first); uses one
@@ -61,7 +78,9 @@ impl Faults {
         if faults.is_empty() {
             return None;
         }
-        let at = faults.iter().position(|f| f.method.is_none() || f.method.as_deref() == method)?;
+        let at = faults
+            .iter()
+            .position(|f| f.method.is_none() || f.method.as_deref() == method)?;
         let respond = faults[at].respond.clone();
         if let Some(remaining) = &mut faults[at].remaining {
             *remaining = remaining.saturating_sub(1);
@@ -81,17 +100,38 @@ mod tests {
     #[test]
     fn respond_shapes() {
         let parse = |v: Value| serde_json::from_value::<Respond>(v).ok();
-        assert_eq!(parse(json!({"body": {"result": "fail"}})), Some(Respond::Body { body: json!({"result": "fail"}) }));
-        assert_eq!(parse(json!({"status": 502})), Some(Respond::Status { status: 502, body: None }));
-        assert_eq!(parse(json!({"delay_ms": 10})), Some(Respond::Delay { delay_ms: 10 }));
-        assert_eq!(parse(json!({"drop": true})), Some(Respond::Drop { drop: true }));
+        assert_eq!(
+            parse(json!({"body": {"result": "fail"}})),
+            Some(Respond::Body {
+                body: json!({"result": "fail"})
+            })
+        );
+        assert_eq!(
+            parse(json!({"status": 502})),
+            Some(Respond::Status {
+                status: 502,
+                body: None
+            })
+        );
+        assert_eq!(
+            parse(json!({"delay_ms": 10})),
+            Some(Respond::Delay { delay_ms: 10 })
+        );
+        assert_eq!(
+            parse(json!({"drop": true})),
+            Some(Respond::Drop { drop: true })
+        );
         assert_eq!(parse(json!({"nothing": 1})), None);
     }
 
     #[test]
     fn times_count_down_and_none_means_until_cleared() {
         let faults = Faults::default();
-        faults.arm(Some("sendNotification".into()), Some(2), Respond::Delay { delay_ms: 1 });
+        faults.arm(
+            Some("sendNotification".into()),
+            Some(2),
+            Respond::Delay { delay_ms: 1 },
+        );
         assert!(faults.take(Some("getGroupChats")).is_none());
         assert!(faults.take(Some("sendNotification")).is_some());
         assert!(faults.take(Some("sendNotification")).is_some());

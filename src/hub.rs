@@ -20,7 +20,10 @@ pub struct Hub {
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { version: watch::Sender::new(0), events: broadcast::Sender::new(1024) }
+        Hub {
+            version: watch::Sender::new(0),
+            events: broadcast::Sender::new(1024),
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod domain;
 pub mod faults;
 pub mod fixtures;

@@ -79,6 +79,7 @@ impl Server {
         });
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(routes::routes))
+                .on_connect(crate::connection::remember)
                 .listen(listener)
                 .map_err(|source| StartError::Bind {
                     address: format!("{host}:{port}"),

@@ -24,9 +24,14 @@ impl UserRef {
     /// A JSON number is an id, a string an account; anything else is refused.
     pub fn parse(value: &serde_json::Value) -> Result<UserRef, String> {
         match value {
-            serde_json::Value::Number(n) => n.as_i64().map(UserRef::Id).ok_or_else(|| format!("{n} is not a user id")),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(UserRef::Id)
+                .ok_or_else(|| format!("{n} is not a user id")),
             serde_json::Value::String(account) => Ok(UserRef::Account(account.clone())),
-            other => Err(format!("a user must be named by id or account, not {other}")),
+            other => Err(format!(
+                "a user must be named by id or account, not {other}"
+            )),
         }
     }
 }

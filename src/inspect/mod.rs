@@ -1,26 +1,93 @@
 //! The inspection API under `/__inspect`: what the mock received and stored, as plain JSON
 //! (UTF-8, unescaped, `application/json`), never PHP-encoded. One file per resource.
 
+mod events;
+mod faults;
 mod health;
 mod notifications;
+mod openapi;
 mod query;
 mod requests;
 mod reset;
+mod state;
+mod wait;
 
+use crate::startup::AppState;
 use crate::store::StoreError;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 
-/// The `/__inspect` routes.
+/// Makes the route of one endpoint.
+type RouteFn = fn() -> actix_web::Route;
+
+/// Every endpoint under `/__inspect`: method, path, handler. The routes are registered from this
+/// table and the OpenAPI document is tested against it, so neither can drift from the other.
+pub const ROUTES: &[(&str, &str, RouteFn)] = &[
+    ("GET", "/health", || web::get().to(health::get)),
+    ("GET", "/notifications", || {
+        web::get().to(notifications::list)
+    }),
+    ("DELETE", "/notifications", || {
+        web::delete().to(notifications::delete)
+    }),
+    ("GET", "/notifications/{seq}", || {
+        web::get().to(notifications::get)
+    }),
+    ("GET", "/wait", || web::get().to(wait::get)),
+    ("GET", "/events", || web::get().to(events::get)),
+    ("GET", "/requests", || web::get().to(requests::list)),
+    ("GET", "/state", || web::get().to(state::get)),
+    ("POST", "/users", || web::post().to(state::post_users)),
+    ("POST", "/groups", || web::post().to(state::post_groups)),
+    ("PATCH", "/groups/{gid}", || {
+        web::patch().to(state::patch_group)
+    }),
+    ("POST", "/apps", || web::post().to(state::post_apps)),
+    ("POST", "/faults", || web::post().to(faults::post)),
+    ("GET", "/faults", || web::get().to(faults::get)),
+    ("DELETE", "/faults", || web::delete().to(faults::delete)),
+    ("POST", "/reset", || web::post().to(reset::post)),
+    ("GET", "/openapi.json", || web::get().to(openapi::get)),
+];
+
+/// The `/__inspect` routes, behind the admin token when one is configured.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/__inspect")
-            .route("/health", web::get().to(health::get))
-            .route("/notifications", web::get().to(notifications::list))
-            .route("/requests", web::get().to(requests::list))
-            .route("/reset", web::post().to(reset::post)),
-    );
+    let mut scope = web::scope("/__inspect").wrap(from_fn(require_admin_token));
+    for (_, path, route) in ROUTES {
+        scope = scope.route(path, route());
+    }
+    cfg.service(scope);
+}
+
+/// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`.
+async fn require_admin_token(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let expected = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.config.admin_token.clone());
+    if let Some(expected) = expected {
+        let given = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(expected.as_str()) {
+            let error = InspectError {
+                status: StatusCode::UNAUTHORIZED,
+                field: "authorization".into(),
+                message: "this server requires `Authorization: Bearer <admin token>` on /__inspect"
+                    .into(),
+            };
+            return Err(error.into());
+        }
+    }
+    next.call(req).await
 }
 
 /// A JSON answer.
@@ -54,6 +121,14 @@ impl InspectError {
         }
     }
 
+    pub fn not_found(field: &str, message: impl Into<String>) -> Self {
+        InspectError {
+            status: StatusCode::NOT_FOUND,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     pub fn internal(field: &str, message: impl Into<String>) -> Self {
         InspectError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,7 +140,10 @@ impl InspectError {
 
 impl From<StoreError> for InspectError {
     fn from(e: StoreError) -> Self {
-        InspectError::internal("store", e.to_string())
+        match e {
+            StoreError::Rejected { field, message } => InspectError::bad_request(&field, message),
+            other => InspectError::internal("store", other.to_string()),
+        }
     }
 }
 

@@ -39,3 +39,30 @@ pub async fn list(
     let (total, items) = state.store.run(move |tx| tx.notifications(&filter)).await?;
     super::json(StatusCode::OK, &Page { total, items })
 }
+
+/// `GET /__inspect/notifications/{seq}`.
+pub async fn get(
+    seq: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, InspectError> {
+    let seq: i64 = seq.parse().map_err(|_| {
+        InspectError::bad_request(
+            "seq",
+            format!("`seq` must be a notification seq, not {seq:?}"),
+        )
+    })?;
+    match state.store.run(move |tx| tx.notification(seq)).await? {
+        Some(notification) => super::json(StatusCode::OK, &notification),
+        None => Err(InspectError::not_found(
+            "seq",
+            format!("there is no notification {seq}"),
+        )),
+    }
+}
+
+/// `DELETE /__inspect/notifications`: forget every stored notification (the journal stays).
+pub async fn delete(state: web::Data<AppState>) -> Result<HttpResponse, InspectError> {
+    let deleted = state.store.run(|tx| tx.delete_notifications()).await?;
+    state.hub.notifications_changed();
+    super::json(StatusCode::OK, &serde_json::json!({"deleted": deleted}))
+}

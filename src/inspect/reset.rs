@@ -1,4 +1,4 @@
-//! `POST /__inspect/reset`: back to the fixtures, with messages and journal emptied.
+//! `POST /__inspect/reset`: back to the fixtures, with messages, journal and faults emptied.
 
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
@@ -9,6 +9,8 @@ pub async fn post(state: web::Data<AppState>) -> Result<HttpResponse, super::Ins
     let started = Instant::now();
     let fixtures = state.fixtures.clone();
     state.store.run(move |tx| tx.reset(&fixtures)).await?;
+    state.faults.clear();
+    state.hub.notifications_changed();
     let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     super::json(
         StatusCode::OK,

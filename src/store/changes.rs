@@ -12,9 +12,17 @@ impl Tx<'_> {
         let mut chats = Vec::new();
         for chat in self.chats()? {
             let (members, quit) = self.memberships(&chat.gid)?;
-            chats.push(ChatState { chat, members, quit });
+            chats.push(ChatState {
+                chat,
+                members,
+                quit,
+            });
         }
-        Ok(State { users: self.all_users()?, chats, apps: self.apps()? })
+        Ok(State {
+            users: self.all_users()?,
+            chats,
+            apps: self.apps()?,
+        })
     }
 
     /// Current members and former (quit) members of a chat, by id.
@@ -27,11 +35,17 @@ impl Tx<'_> {
                  WHERE c.gid = ?1 ORDER BY m.user_id",
             )
             .context(CONTEXT)?;
-        let rows = stmt.query_map([gid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?))).context(CONTEXT)?;
+        let rows = stmt
+            .query_map([gid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)))
+            .context(CONTEXT)?;
         let (mut members, mut quit) = (Vec::new(), Vec::new());
         for row in rows {
             let (id, has_quit) = row.context(CONTEXT)?;
-            if has_quit { quit.push(id) } else { members.push(id) }
+            if has_quit {
+                quit.push(id)
+            } else {
+                members.push(id)
+            }
         }
         Ok((members, quit))
     }
@@ -52,10 +66,16 @@ impl Tx<'_> {
     pub fn upsert_users(&self, users: &[User]) -> Result<(), StoreError> {
         const CONTEXT: &str = "saving a user";
         for u in users {
-            if let Some(other) = self.user_by_account(&u.account)?.filter(|other| other.id != u.id) {
+            if let Some(other) = self
+                .user_by_account(&u.account)?
+                .filter(|other| other.id != u.id)
+            {
                 return Err(StoreError::Rejected {
                     field: "account".into(),
-                    message: format!("the account {:?} already belongs to user {}", u.account, other.id),
+                    message: format!(
+                        "the account {:?} already belongs to user {}",
+                        u.account, other.id
+                    ),
                 });
             }
             self.conn
@@ -89,8 +109,16 @@ impl Tx<'_> {
     /// Adds a chat, or replaces one (its flags and all its memberships) by gid.
     pub fn upsert_chat(&self, chat: &ChatUpsert) -> Result<(), StoreError> {
         const CONTEXT: &str = "saving a chat";
-        let members = chat.members.iter().map(|m| self.resolve(m, "members")).collect::<Result<Vec<_>, _>>()?;
-        let quit = chat.quit.iter().map(|m| self.resolve(m, "quit")).collect::<Result<Vec<_>, _>>()?;
+        let members = chat
+            .members
+            .iter()
+            .map(|m| self.resolve(m, "members"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let quit = chat
+            .quit
+            .iter()
+            .map(|m| self.resolve(m, "quit"))
+            .collect::<Result<Vec<_>, _>>()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO chats (gid, name, type, dismissed, archived) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -99,7 +127,9 @@ impl Tx<'_> {
             .context(CONTEXT)?
             .execute(params![chat.gid, chat.name, chat.chat_type.as_str(), chat.dismissed, chat.archived])
             .context(CONTEXT)?;
-        let chat_id = self.chat_id(&chat.gid)?.ok_or_else(|| StoreError::Invalid("the chat vanished".into()))?;
+        let chat_id = self
+            .chat_id(&chat.gid)?
+            .ok_or_else(|| StoreError::Invalid("the chat vanished".into()))?;
         self.conn
             .execute("DELETE FROM chat_members WHERE chat_id = ?1", [chat_id])
             .context(CONTEXT)?;
@@ -117,9 +147,21 @@ impl Tx<'_> {
         let Some(chat_id) = self.chat_id(gid)? else {
             return Ok(false);
         };
-        let add = patch.add.iter().map(|m| self.resolve(m, "add")).collect::<Result<Vec<_>, _>>()?;
-        let remove = patch.remove.iter().map(|m| self.resolve(m, "remove")).collect::<Result<Vec<_>, _>>()?;
-        let quit = patch.quit.iter().map(|m| self.resolve(m, "quit")).collect::<Result<Vec<_>, _>>()?;
+        let add = patch
+            .add
+            .iter()
+            .map(|m| self.resolve(m, "add"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let remove = patch
+            .remove
+            .iter()
+            .map(|m| self.resolve(m, "remove"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let quit = patch
+            .quit
+            .iter()
+            .map(|m| self.resolve(m, "quit"))
+            .collect::<Result<Vec<_>, _>>()?;
         self.conn
             .prepare_cached(
                 "UPDATE chats SET name = coalesce(?2, name), type = coalesce(?3, type),
@@ -127,7 +169,13 @@ impl Tx<'_> {
                  WHERE id = ?1",
             )
             .context(CONTEXT)?
-            .execute(params![chat_id, patch.name, patch.chat_type.map(|t| t.as_str()), patch.dismissed, patch.archived])
+            .execute(params![
+                chat_id,
+                patch.name,
+                patch.chat_type.map(|t| t.as_str()),
+                patch.dismissed,
+                patch.archived
+            ])
             .context(CONTEXT)?;
         for id in add {
             self.set_membership(chat_id, id, Some(false))?;
@@ -151,7 +199,12 @@ impl Tx<'_> {
     }
 
     /// Makes `user` a member (`Some(false)`), a former member (`Some(true)`), or neither (`None`).
-    fn set_membership(&self, chat_id: i64, user: i64, quit: Option<bool>) -> Result<(), StoreError> {
+    fn set_membership(
+        &self,
+        chat_id: i64,
+        user: i64,
+        quit: Option<bool>,
+    ) -> Result<(), StoreError> {
         const CONTEXT: &str = "changing a membership";
         match quit {
             Some(quit) => self
@@ -171,14 +224,27 @@ impl Tx<'_> {
 
     /// One notification by its `seq`.
     pub fn notification(&self, seq: i64) -> Result<Option<Notification>, StoreError> {
-        let filter = NotificationFilter { after: Some(seq - 1), limit: 1, ..NotificationFilter::default() };
-        Ok(self.notifications(&filter)?.1.into_iter().find(|n| n.seq == seq))
+        let filter = NotificationFilter {
+            after: Some(seq - 1),
+            limit: 1,
+            ..NotificationFilter::default()
+        };
+        Ok(self
+            .notifications(&filter)?
+            .1
+            .into_iter()
+            .find(|n| n.seq == seq))
     }
 
     /// Deletes every stored message and delivery; the journal stays.
     pub fn delete_notifications(&self) -> Result<usize, StoreError> {
-        let deleted = self.conn.execute("DELETE FROM messages", []).context("deleting notifications")?;
-        self.conn.execute("DELETE FROM recipients", []).context("deleting notifications")?;
+        let deleted = self
+            .conn
+            .execute("DELETE FROM messages", [])
+            .context("deleting notifications")?;
+        self.conn
+            .execute("DELETE FROM recipients", [])
+            .context("deleting notifications")?;
         self.conn
             .execute("UPDATE chats SET last_index = 0, last_message = NULL", [])
             .context("deleting notifications")?;

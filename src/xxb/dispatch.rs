@@ -31,7 +31,12 @@ pub struct Handled {
 
 /// Answers `req` and journals it. An injected `fault` replaces the answer (nothing is stored) or,
 /// for a delay, is only noted.
-pub fn handle(req: &ApiRequest, mode: ValidationMode, fault: Option<&Respond>, tx: &Tx) -> Result<Handled, StoreError> {
+pub fn handle(
+    req: &ApiRequest,
+    mode: ValidationMode,
+    fault: Option<&Respond>,
+    tx: &Tx,
+) -> Result<Handled, StoreError> {
     let mut findings = Vec::new();
     let (status, body, outcome, message, app, method) = match fault {
         Some(Respond::Delay { .. }) | None => {
@@ -39,16 +44,35 @@ pub fn handle(req: &ApiRequest, mode: ValidationMode, fault: Option<&Respond>, t
                 findings.push(findings::fault_injected(fault));
             }
             let (answer, message, app, method) = decide(req, mode, tx, &mut findings)?;
-            (answer::STATUS, answer.body(req.lang), answer.outcome(), message, app, method)
+            (
+                answer::STATUS,
+                answer.body(req.lang),
+                answer.outcome(),
+                message,
+                app,
+                method,
+            )
         }
         Some(fault) => {
             findings.push(findings::fault_injected(fault));
             let (status, body) = match fault {
                 Respond::Body { body } => (answer::STATUS, php::json::encode(body).into_bytes()),
-                Respond::Status { status, body } => (*status, body.as_ref().map(|b| php::json::encode(b).into_bytes()).unwrap_or_default()),
+                Respond::Status { status, body } => (
+                    *status,
+                    body.as_ref()
+                        .map(|b| php::json::encode(b).into_bytes())
+                        .unwrap_or_default(),
+                ),
                 _ => (0, Vec::new()),
             };
-            (status, body, Outcome::Rejected, None, req.param_text("code"), req.param_text("f"))
+            (
+                status,
+                body,
+                Outcome::Rejected,
+                None,
+                req.param_text("code"),
+                req.param_text("f"),
+            )
         }
     };
     let received_at = req.received_at.format(&Rfc3339).unwrap_or_default();
@@ -77,7 +101,7 @@ pub fn handle(req: &ApiRequest, mode: ValidationMode, fault: Option<&Respond>, t
         None => None,
     };
     Ok(Handled {
-        status: answer::STATUS,
+        status,
         body,
         journal_seq,
         notification_seq,

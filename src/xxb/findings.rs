@@ -288,7 +288,9 @@ pub fn deleted_recipients(accounts: &[String]) -> Finding {
 pub fn fault_injected(fault: &Respond) -> Finding {
     let what = match fault {
         Respond::Body { .. } => "answered with the armed body instead of the method".to_string(),
-        Respond::Status { status, .. } => format!("answered with HTTP {status} instead of the method"),
+        Respond::Status { status, .. } => {
+            format!("answered with HTTP {status} instead of the method")
+        }
         Respond::Delay { delay_ms } => format!("answered normally after a delay of {delay_ms} ms"),
         Respond::Drop { .. } => "dropped without an answer".to_string(),
     };

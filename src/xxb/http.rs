@@ -7,24 +7,36 @@ use super::dispatch::{self, Handled};
 use super::ip::CallerAddress;
 use super::lang::Lang;
 use super::request::{ApiRequest, EntryPoint, POST_MAX_SIZE};
+use crate::connection::ConnectionSocket;
 use crate::faults::Respond;
 use crate::hub::Event;
 use crate::startup::AppState;
-use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// The most body bytes read (and counted) before the rest is left unread and the request answered.
 const MAX_BODY_READ: usize = 64 * 1024 * 1024;
 
-pub async fn serve(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    let entry_point = if req.path() == EntryPoint::ApiPhp.path() { EntryPoint::ApiPhp } else { EntryPoint::XPhp };
+pub async fn serve(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let entry_point = if req.path() == EntryPoint::ApiPhp.path() {
+        EntryPoint::ApiPhp
+    } else {
+        EntryPoint::XPhp
+    };
     let (body, body_size) = read_body(payload).await;
     let header = |name: &str| req.headers().get(name).map(|v| v.as_bytes());
     let lang = Lang::from_accept_language(header("accept-language"), state.config.lang);
-    let remote = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let remote = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     let caller = CallerAddress::resolve(&remote, header("x-forwarded-for"), header("client-ip"));
     let request = ApiRequest::new(
         entry_point,
@@ -40,7 +52,11 @@ pub async fn serve(req: HttpRequest, payload: web::Payload, state: web::Data<App
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
     let mode = state.config.validation;
-    let handled = match state.store.run(move |tx| dispatch::handle(&request, mode, fault.as_ref(), tx)).await {
+    let handled = match state
+        .store
+        .run(move |tx| dispatch::handle(&request, mode, fault.as_ref(), tx))
+        .await
+    {
         Ok(handled) => handled,
         Err(e) => {
             tracing::error!("the store failed while answering a request: {e}");
@@ -51,9 +67,13 @@ pub async fn serve(req: HttpRequest, payload: web::Payload, state: web::Data<App
     };
     announce(&state, &handled).await;
     if handled.status == 0 {
+        if let Some(socket) = req.conn_data::<ConnectionSocket>() {
+            socket.shut_down();
+        }
         return dropped();
     }
-    let mut response = HttpResponse::build(StatusCode::from_u16(handled.status).unwrap_or(StatusCode::OK));
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(handled.status).unwrap_or(StatusCode::OK));
     for (name, value) in answer::headers(lang, OffsetDateTime::now_utc()) {
         response.append_header((name, value));
     }
@@ -84,7 +104,9 @@ async fn announce(state: &AppState, handled: &Handled) {
             state.hub.publish(Event::Request(Box::new(entry)));
         }
         if let Some(notification) = notification {
-            state.hub.publish(Event::Notification(Box::new(notification)));
+            state
+                .hub
+                .publish(Event::Notification(Box::new(notification)));
         }
     }
 }
@@ -92,7 +114,9 @@ async fn announce(state: &AppState, handled: &Handled) {
 /// A response whose body fails before its first byte: the connection is closed without an answer.
 fn dropped() -> HttpResponse {
     let failing = futures_util::stream::once(async {
-        Err::<actix_web::web::Bytes, std::io::Error>(std::io::Error::other("fault injected: connection dropped"))
+        Err::<actix_web::web::Bytes, std::io::Error>(std::io::Error::other(
+            "fault injected: connection dropped",
+        ))
     });
     HttpResponse::Ok().streaming(failing)
 }

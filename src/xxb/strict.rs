@@ -257,10 +257,11 @@ pub fn warnings(body: &SendBody) -> Vec<Finding> {
     }
     check_url(&mut found, "url", body.get("url"));
     if let Some(sender) = body.get("sender").and_then(Value::as_object) {
-        if !sender
+        let named = sender
             .get("name")
-            .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()))
-        {
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty());
+        if !named {
             found.push(Finding::warning(
                 "sender_without_name",
                 "`sender` has no `name`; clients show the notification without a sender name.",

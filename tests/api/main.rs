@@ -1,11 +1,15 @@
 //! Integration tests: each starts the real server on port 0 through `helpers::spawn_app` and talks
 //! HTTP to it.
 
+mod admin;
 mod entry;
+mod faults;
 mod helpers;
 mod inspect;
 mod methods;
 mod persistence;
 mod routing;
+mod state;
 mod strict;
 mod transport;
+mod waiting;
