@@ -8,7 +8,7 @@ use std::time::Instant;
 pub async fn post(state: web::Data<AppState>) -> Result<HttpResponse, super::InspectError> {
     let started = Instant::now();
     let fixtures = state.fixtures.clone();
-    state.store.run(move |tx| tx.reset(&fixtures)).await?;
+    state.store.reset(fixtures).await?;
     state.faults.clear();
     state.hub.notifications_changed();
     let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);

@@ -169,9 +169,19 @@ impl Tx<'_> {
 
     /// Users with these ids, ascending by id, each once.
     pub fn users_with_ids(&self, ids: &[i64]) -> Result<Vec<User>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement per list length, cached: lists are short and their lengths few. Long
+        // lists go in chunks, below SQLite's limit on parameters.
         let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            found.extend(self.users_where("reading users by id", "WHERE u.id = ?1", [id])?);
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            found.extend(self.users_where(
+                "reading users by id",
+                &format!("WHERE u.id IN ({placeholders})"),
+                rusqlite::params_from_iter(chunk),
+            )?);
         }
         found.sort_by_key(|u| u.id);
         found.dedup_by_key(|u| u.id);

@@ -95,64 +95,65 @@ impl Tx<'_> {
         filter: &NotificationFilter,
     ) -> Result<(usize, Vec<Notification>), StoreError> {
         const CONTEXT: &str = "listing notifications";
-        let mut clauses: Vec<&str> = Vec::new();
+        // A user's deliveries are one range of the `recipients_by_user` index, so the user filter
+        // drives the query from there; counting them alone never touches the messages.
+        let recipient = match &filter.user {
+            None => None,
+            Some(user) => match user.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => match self.user_by_account(user)? {
+                    Some(found) => Some(found.id),
+                    None => return Ok((0, Vec::new())),
+                },
+            },
+        };
+        let (from, seq) = match recipient {
+            Some(_) => ("recipients r JOIN messages m ON m.seq = r.message_seq", "r.message_seq"),
+            None => ("messages m", "m.seq"),
+        };
+        let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<SqlValue> = Vec::new();
-        if let Some(user) = &filter.user {
-            match user.parse::<i64>() {
-                Ok(id) => {
-                    clauses.push("EXISTS (SELECT 1 FROM recipients r WHERE r.message_seq = m.seq AND r.user_id = ?)");
-                    args.push(id.into());
-                }
-                Err(_) => {
-                    clauses.push(
-                        "EXISTS (SELECT 1 FROM recipients r JOIN users u ON u.id = r.user_id
-                                 WHERE r.message_seq = m.seq AND u.account = ?)",
-                    );
-                    args.push(user.clone().into());
-                }
-            }
+        if let Some(id) = recipient {
+            clauses.push("r.user_id = ?".into());
+            args.push(id.into());
         }
+        if let Some(after) = filter.after {
+            clauses.push(format!("{seq} > ?"));
+            args.push(after.into());
+        }
+        let index_only = clauses.len();
         if let Some(gid) = &filter.gid {
-            clauses.push("m.cgid = ?");
+            clauses.push("m.cgid = ?".into());
             args.push(gid.clone().into());
         }
         if let Some(kind) = filter.kind {
-            clauses.push("m.kind = ?");
+            clauses.push("m.kind = ?".into());
             args.push(kind.as_str().to_string().into());
         }
         if let Some(app) = &filter.app {
-            clauses.push("m.app = ?");
+            clauses.push("m.app = ?".into());
             args.push(app.clone().into());
         }
         if let Some(title) = &filter.title {
-            clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0");
+            clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0".into());
             args.push(title.clone().into());
         }
-        if let Some(after) = filter.after {
-            clauses.push("m.seq > ?");
-            args.push(after.into());
-        }
-        let condition = if clauses.is_empty() {
-            "1".to_string()
+        let condition = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        let count_sql = if recipient.is_some() && clauses.len() == index_only {
+            format!("SELECT count(*) FROM recipients r WHERE {condition}")
         } else {
-            clauses.join(" AND ")
+            format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
         let total: i64 = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM messages m WHERE {condition}"
-                ))
-                .context(CONTEXT)?;
-            stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
-                .context(CONTEXT)?
+            let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
+            stmt.query_row(params_from_iter(args.iter()), |r| r.get(0)).context(CONTEXT)?
         };
         let order = if filter.descending { "DESC" } else { "ASC" };
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT m.seq, m.kind, m.cgid, m.idx, m.content, m.content_type, m.data, m.app, m.received_at, m.request_seq
-                 FROM messages m WHERE {condition} ORDER BY m.seq {order} LIMIT {}",
+                 FROM {from} WHERE {condition} ORDER BY {seq} {order} LIMIT {}",
                 filter.limit
             ))
             .context(CONTEXT)?;

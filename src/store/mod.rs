@@ -15,6 +15,7 @@ mod schema;
 pub use journal::JournalFilter;
 pub use messages::NotificationFilter;
 
+use crate::fixtures::Fixtures;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -75,25 +76,39 @@ pub struct Tx<'c> {
 type Completion = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
 type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 
+/// What the store thread is asked to do.
+enum Command {
+    Run(Job),
+    /// Swap in a new connection (an in-memory reset), answering when done.
+    Replace(Box<dyn FnOnce() -> Result<Connection, StoreError> + Send>, oneshot::Sender<Result<(), StoreError>>),
+}
+
 /// The most jobs one transaction takes, so one commit never holds a batch for long.
 const MAX_BATCH: usize = 512;
 
 /// A handle to the store thread. Cheap to clone; the thread stops when the last handle is dropped.
 #[derive(Clone)]
 pub struct Store {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Command>,
+    location: DbLocation,
+    /// Keeps the checkpoint thread of a database file alive while any handle is.
+    _checkpoints: Option<Arc<mpsc::Sender<()>>>,
 }
 
 impl Store {
     /// Opens (and migrates) the database and starts its thread.
     pub fn open(location: &DbLocation) -> Result<Store, StoreError> {
         let conn = schema::open(location)?;
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Command>();
         std::thread::Builder::new()
             .name("xxb-mock-store".into())
             .spawn(move || run_jobs(conn, queue))
             .map_err(|e| StoreError::Invalid(format!("cannot start the store thread: {e}")))?;
-        Ok(Store { jobs })
+        let checkpoints = match location {
+            DbLocation::File(path) => Some(Arc::new(start_checkpoints(path.clone())?)),
+            DbLocation::Memory => None,
+        };
+        Ok(Store { jobs, location: location.clone(), _checkpoints: checkpoints })
     }
 
     /// Runs `work` on the store thread and waits for it to be committed.
@@ -105,6 +120,23 @@ impl Store {
     {
         let (reply, answer) = oneshot::channel();
         self.submit(work, reply)?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// Back to `fixtures`: the organisation re-seeded, messages and journal emptied, sequences
+    /// restarted. In memory this swaps in a fresh database, so it takes the same time however much
+    /// was stored; a file is emptied table by table.
+    pub async fn reset(&self, fixtures: Arc<Fixtures>) -> Result<(), StoreError> {
+        if let DbLocation::File(_) = self.location {
+            return self.run(move |tx| tx.reset(&fixtures)).await;
+        }
+        let (reply, answer) = oneshot::channel();
+        let fresh = Box::new(move || {
+            let conn = schema::open(&DbLocation::Memory)?;
+            Tx { conn: &conn }.seed(&fixtures)?;
+            Ok(conn)
+        });
+        self.jobs.send(Command::Replace(fresh, reply)).map_err(|_| StoreError::Stopped)?;
         answer.await.map_err(|_| StoreError::Stopped)?
     }
 
@@ -131,16 +163,39 @@ impl Store {
                 }),
             ),
         });
-        self.jobs.send(job).map_err(|_| StoreError::Stopped)
+        self.jobs.send(Command::Run(job)).map_err(|_| StoreError::Stopped)
     }
 }
 
-fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
+fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
+    let mut pending = None;
+    loop {
+        let first = match pending.take() {
+            Some(command) => command,
+            None => match queue.recv() {
+                Ok(command) => command,
+                Err(_) => return,
+            },
+        };
+        let mut batch = match first {
+            Command::Run(job) => vec![job],
+            Command::Replace(fresh, reply) => {
+                let result = fresh().map(|new| {
+                    let old = std::mem::replace(&mut conn, new);
+                    // Freeing a large in-memory database takes a while: not on this thread.
+                    std::thread::spawn(move || drop(old));
+                });
+                let _ = reply.send(result);
+                continue;
+            }
+        };
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Command::Run(job)) => batch.push(job),
+                Ok(replace) => {
+                    pending = Some(replace);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -151,57 +206,65 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Job>) {
     }
 }
 
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Starts the thread that checkpoints a database file's WAL, on its own connection, so the writer's
+/// commits never wait for one. It stops when the returned sender (held by every `Store`) is dropped.
+fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
+    let conn = Connection::open(&path)
+        .map_err(|source| StoreError::Open { path: path.display().to_string(), source: Arc::new(source) })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
+    let (alive, stop) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("xxb-mock-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!("checkpoint failed: {e}");
+                }
+            }
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        })
+        .map_err(|e| StoreError::Invalid(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(alive)
+}
+
 /// Runs a batch in one transaction, each job in its own savepoint, and says for each job whether
-/// its writes were committed.
+/// its writes were committed. The savepoint statements are prepared once and cached: on the hot
+/// path they cost as much as the jobs' own statements otherwise.
 fn run_batch(conn: &mut Connection, batch: Vec<Job>) -> Vec<(Completion, Result<(), Arc<str>>)> {
-    let mut tx = match conn.transaction() {
-        Ok(tx) => tx,
-        Err(e) => {
-            let reason: Arc<str> = Arc::from(e.to_string());
-            return batch
-                .into_iter()
-                .map(|job| {
-                    // The job is never run; its reply channel closes and the caller sees `Stopped`.
-                    drop(job);
-                    (Box::new(|_| {}) as Completion, Err(reason.clone()))
-                })
-                .collect();
-        }
+    let step = |sql: &str| -> Result<(), Arc<str>> {
+        conn.prepare_cached(sql).and_then(|mut s| s.execute([])).map(|_| ()).map_err(|e| Arc::from(e.to_string()))
     };
+    if let Err(reason) = step("BEGIN") {
+        // The jobs are never run; their reply channels close and the callers see `Stopped`.
+        return batch.into_iter().map(|_| (Box::new(|_| {}) as Completion, Err(reason.clone()))).collect();
+    }
     let mut done = Vec::with_capacity(batch.len());
     for job in batch {
-        let mut savepoint = match tx.savepoint() {
-            Ok(sp) => sp,
-            Err(e) => {
-                drop(job);
-                done.push((
-                    Box::new(|_| {}) as Completion,
-                    Err(Arc::from(e.to_string())),
-                ));
-                continue;
-            }
-        };
+        if let Err(reason) = step("SAVEPOINT job") {
+            done.push((Box::new(|_| {}) as Completion, Err(reason)));
+            continue;
+        }
         // A panicking job loses only its own writes; its caller sees the store as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| job(&savepoint))) {
-            Ok((true, completion)) => {
-                let kept = savepoint.commit().map_err(|e| Arc::from(e.to_string()));
-                done.push((completion, kept));
-            }
+        match catch_unwind(AssertUnwindSafe(|| job(conn))) {
+            Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
             Ok((false, completion)) => {
-                let _ = savepoint.rollback();
+                let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
                 done.push((completion, Ok(())));
             }
             Err(_) => {
-                let _ = savepoint.rollback();
+                let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
                 tracing::error!("a store job panicked; its writes were rolled back");
             }
         }
     }
-    let committed: Result<(), Arc<str>> = tx.commit().map_err(|e| Arc::from(e.to_string()));
+    let committed = step("COMMIT");
+    if committed.is_err() {
+        let _ = step("ROLLBACK");
+    }
     done.into_iter()
-        .map(|(completion, kept)| {
-            let result = kept.and_then(|()| committed.clone());
-            (completion, result)
-        })
+        .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))
         .collect()
 }

@@ -51,7 +51,6 @@ CREATE TABLE messages (
     request_seq  INTEGER NOT NULL
 );
 CREATE INDEX messages_by_cgid ON messages (cgid, seq);
-CREATE INDEX messages_by_app ON messages (app, seq);
 
 CREATE TABLE recipients (
     message_seq INTEGER NOT NULL,

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# xxb-mock against WireMock, same machine, same run, same load: `bash benches/compare-wiremock.sh`.
+#
+# WireMock 3.13.2 standalone (the npm package `wiremock` bundles its jar; Java is on the machine) runs
+# with its request journal on and one stub that answers a successful sendNotification. xxb-mock runs
+# strict, journaling, with --db FILE. Both get the same wrk load (2 threads x 32 connections); the
+# script prints each one's throughput and p99 latency after a warm-up, the ratios, their start-up time
+# and memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-15s}
+WIREMOCK_VERSION=3.13.2
+CACHE=${XXB_BENCH_CACHE:-${TMPDIR:-/tmp}/xxb-mock-bench}
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+fi
+command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+JAR="$CACHE/node_modules/wiremock/build/wiremock-standalone-$WIREMOCK_VERSION.jar"
+if [ ! -f "$JAR" ]; then
+  mkdir -p "$CACHE"
+  (cd "$CACHE" && npm install --silent --no-audit --no-fund "wiremock@$WIREMOCK_VERSION" >/dev/null)
+fi
+cargo build --release --quiet --bin xxb-mock
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+SEND="/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79"
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+rss() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
+until_up() { for _ in $(seq 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.01; done; return 1; }
+# Both servers get the same warm-up first (the JVM's JIT needs it; xxb-mock does not, but fair is fair).
+warm_up() { wrk -t2 -c32 -d"${WARM_UP:-10s}" -s benches/send.lua "$1" > /dev/null; }
+load() { # load URL: sets RPS and P99 (ms)
+  local out; out=$(wrk -t2 -c32 -d"$DURATION" --latency -s benches/send.lua "$1")
+  RPS=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
+  P99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<< "$out")
+  if grep -q "Non-2xx" <<< "$out"; then echo "  warning: $(grep Non-2xx <<< "$out")"; fi
+}
+
+wiremock() { # wiremock NAME STUB: start WireMock, add the stub, load it; sets WM_* figures
+  echo "== WireMock $WIREMOCK_VERSION, $1 =="
+  local t0; t0=$(ms)
+  java -jar "$JAR" --port 18181 --disable-banner > "$WORK/wiremock.log" 2>&1 &
+  local pid=$!
+  until_up "http://127.0.0.1:18181/__admin/health"
+  local started=$(( $(ms) - t0 ))
+  curl -s -o /dev/null -X POST http://127.0.0.1:18181/__admin/mappings -d "$2"
+  local idle; idle=$(rss $pid)
+  warm_up "http://127.0.0.1:18181$SEND"
+  load "http://127.0.0.1:18181$SEND"
+  printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms\n' "$started" "$idle" "$(rss $pid)" "$RPS" "$P99"
+  kill $pid; wait $pid 2>/dev/null || true
+}
+RESPONSE='"response": {"status": 200, "body": "{\"result\":\"success\",\"message\":\"\"}", "headers": {"Content-type": "text/html; Language=UTF-8;charset=UTF-8"}}'
+# The stub a new user writes first: any POST to /x.php succeeds.
+wiremock "minimal stub" '{"request": {"method": "POST", "urlPath": "/x.php"}, '"$RESPONSE"'}'
+WM_RPS=$RPS; WM_P99=$P99
+# A stub that checks what xxb-mock checks first: the method, the application, a token, the fields.
+wiremock "validating stub" '{"request": {"method": "POST", "urlPath": "/x.php",
+  "queryParameters": {"m": {"equalTo": "im"}, "f": {"equalTo": "sendNotification"}, "code": {"equalTo": "myAppCode"}, "token": {"matches": "[a-z0-9]{32}"}},
+  "bodyPatterns": [{"matchesJsonPath": "$.users"}, {"matchesJsonPath": "$.title"}, {"matchesJsonPath": "$.sender"}]}, '"$RESPONSE"'}'
+# The ratios are taken against the faster of the two.
+if awk -v a="$RPS" -v b="$WM_RPS" 'BEGIN {exit !(a > b)}'; then WM_RPS=$RPS; WM_P99=$P99; fi
+
+echo "== xxb-mock (strict, journaled, --db FILE) =="
+T0=$(ms)
+target/release/xxb-mock serve --port 18182 --db "$WORK/bench.db" > /dev/null 2>&1 &
+XM=$!
+until_up "http://127.0.0.1:18182/__inspect/health"
+XM_START=$(( $(ms) - T0 ))
+XM_IDLE=$(rss $XM)
+warm_up "http://127.0.0.1:18182$SEND"
+load "http://127.0.0.1:18182$SEND"; XM_RPS=$RPS; XM_P99=$P99
+XM_LOADED=$(rss $XM)
+REJECTED=$(curl -s "http://127.0.0.1:18182/__inspect/requests?outcome=rejected&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/')
+kill $XM; wait $XM 2>/dev/null || true
+printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms (%s rejected)\n' "$XM_START" "$XM_IDLE" "$XM_LOADED" "$XM_RPS" "$XM_P99" "$REJECTED"
+
+echo "== ratios (against the faster WireMock run) =="
+awk -v a="$XM_RPS" -v b="$WM_RPS" 'BEGIN {printf "throughput: xxb-mock %.2fx WireMock (target >= 4x)\n", a/b}'
+awk -v a="$XM_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx WireMock (target <= 0.20x)\n", a/b}'
