@@ -8,7 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SEND: &str = "/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79";
+const SEND: &str =
+    "/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79";
 const BODY: &str = r#"{"users":[1,3,4],"title":"构建成功","subtitle":"main #42","content":"**全部通过**","contentType":"text","url":"https://ci.example.com/builds/42","actions":[{"label":"查看","url":"https://ci.example.com/builds/42","type":"primary"}],"sender":{"id":"ci","name":"CI","avatar":"https://ci.example.com/logo.png"}}"#;
 const STORED: usize = 100_000;
 
@@ -36,8 +37,13 @@ fn start() -> Server {
         .spawn()
         .expect("run `cargo build --release` first");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim_end().trim_start_matches("xxb-mock listening on ").to_string();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim_end()
+        .trim_start_matches("xxb-mock listening on ")
+        .to_string();
     Server { child, url }
 }
 
@@ -69,13 +75,21 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 async fn timed_get(client: &reqwest::Client, url: &str) -> Duration {
     let started = Instant::now();
     let response = client.get(url).send().await.unwrap();
-    assert!(response.status().is_success(), "{url}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     response.bytes().await.unwrap();
     started.elapsed()
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(run());
 }
 
@@ -87,7 +101,10 @@ async fn run() {
     for _ in 0..20 {
         let started = Instant::now();
         let server = start();
-        let url = format!("{}/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba", server.url);
+        let url = format!(
+            "{}/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba",
+            server.url
+        );
         let body = client.get(&url).send().await.unwrap().text().await.unwrap();
         assert!(body.starts_with(r#"{"result":"success""#));
         startups.push(started.elapsed());
@@ -96,12 +113,19 @@ async fn run() {
 
     let server = start();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    println!("{:<52} {:>9.1} MiB", "resident memory, idle", rss_kib(server.child.id()) as f64 / 1024.0);
+    println!(
+        "{:<52} {:>9.1} MiB",
+        "resident memory, idle",
+        rss_kib(server.child.id()) as f64 / 1024.0
+    );
 
     // Wake-up: a waiter parked on the next notification, woken by the send.
     let mut wakeups = Vec::new();
     for i in 0..200 {
-        let wait_url = format!("{}/__inspect/wait?count=1&after={i}&timeout_ms=5000", server.url);
+        let wait_url = format!(
+            "{}/__inspect/wait?count=1&after={i}&timeout_ms=5000",
+            server.url
+        );
         let waiter = {
             let client = client.clone();
             tokio::spawn(async move {
@@ -112,7 +136,12 @@ async fn run() {
             })
         };
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let response = client.post(format!("{}{SEND}", server.url)).body(BODY).send().await.unwrap();
+        let response = client
+            .post(format!("{}{SEND}", server.url))
+            .body(BODY)
+            .send()
+            .await
+            .unwrap();
         response.bytes().await.unwrap();
         let acknowledged = Instant::now();
         let woken = waiter.await.unwrap();
@@ -131,7 +160,15 @@ async fn run() {
         let client = client.clone();
         let url = format!("{}{SEND}", server.url);
         sends.spawn(async move {
-            let text = client.post(url).body(BODY).send().await.unwrap().text().await.unwrap();
+            let text = client
+                .post(url)
+                .body(BODY)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             assert!(text.contains("success"), "send {i}: {text}");
         });
     }
@@ -145,16 +182,41 @@ async fn run() {
         filled.as_secs_f64(),
         (STORED - already) as f64 / filled.as_secs_f64()
     );
-    println!("{:<52} {:>9.1} MiB", "resident memory, 100,000 notifications", rss_kib(server.child.id()) as f64 / 1024.0);
+    println!(
+        "{:<52} {:>9.1} MiB",
+        "resident memory, 100,000 notifications",
+        rss_kib(server.child.id()) as f64 / 1024.0
+    );
 
     for (name, path) in [
-        ("GET /notifications?limit=100 (100k stored)", "/__inspect/notifications?limit=100"),
-        ("GET /notifications?user=zhangsan&limit=100", "/__inspect/notifications?user=zhangsan&limit=100"),
-        ("GET /notifications?user=3&order=desc&limit=10", "/__inspect/notifications?user=3&order=desc&limit=10"),
-        ("GET /notifications?after=99990", "/__inspect/notifications?after=99990"),
-        ("GET /requests?limit=100 (100k journaled)", "/__inspect/requests?limit=100"),
-        ("GET /requests?outcome=rejected", "/__inspect/requests?outcome=rejected"),
-        ("GET /wait?count=1 (already satisfied)", "/__inspect/wait?count=1&user=lisi"),
+        (
+            "GET /notifications?limit=100 (100k stored)",
+            "/__inspect/notifications?limit=100",
+        ),
+        (
+            "GET /notifications?user=zhangsan&limit=100",
+            "/__inspect/notifications?user=zhangsan&limit=100",
+        ),
+        (
+            "GET /notifications?user=3&order=desc&limit=10",
+            "/__inspect/notifications?user=3&order=desc&limit=10",
+        ),
+        (
+            "GET /notifications?after=99990",
+            "/__inspect/notifications?after=99990",
+        ),
+        (
+            "GET /requests?limit=100 (100k journaled)",
+            "/__inspect/requests?limit=100",
+        ),
+        (
+            "GET /requests?outcome=rejected",
+            "/__inspect/requests?outcome=rejected",
+        ),
+        (
+            "GET /wait?count=1 (already satisfied)",
+            "/__inspect/wait?count=1&user=lisi",
+        ),
     ] {
         let url = format!("{}{path}", server.url);
         let mut samples = Vec::new();
@@ -166,7 +228,14 @@ async fn run() {
 
     // Reset at 100,000 notifications (and as many journal entries).
     let started = Instant::now();
-    let answer: serde_json::Value = client.post(format!("{}/__inspect/reset", server.url)).send().await.unwrap().json().await.unwrap();
+    let answer: serde_json::Value = client
+        .post(format!("{}/__inspect/reset", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let total = started.elapsed();
     println!(
         "{:<52} {:>9.3} ms round trip, {:.3} ms in the store",

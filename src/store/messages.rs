@@ -71,21 +71,34 @@ impl Tx<'_> {
             ])
             .context(CONTEXT)?;
         let seq = self.conn.last_insert_rowid();
-        let mut deliver = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES (?1, ?2)",
-            )
-            .context(CONTEXT)?;
-        for user in &message.recipients {
-            deliver.execute(params![seq, user]).context(CONTEXT)?;
+        // One statement per chunk of recipients, cached per chunk length.
+        for chunk in message.recipients.chunks(400) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("(?1, ?{})", i + 2))
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut deliver = self
+                .conn
+                .prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES {rows}"
+                ))
+                .context(CONTEXT)?;
+            let args = std::iter::once(seq).chain(chunk.iter().copied());
+            deliver
+                .execute(rusqlite::params_from_iter(args))
+                .context(CONTEXT)?;
         }
-        let mut last = self
-            .conn
-            .prepare_cached("UPDATE chats SET last_index = ?2, last_message = ?3 WHERE gid = ?1")
-            .context(CONTEXT)?;
-        last.execute(params![message.cgid, index, seq])
-            .context(CONTEXT)?;
+        // The notification centre is no chat row: only real chats keep last-message fields.
+        if message.cgid != "notification" {
+            let mut last = self
+                .conn
+                .prepare_cached(
+                    "UPDATE chats SET last_index = ?2, last_message = ?3 WHERE gid = ?1",
+                )
+                .context(CONTEXT)?;
+            last.execute(params![message.cgid, index, seq])
+                .context(CONTEXT)?;
+        }
         Ok(seq)
     }
 
@@ -108,7 +121,10 @@ impl Tx<'_> {
             },
         };
         let (from, seq) = match recipient {
-            Some(_) => ("recipients r JOIN messages m ON m.seq = r.message_seq", "r.message_seq"),
+            Some(_) => (
+                "recipients r JOIN messages m ON m.seq = r.message_seq",
+                "r.message_seq",
+            ),
             None => ("messages m", "m.seq"),
         };
         let mut clauses: Vec<String> = Vec::new();
@@ -138,7 +154,11 @@ impl Tx<'_> {
             clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0".into());
             args.push(title.clone().into());
         }
-        let condition = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        let condition = if clauses.is_empty() {
+            "1".to_string()
+        } else {
+            clauses.join(" AND ")
+        };
         let count_sql = if recipient.is_some() && clauses.len() == index_only {
             format!("SELECT count(*) FROM recipients r WHERE {condition}")
         } else {
@@ -146,7 +166,8 @@ impl Tx<'_> {
         };
         let total: i64 = {
             let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
-            stmt.query_row(params_from_iter(args.iter()), |r| r.get(0)).context(CONTEXT)?
+            stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
+                .context(CONTEXT)?
         };
         let order = if filter.descending { "DESC" } else { "ASC" };
         let mut stmt = self

@@ -80,7 +80,10 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 enum Command {
     Run(Job),
     /// Swap in a new connection (an in-memory reset), answering when done.
-    Replace(Box<dyn FnOnce() -> Result<Connection, StoreError> + Send>, oneshot::Sender<Result<(), StoreError>>),
+    Replace(
+        Box<dyn FnOnce() -> Result<Connection, StoreError> + Send>,
+        oneshot::Sender<Result<(), StoreError>>,
+    ),
 }
 
 /// The most jobs one transaction takes, so one commit never holds a batch for long.
@@ -108,7 +111,11 @@ impl Store {
             DbLocation::File(path) => Some(Arc::new(start_checkpoints(path.clone())?)),
             DbLocation::Memory => None,
         };
-        Ok(Store { jobs, location: location.clone(), _checkpoints: checkpoints })
+        Ok(Store {
+            jobs,
+            location: location.clone(),
+            _checkpoints: checkpoints,
+        })
     }
 
     /// Runs `work` on the store thread and waits for it to be committed.
@@ -136,7 +143,9 @@ impl Store {
             Tx { conn: &conn }.seed(&fixtures)?;
             Ok(conn)
         });
-        self.jobs.send(Command::Replace(fresh, reply)).map_err(|_| StoreError::Stopped)?;
+        self.jobs
+            .send(Command::Replace(fresh, reply))
+            .map_err(|_| StoreError::Stopped)?;
         answer.await.map_err(|_| StoreError::Stopped)?
     }
 
@@ -163,7 +172,9 @@ impl Store {
                 }),
             ),
         });
-        self.jobs.send(Command::Run(job)).map_err(|_| StoreError::Stopped)
+        self.jobs
+            .send(Command::Run(job))
+            .map_err(|_| StoreError::Stopped)
     }
 }
 
@@ -177,8 +188,8 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
                 Err(_) => return,
             },
         };
-        let mut batch = match first {
-            Command::Run(job) => vec![job],
+        let first = match first {
+            Command::Run(job) => job,
             Command::Replace(fresh, reply) => {
                 let result = fresh().map(|new| {
                     let old = std::mem::replace(&mut conn, new);
@@ -189,17 +200,16 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
                 continue;
             }
         };
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(Command::Run(job)) => batch.push(job),
-                Ok(replace) => {
-                    pending = Some(replace);
-                    break;
-                }
-                Err(_) => break,
+        // Jobs that arrive while the batch runs join it: under load, one commit serves many.
+        let mut more = || match queue.try_recv() {
+            Ok(Command::Run(job)) => Some(job),
+            Ok(replace) => {
+                pending = Some(replace);
+                None
             }
-        }
-        let completions = run_batch(&mut conn, batch);
+            Err(_) => None,
+        };
+        let completions = run_batch(&mut conn, first, &mut more);
         for (completion, committed) in completions {
             completion(committed);
         }
@@ -212,9 +222,12 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(2
 /// Starts the thread that checkpoints a database file's WAL, on its own connection, so the writer's
 /// commits never wait for one. It stops when the returned sender (held by every `Store`) is dropped.
 fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
-    let conn = Connection::open(&path)
-        .map_err(|source| StoreError::Open { path: path.display().to_string(), source: Arc::new(source) })?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
+    let conn = Connection::open(&path).map_err(|source| StoreError::Open {
+        path: path.display().to_string(),
+        source: Arc::new(source),
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .context("setting the busy timeout")?;
     let (alive, stop) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("xxb-mock-checkpoint".into())
@@ -233,16 +246,25 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
 /// Runs a batch in one transaction, each job in its own savepoint, and says for each job whether
 /// its writes were committed. The savepoint statements are prepared once and cached: on the hot
 /// path they cost as much as the jobs' own statements otherwise.
-fn run_batch(conn: &mut Connection, batch: Vec<Job>) -> Vec<(Completion, Result<(), Arc<str>>)> {
+fn run_batch(
+    conn: &mut Connection,
+    first: Job,
+    more: &mut dyn FnMut() -> Option<Job>,
+) -> Vec<(Completion, Result<(), Arc<str>>)> {
     let step = |sql: &str| -> Result<(), Arc<str>> {
-        conn.prepare_cached(sql).and_then(|mut s| s.execute([])).map(|_| ()).map_err(|e| Arc::from(e.to_string()))
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+            .map_err(|e| Arc::from(e.to_string()))
     };
     if let Err(reason) = step("BEGIN") {
-        // The jobs are never run; their reply channels close and the callers see `Stopped`.
-        return batch.into_iter().map(|_| (Box::new(|_| {}) as Completion, Err(reason.clone()))).collect();
+        // The job is never run; its reply channel closes and the caller sees `Stopped`.
+        drop(first);
+        return vec![(Box::new(|_| {}) as Completion, Err(reason))];
     }
-    let mut done = Vec::with_capacity(batch.len());
-    for job in batch {
+    let mut done = Vec::new();
+    let mut next = Some(first);
+    while let Some(job) = next.take() {
         if let Err(reason) = step("SAVEPOINT job") {
             done.push((Box::new(|_| {}) as Completion, Err(reason)));
             continue;
@@ -258,6 +280,9 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) -> Vec<(Completion, Result<
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
                 tracing::error!("a store job panicked; its writes were rolled back");
             }
+        }
+        if done.len() < MAX_BATCH {
+            next = more();
         }
     }
     let committed = step("COMMIT");

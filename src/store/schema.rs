@@ -23,19 +23,25 @@ pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
     })?;
     if let DbLocation::File(_) = location {
         // WAL: readers never block the writer; NORMAL: a commit survives the process being killed.
-        conn.pragma_update(None, "journal_mode", "WAL").context("setting WAL mode")?;
-        conn.pragma_update(None, "synchronous", "NORMAL").context("setting synchronous mode")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .context("setting WAL mode")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .context("setting synchronous mode")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .context("setting the busy timeout")?;
         // Checkpoints run on their own thread (`Store::open`), not in the writer's commits.
         // (Through `query_row`: this pragma answers a row.)
         conn.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
             .context("turning off automatic checkpoints")?;
     }
-    conn.pragma_update(None, "foreign_keys", "OFF").context("setting foreign keys")?;
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .context("setting foreign keys")?;
     // Savepoint journals and sorts stay in memory instead of temporary files.
-    conn.pragma_update(None, "temp_store", "MEMORY").context("setting the temp store")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .context("setting the temp store")?;
     // 64 MiB of page cache: 100,000 notifications and their journal stay hot.
-    conn.pragma_update(None, "cache_size", -65536).context("setting the cache size")?;
+    conn.pragma_update(None, "cache_size", -65536)
+        .context("setting the cache size")?;
     conn.set_prepared_statement_cache_capacity(64);
     migrate(&conn)?;
     Ok(conn)
@@ -77,8 +83,12 @@ mod tests {
     fn a_database_file_is_in_wal_mode_without_automatic_checkpoints() {
         let path = std::env::temp_dir().join(format!("xxb-mock-schema-{}.db", std::process::id()));
         let conn = open(&DbLocation::File(path.clone())).unwrap();
-        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-        let auto: i64 = conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0)).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let auto: i64 = conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap();
         assert_eq!((mode.as_str(), auto), ("wal", 0));
         drop(conn);
         for suffix in ["", "-wal", "-shm"] {

@@ -1,9 +1,11 @@
 //! A request to the emulated API, captured at the edge: the raw parts the journal keeps, and the
 //! parts PHP would have parsed before the server's code runs (`$_GET`, the language, the caller).
 
+use super::body::SendBody;
 use super::ip::CallerAddress;
 use super::lang::Lang;
 use crate::php::query::{parse_str, PhpArray};
+use std::borrow::Cow;
 use std::time::Instant;
 use time::OffsetDateTime;
 
@@ -46,6 +48,9 @@ pub struct ApiRequest {
     pub body_size: usize,
     pub received_at: OffsetDateTime,
     pub started: Instant,
+    /// The body decoded as JSON, for the two send methods: done where the request arrives, so the
+    /// store's thread does not have to.
+    decoded: Option<SendBody>,
 }
 
 impl ApiRequest {
@@ -60,6 +65,11 @@ impl ApiRequest {
         body_size: usize,
     ) -> Self {
         let params = parse_str(raw_query.as_bytes());
+        let sends = params
+            .get("f")
+            .and_then(|f| f.as_bytes())
+            .is_some_and(|f| f == b"sendNotification" || f == b"sendChatMessage");
+        let decoded = sends.then(|| SendBody::parse(&body));
         ApiRequest {
             entry_point,
             http_method,
@@ -71,6 +81,15 @@ impl ApiRequest {
             body_size,
             received_at: OffsetDateTime::now_utc(),
             started: Instant::now(),
+            decoded,
+        }
+    }
+
+    /// The body as the send methods read it.
+    pub fn send_body(&self) -> Cow<'_, SendBody> {
+        match &self.decoded {
+            Some(body) => Cow::Borrowed(body),
+            None => Cow::Owned(SendBody::parse(&self.body)),
         }
     }
 

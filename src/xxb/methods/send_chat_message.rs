@@ -11,13 +11,12 @@ use crate::domain::MessageKind;
 use crate::php::value::to_php_string;
 use crate::store::{StoreError, Tx};
 use crate::xxb::answer::Answer;
-use crate::xxb::body::SendBody;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
 use crate::xxb::strict;
 
 pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
-    let body = SendBody::parse(&call.req.body);
+    let body = call.req.send_body();
     if call.req.body_discarded() {
         call.findings
             .push(findings::body_discarded(call.req.body_size));

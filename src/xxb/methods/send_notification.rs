@@ -13,14 +13,13 @@ use crate::mysql;
 use crate::php::value::{is_numeric, to_php_string};
 use crate::store::{StoreError, Tx};
 use crate::xxb::answer::Answer;
-use crate::xxb::body::SendBody;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
 use crate::xxb::strict;
 use serde_json::Value;
 
 pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
-    let body = SendBody::parse(&call.req.body);
+    let body = call.req.send_body();
     if call.req.body_discarded() {
         call.findings
             .push(findings::body_discarded(call.req.body_size));
