@@ -80,6 +80,11 @@ impl Server {
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(routes::routes))
                 .on_connect(crate::connection::remember)
+                // A client gets 5 s to send its request head, and at most 10,000 connections
+                // are served at once per worker; slow or idle clients cannot exhaust the server.
+                .client_request_timeout(std::time::Duration::from_secs(5))
+                .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                .max_connections(10_000)
                 .listen(listener)
                 .map_err(|source| StartError::Bind {
                     address: format!("{host}:{port}"),

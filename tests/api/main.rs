@@ -8,6 +8,7 @@ mod helpers;
 mod inspect;
 mod methods;
 mod persistence;
+mod reliability;
 mod routing;
 mod state;
 mod strict;
