@@ -30,8 +30,13 @@ impl Drop for Server {
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+fn start_with(args: &[&str]) -> Server {
     let mut child = Command::new(binary())
         .args(["serve", "--port", "0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -110,6 +115,47 @@ async fn run() {
         startups.push(started.elapsed());
     }
     report("process start to first answered request", startups);
+
+    // Start-up with a generated organisation of 10,000 users and 1,000 groups.
+    let fixtures =
+        std::env::temp_dir().join(format!("xxb-mock-bench-fixtures-{}", std::process::id()));
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::write(
+        fixtures.join("users.json"),
+        r#"[{"id":1,"account":"admin","admin":"super"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        fixtures.join("apps.json"),
+        r#"[{"code":"myAppCode","key":"3cd0914d656e90ab181f1d52ff352cfe"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        fixtures.join("generate.json"),
+        r#"{"users": 10000, "groups": 1000, "seed": 7}"#,
+    )
+    .unwrap();
+    let mut large = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let server = start_with(&["--fixtures", fixtures.to_str().unwrap()]);
+        let url = format!(
+            "{}/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba",
+            server.url
+        );
+        assert!(client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .starts_with(r#"{"result":"success""#));
+        large.push(started.elapsed());
+    }
+    report("start with 10,000 generated users, 1,000 groups", large);
+    let _ = std::fs::remove_dir_all(&fixtures);
 
     let server = start();
     tokio::time::sleep(Duration::from_millis(300)).await;

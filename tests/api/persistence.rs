@@ -219,3 +219,47 @@ fn rand_suffix() -> u128 {
         .unwrap()
         .as_nanos()
 }
+
+#[test]
+fn generated_fixtures_add_ten_thousand_users_and_a_thousand_groups() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("users.json"),
+        r#"[{"id":1,"account":"admin","admin":"super"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("apps.json"),
+        r#"[{"code":"myAppCode","key":"3cd0914d656e90ab181f1d52ff352cfe"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("generate.json"),
+        r#"{"users": 10000, "groups": 1000, "seed": 7}"#,
+    )
+    .unwrap();
+    let (child, url) = start(&["--fixtures", dir.to_str().unwrap()]);
+    let state = get_json(&format!("{url}/__inspect/state"));
+    assert_eq!(state["users"].as_array().unwrap().len(), 10_001);
+    assert_eq!(state["chats"].as_array().unwrap().len(), 1_000);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let groups: serde_json::Value = runtime.block_on(async {
+        let q = crate::helpers::signed("m=im&f=getGroupChats&code=myAppCode");
+        reqwest::get(format!("{url}/x.php?{q}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(groups["data"].as_object().unwrap().len(), 1_000);
+    assert!(terminate(child).success());
+    // The same seed, the same organisation.
+    let (child, url) = start(&["--fixtures", dir.to_str().unwrap()]);
+    assert_eq!(get_json(&format!("{url}/__inspect/state")), state);
+    assert!(terminate(child).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
