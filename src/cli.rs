@@ -3,12 +3,13 @@
 
 use crate::config::{Config, ValidationMode};
 use crate::fixtures::{FixtureSource, Fixtures};
+use crate::scenario::{self, report, report::Format};
 use crate::startup::Server;
 use crate::store::DbLocation;
 use crate::xxb::lang::Lang;
 use crate::xxb::token;
 use clap::{Parser, Subcommand};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the emulated API (/x.php) and the inspection API (/__inspect).
     Serve(ServeArgs),
+    /// Run scenario scripts against a fresh in-process server or a target, and report.
+    Replay(ReplayArgs),
     /// Print the token the server expects for a query.
     Token(TokenArgs),
     /// Print a URL with its token parameter appended or replaced.
@@ -58,11 +61,37 @@ pub struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on /__inspect (the emulated API is unaffected).
     #[arg(long, env = "XXB_MOCK_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
+    /// Follow a scenario: its fixtures, its faults and state changes, and the calls it expects
+    /// (progress at GET /__inspect/scenario).
+    #[arg(long, env = "XXB_MOCK_SCENARIO")]
+    pub scenario: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Scenario files, or directories of them (*.yaml, *.yml, *.json).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Run against this server (another xxb-mock, or a real XXB server) instead of a fresh in-process one.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
 }
 
 impl ServeArgs {
     /// The validated configuration.
     pub fn config(&self) -> Result<Config, String> {
+        let scenario = match &self.scenario {
+            None => None,
+            Some(path) => Some(Box::new(
+                scenario::load_file(path).map_err(|e| e.to_string())?,
+            )),
+        };
         Ok(Config {
             host: self.host.clone(),
             port: self.port,
@@ -74,6 +103,7 @@ impl ServeArgs {
             lang: self.lang.parse::<Lang>()?,
             validation: self.validation.parse::<ValidationMode>()?,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            scenario,
         })
     }
 }
@@ -116,6 +146,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(&args),
+        Command::Replay(args) => replay(&args),
         Command::Token(args) => {
             let printed = match (&args.time, &args.code, &args.query) {
                 (Some(time), Some(code), _) => {
@@ -153,6 +184,32 @@ pub fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// `replay`: exit 0 when every scenario passed, 1 when any failed, 2 on usage or parse errors.
+fn replay(args: &ReplayArgs) -> ExitCode {
+    let scenarios = match scenario::load(&args.paths) {
+        Ok(scenarios) => scenarios,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let results = actix_web::rt::System::new()
+        .block_on(scenario::run_all(&scenarios, args.target.as_deref()));
+    let color = args.format == Format::Text && std::io::stdout().is_terminal();
+    print!("{}", report::render(args.format, &results, color));
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, report::junit::render(&results)) {
+            eprintln!("xxb-mock: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if results.iter().all(scenario::ScenarioResult::passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

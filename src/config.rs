@@ -41,7 +41,7 @@ impl fmt::Display for ValidationMode {
 }
 
 /// Everything a server needs to start.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub host: String,
     /// 0 picks a free port.
@@ -52,6 +52,8 @@ pub struct Config {
     pub validation: ValidationMode,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// A scenario the server follows (`serve --scenario`): its fixtures replace `fixtures`.
+    pub scenario: Option<Box<crate::scenario::Scenario>>,
 }
 
 impl Default for Config {
@@ -65,6 +67,7 @@ impl Default for Config {
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
             admin_token: None,
+            scenario: None,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod inspect;
 pub mod mysql;
 pub mod php;
 pub mod routes;
+pub mod scenario;
 pub mod startup;
 pub mod store;
 pub mod xxb;

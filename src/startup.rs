@@ -6,6 +6,7 @@ use crate::faults::Faults;
 use crate::fixtures::{FixtureError, Fixtures};
 use crate::hub::Hub;
 use crate::routes;
+use crate::scenario::{self, expect::Expectation};
 use crate::store::{Store, StoreError};
 use actix_web::dev::{Server as ActixServer, ServerHandle};
 use actix_web::{web, App, HttpServer};
@@ -20,6 +21,8 @@ pub struct AppState {
     pub config: Config,
     pub hub: Hub,
     pub faults: Faults,
+    /// The scenario the server follows, with `serve --scenario`.
+    pub expectation: Option<Expectation>,
 }
 
 /// Why a server could not start.
@@ -47,7 +50,17 @@ pub struct Server {
 impl Server {
     /// Loads the fixtures, opens the store (seeding it unless it already holds data), and binds.
     pub async fn build(config: Config) -> Result<Server, StartError> {
-        let fixtures = Arc::new(Fixtures::load(&config.fixtures)?);
+        let (fixtures, expectation) = match &config.scenario {
+            Some(scenario) => {
+                let (expectation, actions) = Expectation::new((**scenario).clone());
+                (
+                    scenario::run::fixtures_of(scenario)?,
+                    Some((expectation, actions)),
+                )
+            }
+            None => (Fixtures::load(&config.fixtures)?, None),
+        };
+        let fixtures = Arc::new(fixtures);
         let store = Store::open(&config.db)?;
         let seed = fixtures.clone();
         store
@@ -70,13 +83,19 @@ impl Server {
             .map_err(|source| StartError::Bind { address, source })?
             .port();
         let host = config.host.clone();
+        let (expectation, first_actions) = match expectation {
+            Some((expectation, actions)) => (Some(expectation), actions),
+            None => (None, Vec::new()),
+        };
         let state = web::Data::new(AppState {
             store: store.clone(),
             fixtures,
             config,
             hub: Hub::default(),
             faults: Faults::default(),
+            expectation,
         });
+        scenario::expect::carry_out(first_actions, &state.store, &state.faults).await;
         let server =
             HttpServer::new(move || App::new().app_data(state.clone()).configure(routes::routes))
                 .on_connect(crate::connection::remember)

@@ -9,6 +9,7 @@ mod openapi;
 mod query;
 mod requests;
 mod reset;
+mod scenario;
 mod state;
 mod wait;
 
@@ -51,6 +52,7 @@ pub const ROUTES: &[(&str, &str, RouteFn)] = &[
     ("GET", "/faults", || web::get().to(faults::get)),
     ("DELETE", "/faults", || web::delete().to(faults::delete)),
     ("POST", "/reset", || web::post().to(reset::post)),
+    ("GET", "/scenario", || web::get().to(scenario::get)),
     ("GET", "/openapi.json", || web::get().to(openapi::get)),
 ];
 

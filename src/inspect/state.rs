@@ -3,12 +3,10 @@
 //! formats (one entry or an array of them); errors answer 400 naming the field.
 
 use super::InspectError;
-use crate::domain::{ChatPatch, ChatType};
 use crate::fixtures::{self, EntryError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 use serde_json::Value;
 
 /// `GET /__inspect/state`: users, chats with members, applications (keys included: this is a test double).
@@ -85,22 +83,6 @@ pub async fn post_apps(
     super::json(StatusCode::OK, &serde_json::json!({"saved": saved}))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PatchBody {
-    name: Option<String>,
-    #[serde(rename = "type")]
-    chat_type: Option<ChatType>,
-    dismissed: Option<bool>,
-    archived: Option<bool>,
-    #[serde(default)]
-    add: Vec<Value>,
-    #[serde(default)]
-    remove: Vec<Value>,
-    #[serde(default)]
-    quit: Vec<Value>,
-}
-
 /// `PATCH /__inspect/groups/{gid}`: change a chat's `name`, `type`, `dismissed`, `archived`, and
 /// `add`, `remove` or `quit` members (by id or account).
 pub async fn patch_group(
@@ -108,28 +90,16 @@ pub async fn patch_group(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, InspectError> {
-    let body: PatchBody =
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body))
-            .map_err(|e| {
-                let path = e.path().to_string();
-                InspectError::bad_request(
-                    if path == "." { "body" } else { &path },
-                    e.into_inner().to_string(),
-                )
-            })?;
-    let refs = |field: &str, list: &[Value]| {
-        fixtures::entry::user_refs(field, list)
-            .map_err(|e| InspectError::bad_request(&e.field, e.problem))
-    };
-    let patch = ChatPatch {
-        name: body.name.map(|n| crate::mysql::utf8_text(&n)),
-        chat_type: body.chat_type,
-        dismissed: body.dismissed,
-        archived: body.archived,
-        add: refs("add", &body.add)?,
-        remove: refs("remove", &body.remove)?,
-        quit: refs("quit", &body.quit)?,
-    };
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| InspectError::bad_request("body", format!("invalid JSON: {e}")))?;
+    let patch = fixtures::entry::chat_patch(value).map_err(|e| {
+        let field = if e.field.is_empty() {
+            "body".to_string()
+        } else {
+            e.field
+        };
+        InspectError::bad_request(&field, e.problem)
+    })?;
     let gid = gid.into_inner();
     let target = gid.clone();
     if !state

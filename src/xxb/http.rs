@@ -10,6 +10,7 @@ use super::request::{ApiRequest, EntryPoint, POST_MAX_SIZE};
 use crate::connection::ConnectionSocket;
 use crate::faults::Respond;
 use crate::hub::Event;
+use crate::scenario::expect::Arrived;
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -51,6 +52,21 @@ pub async fn serve(
     if let Some(Respond::Delay { delay_ms }) = fault {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
+    // With `serve --scenario`: what the scenario compares, kept before the request moves on.
+    let observed = state.expectation.as_ref().map(|_| {
+        let query: Vec<(String, String)> = request
+            .params
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    String::from_utf8_lossy(&k.to_bytes()).into_owned(),
+                    String::from_utf8_lossy(v.as_bytes()?).into_owned(),
+                ))
+            })
+            .collect();
+        let body = serde_json::from_slice::<serde_json::Value>(&request.body).ok();
+        (request.param_text("f"), query, body)
+    });
     let mode = state.config.validation;
     let handled = match state
         .store
@@ -66,6 +82,16 @@ pub async fn serve(
         }
     };
     announce(&state, &handled).await;
+    if let (Some(expectation), Some((method, query, body))) = (&state.expectation, observed) {
+        let arrived = Arrived {
+            method: method.as_deref(),
+            query: &query,
+            body: body.as_ref(),
+            journal_seq: handled.journal_seq,
+        };
+        let actions = expectation.observe(arrived);
+        crate::scenario::expect::carry_out(actions, &state.store, &state.faults).await;
+    }
     if handled.status == 0 {
         if let Some(socket) = req.conn_data::<ConnectionSocket>() {
             socket.shut_down();

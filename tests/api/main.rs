@@ -10,6 +10,7 @@ mod methods;
 mod persistence;
 mod reliability;
 mod routing;
+mod scenarios;
 mod state;
 mod strict;
 mod transport;

@@ -1,0 +1,279 @@
+//! `serve --scenario`: the server follows an application under test through a scenario. The
+//! scenario's `call` steps are the calls the application must make, in order (a step's `query` and
+//! `body` are subset matches of what arrives); `fault` and `state` steps are applied when the
+//! sequence reaches them; `inspect` and `wait` steps belong to a driver and are skipped.
+
+use super::matcher::{self, Mismatch};
+use super::model::{Scenario, StepKind};
+use crate::faults::{Faults, Respond};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Mutex;
+
+/// A step's progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Progress {
+    Passed,
+    Pending,
+    Failed,
+    Skipped,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepProgress {
+    pub index: usize,
+    pub name: String,
+    pub status: Progress,
+    /// What differed, for a failed call.
+    pub diff: Vec<Mismatch>,
+}
+
+/// What `GET /__inspect/scenario` shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub name: String,
+    pub done: bool,
+    pub steps: Vec<StepProgress>,
+    /// The journal seqs of calls the scenario did not expect.
+    pub unexpected: Vec<i64>,
+}
+
+/// Something to do on the server when the sequence reaches a step.
+#[derive(Debug)]
+pub enum Action {
+    Fault(Value),
+    State(super::model::StateStep),
+}
+
+/// A call as it arrived.
+pub struct Arrived<'a> {
+    pub method: Option<&'a str>,
+    pub query: &'a [(String, String)],
+    pub body: Option<&'a Value>,
+    pub journal_seq: i64,
+}
+
+/// The followed scenario and how far the application got.
+pub struct Expectation {
+    scenario: Scenario,
+    progress: Mutex<(usize, Vec<StepProgress>, Vec<i64>)>,
+}
+
+impl Expectation {
+    /// Starts following `scenario`; returns the actions of the steps before its first call.
+    pub fn new(scenario: Scenario) -> (Expectation, Vec<Action>) {
+        let steps = scenario
+            .steps
+            .iter()
+            .map(|s| StepProgress {
+                index: s.index,
+                name: s.label(),
+                status: Progress::Pending,
+                diff: Vec::new(),
+            })
+            .collect();
+        let expectation = Expectation {
+            scenario,
+            progress: Mutex::new((0, steps, Vec::new())),
+        };
+        let actions = {
+            let mut progress = expectation
+                .progress
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            expectation.advance(&mut progress)
+        };
+        (expectation, actions)
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Applies the steps that are not calls, from the current one up to the next call.
+    fn advance(&self, progress: &mut (usize, Vec<StepProgress>, Vec<i64>)) -> Vec<Action> {
+        let mut actions = Vec::new();
+        while let Some(step) = self.scenario.steps.get(progress.0) {
+            let status = match &step.kind {
+                StepKind::Call(_) => break,
+                StepKind::Fault(fault) => {
+                    actions.push(Action::Fault(fault.clone()));
+                    Progress::Passed
+                }
+                StepKind::State(state) => {
+                    actions.push(Action::State(state.clone()));
+                    Progress::Passed
+                }
+                StepKind::Inspect(_) | StepKind::Wait(_) => Progress::Skipped,
+            };
+            progress.1[progress.0].status = status;
+            progress.0 += 1;
+        }
+        actions
+    }
+
+    /// Records a call of the application; returns the actions the sequence now reaches.
+    pub fn observe(&self, arrived: Arrived) -> Vec<Action> {
+        let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(step) = self.scenario.steps.get(progress.0) else {
+            progress.2.push(arrived.journal_seq);
+            return Vec::new();
+        };
+        let StepKind::Call(call) = &step.kind else {
+            return Vec::new();
+        };
+        if arrived.method != Some(call.method.as_str()) {
+            progress.2.push(arrived.journal_seq);
+            return Vec::new();
+        }
+        let mut diff = Vec::new();
+        for (name, value) in &call.query {
+            let found = arrived
+                .query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| Value::String(v.clone()));
+            if found.as_ref() != Some(&Value::String(value.clone())) {
+                diff.push(Mismatch {
+                    path: format!("query.{name}"),
+                    expected: Value::String(value.clone()),
+                    actual: found,
+                });
+            }
+        }
+        if let Some(want) = &call.body {
+            match arrived.body {
+                Some(body) => diff.extend(matcher::subset(want, body).into_iter().map(|mut m| {
+                    m.path = m.path.replacen('$', "body", 1);
+                    m
+                })),
+                None => diff.push(Mismatch {
+                    path: "body".into(),
+                    expected: want.clone(),
+                    actual: None,
+                }),
+            }
+        }
+        let index = progress.0;
+        progress.1[index].status = if diff.is_empty() {
+            Progress::Passed
+        } else {
+            Progress::Failed
+        };
+        progress.1[index].diff = diff;
+        progress.0 += 1;
+        self.advance(&mut progress)
+    }
+
+    pub fn report(&self) -> Report {
+        let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        Report {
+            name: self.scenario.name.clone(),
+            done: progress.0 >= self.scenario.steps.len(),
+            steps: progress.1.clone(),
+            unexpected: progress.2.clone(),
+        }
+    }
+}
+
+/// Arms a fault step's fault.
+pub fn arm(faults: &Faults, fault: &Value) -> Result<(), String> {
+    let method = fault
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let times = match fault.get("times") {
+        None => Some(1),
+        Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or("`times` must be a number or null")?,
+        ),
+    };
+    let respond: Respond =
+        serde_json::from_value(fault.get("respond").cloned().unwrap_or(Value::Null)).map_err(
+            |_| "`respond` must be {body}, {status, body?}, {delay_ms} or {drop: true}".to_string(),
+        )?;
+    faults.arm(method, times, respond);
+    Ok(())
+}
+
+/// Applies a state step to the store, with the same formats as the inspection API.
+pub async fn apply_state(
+    store: &crate::store::Store,
+    state: &super::model::StateStep,
+) -> Result<(), String> {
+    use crate::fixtures::entry;
+    let users = state
+        .users
+        .iter()
+        .cloned()
+        .map(entry::user)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("users: {e}"))?;
+    if !users.is_empty() {
+        store
+            .run(move |tx| tx.upsert_users(&users))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if !state.apps.is_empty() {
+        let known = store
+            .run(|tx| tx.all_users())
+            .await
+            .map_err(|e| e.to_string())?;
+        let default_account = entry::default_account(&known);
+        let apps = state
+            .apps
+            .iter()
+            .cloned()
+            .map(|v| entry::app(v, default_account.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("apps: {e}"))?;
+        store
+            .run(move |tx| tx.upsert_apps(&apps))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    for group in &state.groups {
+        let gid = group
+            .get("gid")
+            .and_then(Value::as_str)
+            .ok_or("a state group needs a `gid`")?
+            .to_string();
+        if group.get("name").is_some() {
+            let chat = entry::group(group.clone()).map_err(|e| format!("groups: {e}"))?;
+            store
+                .run(move |tx| tx.upsert_chat(&chat))
+                .await
+                .map_err(|e| e.to_string())?;
+        } else {
+            let mut change = group.clone();
+            change.as_object_mut().map(|m| m.remove("gid"));
+            let patch = entry::chat_patch(change).map_err(|e| format!("groups: {e}"))?;
+            let found = store
+                .run(move |tx| tx.patch_chat(&gid, &patch))
+                .await
+                .map_err(|e| e.to_string())?;
+            if !found {
+                return Err("a state group names an unknown gid".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Carries out `actions` on a running server.
+pub async fn carry_out(actions: Vec<Action>, store: &crate::store::Store, faults: &Faults) {
+    for action in actions {
+        let result = match &action {
+            Action::Fault(fault) => arm(faults, fault),
+            Action::State(state) => apply_state(store, state).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!("the scenario's step could not be applied: {e}");
+        }
+    }
+}

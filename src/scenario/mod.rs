@@ -1,0 +1,82 @@
+//! Scenario scripts: YAML files that describe fixtures and an ordered conversation with the XXB
+//! API, used in two directions. `replay` drives: the runner plays the client and checks the answers
+//! and what the server recorded. `serve --scenario` expects: the server checks that the application
+//! under test makes the scenario's calls in order.
+//!
+//! `yaml` reads text with positions, `parse` turns it into the `model`, `run` plays it and returns
+//! results as data, `report` renders them, `expect` follows an application through a scenario.
+
+pub mod expect;
+pub mod matcher;
+pub mod model;
+pub mod parse;
+pub mod report;
+pub mod run;
+pub mod yaml;
+
+pub use model::Scenario;
+pub use parse::ParseError;
+pub use run::{ScenarioResult, Status};
+
+use std::path::{Path, PathBuf};
+
+/// Why scenarios could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}: no scenario files (*.yaml, *.yml, *.json) found")]
+    Empty(PathBuf),
+}
+
+/// Reads one scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(parse::parse(path, &text)?)
+}
+
+/// Reads files and every scenario file in directories (sorted by name).
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadError> {
+    let mut scenarios = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|source| LoadError::Io {
+                    path: path.clone(),
+                    source,
+                })?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+                })
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(LoadError::Empty(path.clone()));
+            }
+            for file in files {
+                scenarios.push(load_file(&file)?);
+            }
+        } else {
+            scenarios.push(load_file(path)?);
+        }
+    }
+    Ok(scenarios)
+}
+
+/// Runs scenarios concurrently, each against its own in-process server or against `target`, and
+/// returns their results in the order given.
+pub async fn run_all(scenarios: &[Scenario], target: Option<&str>) -> Vec<ScenarioResult> {
+    futures_util::future::join_all(scenarios.iter().map(|s| run::run(s, target))).await
+}

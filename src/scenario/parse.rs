@@ -1,0 +1,489 @@
+//! The scenario parser: text in, a [`Scenario`] with positions out, or an error that points at the
+//! line and column, with a did-you-mean hint for unknown keys. Pure: it reads no files.
+
+use super::model::*;
+use super::yaml::{self, Node, Pos};
+use crate::config::ValidationMode;
+use serde_json::Value;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A parse error, rendered `file:line:col` with the line and a caret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub file: PathBuf,
+    pub pos: Pos,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The source line the error is on.
+    pub line: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let number = self.pos.line.to_string();
+        let pad = " ".repeat(number.len());
+        writeln!(f, "error: {}", self.message)?;
+        writeln!(
+            f,
+            "{pad}--> {}:{}:{}",
+            self.file.display(),
+            self.pos.line,
+            self.pos.col
+        )?;
+        writeln!(f, "{pad} |")?;
+        writeln!(f, "{number} | {}", self.line)?;
+        write!(f, "{pad} | {}^", " ".repeat(self.pos.col.saturating_sub(1)))?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n{pad} = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses a scenario's text; `file` names it in errors and reports.
+pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
+    let cx = Cx { file, text };
+    let root = yaml::parse(text).map_err(|e| cx.error(e.pos, e.message, None))?;
+    let entries = cx.map(&root, "a scenario")?;
+    cx.known_keys(entries, &["name", "app", "validation", "fixtures", "steps"])?;
+    let name = match cx.get(entries, "name") {
+        Some(node) => cx.text(node, "name")?,
+        None => file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let app = cx
+        .get(entries, "app")
+        .map(|n| cx.text(n, "app"))
+        .transpose()?;
+    let validation = match cx.get(entries, "validation") {
+        None => None,
+        Some(node) => Some(
+            cx.text(node, "validation")?
+                .parse::<ValidationMode>()
+                .map_err(|e| cx.error(node.pos, e, None))?,
+        ),
+    };
+    let fixtures = match cx.get(entries, "fixtures") {
+        None => FixtureOverlay::default(),
+        Some(node) => cx.fixtures(node)?,
+    };
+    let steps_node = cx.get(entries, "steps").ok_or_else(|| {
+        cx.error(
+            root.pos,
+            "a scenario needs `steps`".into(),
+            Some("add `steps:` with a list of calls".into()),
+        )
+    })?;
+    let steps = cx
+        .seq(steps_node, "steps")?
+        .iter()
+        .enumerate()
+        .map(|(i, node)| cx.step(i + 1, node))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Scenario {
+        file: file.to_path_buf(),
+        name,
+        app,
+        validation,
+        fixtures,
+        steps,
+    })
+}
+
+struct Cx<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+type Entries = [(String, Pos, Node)];
+
+impl Cx<'_> {
+    fn error(&self, pos: Pos, message: String, hint: Option<String>) -> ParseError {
+        let line = self
+            .text
+            .lines()
+            .nth(pos.line.saturating_sub(1))
+            .unwrap_or_default()
+            .to_string();
+        ParseError {
+            file: self.file.to_path_buf(),
+            pos,
+            message,
+            hint,
+            line,
+        }
+    }
+
+    fn map<'n>(&self, node: &'n Node, what: &str) -> Result<&'n Entries, ParseError> {
+        node.as_map().ok_or_else(|| {
+            self.error(
+                node.pos,
+                format!("{what} must be a mapping (key: value)"),
+                None,
+            )
+        })
+    }
+
+    fn seq<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [Node], ParseError> {
+        node.as_seq()
+            .ok_or_else(|| self.error(node.pos, format!("`{what}` must be a list"), None))
+    }
+
+    fn text(&self, node: &Node, what: &str) -> Result<String, ParseError> {
+        node.as_text()
+            .ok_or_else(|| self.error(node.pos, format!("`{what}` must be a text value"), None))
+    }
+
+    fn get<'n>(&self, entries: &'n Entries, key: &str) -> Option<&'n Node> {
+        entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
+    }
+
+    fn known_keys(&self, entries: &Entries, known: &[&str]) -> Result<(), ParseError> {
+        for (key, pos, _) in entries {
+            if !known.contains(&key.as_str()) {
+                let closest = known
+                    .iter()
+                    .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+                    .min()
+                    .filter(|(distance, _)| *distance <= 3)
+                    .map(|(_, k)| format!("did you mean `{k}`?"));
+                let hint =
+                    closest.or_else(|| Some(format!("the keys here are: {}", known.join(", "))));
+                return Err(self.error(*pos, format!("unknown key `{key}`"), hint));
+            }
+        }
+        Ok(())
+    }
+
+    fn fixtures(&self, node: &Node) -> Result<FixtureOverlay, ParseError> {
+        let entries = self.map(node, "`fixtures`")?;
+        self.known_keys(entries, &["replace", "users", "groups", "apps"])?;
+        let list = |key: &str| -> Result<Vec<Value>, ParseError> {
+            match self.get(entries, key) {
+                None => Ok(Vec::new()),
+                Some(n) => Ok(self.seq(n, key)?.iter().map(Node::to_json).collect()),
+            }
+        };
+        let replace = match self.get(entries, "replace") {
+            None => false,
+            Some(n) => n
+                .to_json()
+                .as_bool()
+                .ok_or_else(|| self.error(n.pos, "`replace` must be true or false".into(), None))?,
+        };
+        Ok(FixtureOverlay {
+            replace,
+            users: list("users")?,
+            groups: list("groups")?,
+            apps: list("apps")?,
+        })
+    }
+
+    fn pairs(&self, node: Option<&Node>, what: &str) -> Result<Vec<(String, String)>, ParseError> {
+        let Some(node) = node else {
+            return Ok(Vec::new());
+        };
+        let entries = self.map(node, &format!("`{what}`"))?;
+        entries
+            .iter()
+            .map(|(k, _, v)| Ok((k.clone(), v.as_text().unwrap_or_default())))
+            .collect()
+    }
+
+    fn step(&self, index: usize, node: &Node) -> Result<Step, ParseError> {
+        let entries = self.map(node, "a step")?;
+        let name = self
+            .get(entries, "name")
+            .map(|n| self.text(n, "name"))
+            .transpose()?;
+        let kinds = ["call", "inspect", "wait", "fault", "state"];
+        let found: Vec<&str> = kinds
+            .iter()
+            .copied()
+            .filter(|k| self.get(entries, k).is_some())
+            .collect();
+        let kind = match found.as_slice() {
+            [one] => *one,
+            [] => {
+                self.known_keys(
+                    entries,
+                    &["name", "call", "inspect", "wait", "fault", "state"],
+                )?;
+                return Err(self.error(
+                    node.pos,
+                    "a step needs one of `call`, `inspect`, `wait`, `fault`, `state`".into(),
+                    None,
+                ));
+            }
+            many => {
+                return Err(self.error(
+                    node.pos,
+                    format!("a step has one kind, not {}", many.join(" and ")),
+                    None,
+                ))
+            }
+        };
+        let kind = match kind {
+            "call" => StepKind::Call(Box::new(self.call(entries)?)),
+            "inspect" => StepKind::Inspect(self.inspect(entries)?),
+            "wait" => {
+                self.known_keys(entries, &["name", "wait"])?;
+                StepKind::Wait(self.wait(self.get(entries, "wait").expect("found above"))?)
+            }
+            "fault" => {
+                self.known_keys(entries, &["name", "fault"])?;
+                StepKind::Fault(self.get(entries, "fault").expect("found above").to_json())
+            }
+            _ => {
+                self.known_keys(entries, &["name", "state"])?;
+                StepKind::State(self.state(self.get(entries, "state").expect("found above"))?)
+            }
+        };
+        // A block mapping's own mark lies past its first key: the first key is where the step is.
+        let pos = entries.first().map_or(node.pos, |(_, at, _)| *at);
+        Ok(Step {
+            index,
+            name,
+            pos,
+            kind,
+        })
+    }
+
+    fn call(&self, entries: &Entries) -> Result<CallStep, ParseError> {
+        self.known_keys(
+            entries,
+            &[
+                "name",
+                "call",
+                "query",
+                "body",
+                "raw",
+                "headers",
+                "lang",
+                "http_method",
+                "code",
+                "token",
+                "unsigned",
+                "expect",
+            ],
+        )?;
+        let method = self.text(self.get(entries, "call").expect("a call step"), "call")?;
+        let body = self.get(entries, "body").map(Node::to_json);
+        let raw = self
+            .get(entries, "raw")
+            .map(|n| self.text(n, "raw"))
+            .transpose()?;
+        if let (Some(_), Some(_)) = (&body, &raw) {
+            let at = self.get(entries, "raw").expect("present").pos;
+            return Err(self.error(at, "a call has `body` or `raw`, not both".into(), None));
+        }
+        let unsigned = match self.get(entries, "unsigned") {
+            None => false,
+            Some(n) => n.to_json().as_bool().ok_or_else(|| {
+                self.error(n.pos, "`unsigned` must be true or false".into(), None)
+            })?,
+        };
+        let expect = match self.get(entries, "expect") {
+            None => CallExpect::default(),
+            Some(node) => {
+                let e = self.map(node, "`expect`")?;
+                self.known_keys(e, &["status", "body", "body_exact", "raw_body"])?;
+                let status = match self.get(e, "status") {
+                    None => None,
+                    Some(n) => Some(
+                        n.to_json()
+                            .as_u64()
+                            .and_then(|s| u16::try_from(s).ok())
+                            .ok_or_else(|| {
+                                self.error(
+                                    n.pos,
+                                    "`status` must be an HTTP status number".into(),
+                                    None,
+                                )
+                            })?,
+                    ),
+                };
+                CallExpect {
+                    status,
+                    body: self.get(e, "body").map(Node::to_json),
+                    body_exact: self.get(e, "body_exact").map(Node::to_json),
+                    raw_body: self
+                        .get(e, "raw_body")
+                        .map(|n| self.text(n, "raw_body"))
+                        .transpose()?,
+                }
+            }
+        };
+        Ok(CallStep {
+            method,
+            query: self.pairs(self.get(entries, "query"), "query")?,
+            body,
+            raw,
+            headers: self.pairs(self.get(entries, "headers"), "headers")?,
+            lang: self
+                .get(entries, "lang")
+                .map(|n| self.text(n, "lang"))
+                .transpose()?,
+            http_method: self
+                .get(entries, "http_method")
+                .map(|n| self.text(n, "http_method"))
+                .transpose()?,
+            code: self
+                .get(entries, "code")
+                .map(|n| self.text(n, "code"))
+                .transpose()?,
+            token: self
+                .get(entries, "token")
+                .map(|n| self.text(n, "token"))
+                .transpose()?,
+            unsigned,
+            expect,
+        })
+    }
+
+    fn inspect(&self, entries: &Entries) -> Result<InspectStep, ParseError> {
+        self.known_keys(entries, &["name", "inspect", "where", "expect"])?;
+        let node = self.get(entries, "inspect").expect("an inspect step");
+        let target = match self.text(node, "inspect")?.as_str() {
+            "notifications" => InspectTarget::Notifications,
+            "requests" => InspectTarget::Requests,
+            other => {
+                return Err(self.error(
+                    node.pos,
+                    format!("cannot inspect {other:?}"),
+                    Some("use `notifications` or `requests`".into()),
+                ))
+            }
+        };
+        let (mut count, mut items, mut findings) = (None, None, Vec::new());
+        if let Some(node) = self.get(entries, "expect") {
+            let e = self.map(node, "`expect`")?;
+            self.known_keys(e, &["count", "items", "findings"])?;
+            if let Some(n) = self.get(e, "count") {
+                count = Some(
+                    n.to_json()
+                        .as_u64()
+                        .ok_or_else(|| self.error(n.pos, "`count` must be a number".into(), None))?
+                        as usize,
+                );
+            }
+            items = self.get(e, "items").map(Node::to_json);
+            if let Some(n) = self.get(e, "findings") {
+                findings = self
+                    .seq(n, "findings")?
+                    .iter()
+                    .map(|c| self.text(c, "findings"))
+                    .collect::<Result<_, _>>()?;
+            }
+        }
+        Ok(InspectStep {
+            target,
+            filters: self.pairs(self.get(entries, "where"), "where")?,
+            count,
+            items,
+            findings,
+        })
+    }
+
+    fn wait(&self, node: &Node) -> Result<WaitStep, ParseError> {
+        let entries = self.map(node, "`wait`")?;
+        self.known_keys(entries, &["count", "timeout_ms", "where"])?;
+        let number = |key: &str, default: u64| -> Result<u64, ParseError> {
+            match self.get(entries, key) {
+                None => Ok(default),
+                Some(n) => n
+                    .to_json()
+                    .as_u64()
+                    .ok_or_else(|| self.error(n.pos, format!("`{key}` must be a number"), None)),
+            }
+        };
+        Ok(WaitStep {
+            count: number("count", 1)? as usize,
+            timeout_ms: number("timeout_ms", 5000)?,
+            filters: self.pairs(self.get(entries, "where"), "where")?,
+        })
+    }
+
+    fn state(&self, node: &Node) -> Result<StateStep, ParseError> {
+        let entries = self.map(node, "`state`")?;
+        self.known_keys(entries, &["users", "groups", "apps"])?;
+        let list = |key: &str| -> Result<Vec<Value>, ParseError> {
+            match self.get(entries, key) {
+                None => Ok(Vec::new()),
+                Some(n) => Ok(self.seq(n, key)?.iter().map(Node::to_json).collect()),
+            }
+        };
+        Ok(StateStep {
+            users: list("users")?,
+            groups: list("groups")?,
+            apps: list("apps")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Scenario, ParseError> {
+        parse(Path::new("s.yaml"), text)
+    }
+
+    #[test]
+    fn the_issue_example_parses() {
+        let s = parse_text(include_str!("../../scenarios/docs-examples.yaml")).unwrap();
+        assert!(!s.steps.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_get_a_did_you_mean_with_position() {
+        let e = parse_text("name: x\nsteps:\n  - call: getGroupChats\n    expct: {status: 200}\n")
+            .unwrap_err();
+        assert_eq!(e.message, "unknown key `expct`");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `expect`?"));
+        assert_eq!((e.pos.line, e.pos.col), (4, 5));
+        assert_eq!(
+            e.to_string(),
+            "error: unknown key `expct`\n --> s.yaml:4:5\n  |\n4 |     expct: {status: 200}\n  |     ^\n  = hint: did you mean `expect`?"
+        );
+    }
+
+    #[test]
+    fn structural_errors() {
+        assert!(parse_text("name: x\n")
+            .unwrap_err()
+            .message
+            .contains("needs `steps`"));
+        assert!(parse_text("steps:\n  - name: nothing\n")
+            .unwrap_err()
+            .message
+            .contains("needs one of"));
+        assert!(parse_text("steps:\n  - inspect: users\n")
+            .unwrap_err()
+            .message
+            .contains("cannot inspect"));
+        let e = parse_text("steps:\n  - call: x\n    body: {}\n    raw: y\n").unwrap_err();
+        assert_eq!(e.pos.line, 4);
+        let e = parse_text("steps: [\n").unwrap_err();
+        assert!(e.pos.line >= 1);
+    }
+
+    #[test]
+    fn defaults() {
+        let s = parse_text("steps:\n  - call: sendNotification\n  - wait: {}\n").unwrap();
+        assert_eq!(s.name, "s");
+        let StepKind::Call(call) = &s.steps[0].kind else {
+            panic!()
+        };
+        assert_eq!(call.http_method(), "POST");
+        let StepKind::Wait(wait) = &s.steps[1].kind else {
+            panic!()
+        };
+        assert_eq!((wait.count, wait.timeout_ms), (1, 5000));
+    }
+}
