@@ -7,7 +7,9 @@
 //! - [`store`]: SQLite, one writer thread, batched transactions.
 //! - [`fixtures`]: the organisation the mock starts with.
 //! - [`inspect`]: `/__inspect`, what the mock received.
+//! - [`scenario`]: scenario scripts, replayed or followed.
 //! - [`startup`], [`config`], [`cli`]: building and running a server.
+//! - [`mock`]: the library API for Rust test suites, [`MockServer`].
 
 pub mod cli;
 pub mod config;
@@ -17,6 +19,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod hub;
 pub mod inspect;
+pub mod mock;
 pub mod mysql;
 pub mod php;
 pub mod routes;
@@ -26,4 +29,8 @@ pub mod store;
 pub mod xxb;
 
 pub use config::{Config, ValidationMode};
+pub use domain::{JournalEntry, MessageKind, Notification};
+pub use faults::Respond;
+pub use mock::{Builder, Error, Filter, MockServer};
 pub use startup::{Server, StartError};
+pub use xxb::lang::Lang;

@@ -45,6 +45,7 @@ pub struct Server {
     port: u16,
     server: ActixServer,
     store: Store,
+    state: web::Data<AppState>,
 }
 
 impl Server {
@@ -96,27 +97,32 @@ impl Server {
             expectation,
         });
         scenario::expect::carry_out(first_actions, &state.store, &state.faults).await;
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(routes::routes))
-                .on_connect(crate::connection::remember)
-                // A client gets 5 s to send its request head, and at most 10,000 connections
-                // are served at once per worker; slow or idle clients cannot exhaust the server.
-                .client_request_timeout(std::time::Duration::from_secs(5))
-                .client_disconnect_timeout(std::time::Duration::from_secs(1))
-                .max_connections(10_000)
-                .listen(listener)
-                .map_err(|source| StartError::Bind {
-                    address: format!("{host}:{port}"),
-                    source,
-                })?
-                .disable_signals()
-                .shutdown_timeout(5)
-                .run();
+        let shared = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .configure(routes::routes)
+        })
+        .on_connect(crate::connection::remember)
+        // A client gets 5 s to send its request head, and at most 10,000 connections
+        // are served at once per worker; slow or idle clients cannot exhaust the server.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .max_connections(10_000)
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            address: format!("{host}:{port}"),
+            source,
+        })?
+        .disable_signals()
+        .shutdown_timeout(5)
+        .run();
         Ok(Server {
             host: bracket_ipv6(&host),
             port,
             server,
             store,
+            state,
         })
     }
 
@@ -132,6 +138,11 @@ impl Server {
     /// A handle that stops the server.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// What every handler reaches: the store, the fixtures, the hub, the faults.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The store the server uses.

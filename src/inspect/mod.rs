@@ -13,6 +13,8 @@ mod scenario;
 mod state;
 mod wait;
 
+pub use query::MAX_LIMIT;
+
 use crate::startup::AppState;
 use crate::store::StoreError;
 use actix_web::body::MessageBody;

@@ -3,9 +3,11 @@
 
 mod admin;
 mod entry;
+mod examples;
 mod faults;
 mod helpers;
 mod inspect;
+mod library;
 mod methods;
 mod persistence;
 mod reliability;

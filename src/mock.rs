@@ -1,0 +1,414 @@
+//! The library API for Rust test suites: start an xxb-mock in the test's own tokio runtime, point the
+//! application at [`MockServer::uri`], then ask what arrived, wait for it, arm faults, reset, or
+//! replay scenarios. Everything is in process: no HTTP round trip to inspect.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use xxb_mock::{Filter, MockServer};
+//! use std::time::Duration;
+//!
+//! let server = MockServer::start().await;
+//! let url = format!("{}/x.php?{}", server.uri(), server.sign("m=im&f=sendNotification&code=myAppCode"));
+//! let body = r#"{"users":["zhangsan"],"title":"构建成功","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/logo.png"}}"#;
+//! reqwest::Client::new().post(url).body(body).send().await.unwrap();
+//!
+//! let arrived = server.wait_for(Filter::new().user("zhangsan"), 1, Duration::from_secs(5)).await.unwrap();
+//! assert_eq!(arrived[0].title, "构建成功");
+//! # });
+//! ```
+
+use crate::config::{Config, ValidationMode};
+use crate::domain::{JournalEntry, MessageKind, Notification, Outcome};
+use crate::faults::Respond;
+use crate::fixtures::FixtureSource;
+use crate::scenario::{self, ScenarioResult};
+use crate::startup::{AppState, Server, StartError};
+use crate::store::{DbLocation, JournalFilter, NotificationFilter, StoreError};
+use crate::xxb::lang::Lang;
+use crate::xxb::token;
+use actix_web::dev::ServerHandle;
+use actix_web::web;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What can go wrong talking to a [`MockServer`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the mock could not start: {0}")]
+    Start(#[from] StartError),
+    #[error("the mock's store failed: {0}")]
+    Store(#[from] StoreError),
+    /// [`MockServer::wait_for`] ran out of time; the message lists what did arrive and the
+    /// journal's rejected requests with their findings.
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    Scenario(#[from] scenario::LoadError),
+}
+
+/// Which notifications to look at: every field left unset matches everything.
+///
+/// ```
+/// use xxb_mock::Filter;
+/// let filter = Filter::new().user("zhangsan").title("构建");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    inner: NotificationFilter,
+}
+
+impl Filter {
+    /// Every notification.
+    pub fn new() -> Self {
+        Filter {
+            inner: NotificationFilter {
+                limit: crate::inspect::MAX_LIMIT,
+                ..NotificationFilter::default()
+            },
+        }
+    }
+
+    /// Notifications with this recipient (an id or an account).
+    pub fn user(mut self, user: impl ToString) -> Self {
+        self.inner.user = Some(user.to_string());
+        self
+    }
+
+    /// Notifications stored under this gid (`notification` for the notification centre).
+    pub fn gid(mut self, gid: impl Into<String>) -> Self {
+        self.inner.gid = Some(gid.into());
+        self
+    }
+
+    /// `sendNotification` (`MessageKind::Notification`) or `sendChatMessage` (`MessageKind::Chat`).
+    pub fn kind(mut self, kind: MessageKind) -> Self {
+        self.inner.kind = Some(kind);
+        self
+    }
+
+    /// Notifications sent by this application.
+    pub fn app(mut self, code: impl Into<String>) -> Self {
+        self.inner.app = Some(code.into());
+        self
+    }
+
+    /// Notifications whose title contains this text.
+    pub fn title(mut self, part: impl Into<String>) -> Self {
+        self.inner.title = Some(part.into());
+        self
+    }
+}
+
+/// Configures a [`MockServer`]: one method per `serve` option.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use xxb_mock::{Lang, MockServer, ValidationMode};
+/// let server = MockServer::builder().validation(ValidationMode::Faithful).lang(Lang::En).start().await;
+/// assert!(server.uri().starts_with("http://127.0.0.1:"));
+/// # });
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Builder {
+    /// The address to listen on (default `127.0.0.1`); the port is always a free one.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.config.host = host.into();
+        self
+    }
+
+    /// Keep state in this SQLite file instead of memory.
+    pub fn db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.db = DbLocation::File(path.into());
+        self
+    }
+
+    /// Load fixtures from this directory instead of the embedded defaults.
+    pub fn fixtures(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.fixtures = FixtureSource::Directory(dir.into());
+        self
+    }
+
+    /// The default language of answers.
+    pub fn lang(mut self, lang: Lang) -> Self {
+        self.config.lang = lang;
+        self
+    }
+
+    pub fn validation(mut self, mode: ValidationMode) -> Self {
+        self.config.validation = mode;
+        self
+    }
+
+    /// Require `Authorization: Bearer <token>` on `/__inspect`.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.config.admin_token = Some(token.into());
+        self
+    }
+
+    /// Follow a scenario (`serve --scenario`).
+    pub fn scenario(mut self, path: impl AsRef<Path>) -> Result<Self, Error> {
+        self.config.scenario = Some(Box::new(scenario::load_file(path.as_ref())?));
+        Ok(self)
+    }
+
+    /// Starts the server; panics with the reason when it cannot (a test helper's contract).
+    pub async fn start(self) -> MockServer {
+        match self.try_start().await {
+            Ok(server) => server,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Starts the server.
+    pub async fn try_start(self) -> Result<MockServer, Error> {
+        let mut config = self.config;
+        config.port = 0;
+        let server = Server::build(config).await?;
+        let uri = server.url();
+        let state = server.state();
+        let handle = server.handle();
+        tokio::spawn(server.run_until_stopped());
+        let signer = state
+            .fixtures
+            .apps
+            .iter()
+            .find(|a| a.key.is_some())
+            .map(|a| (a.code.clone(), a.key.clone().unwrap_or_default()))
+            .unwrap_or_default();
+        Ok(MockServer {
+            uri,
+            state,
+            handle,
+            app_code: signer.0,
+            app_key: signer.1,
+        })
+    }
+}
+
+/// A running xxb-mock, stopped when dropped.
+pub struct MockServer {
+    uri: String,
+    state: web::Data<AppState>,
+    handle: ServerHandle,
+    app_code: String,
+    app_key: String,
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+impl MockServer {
+    /// Starts a server with the defaults: embedded fixtures, in memory, strict, a free port on
+    /// 127.0.0.1.
+    pub async fn start() -> MockServer {
+        MockServer::builder().start().await
+    }
+
+    /// A [`Builder`] with the defaults.
+    pub fn builder() -> Builder {
+        Builder {
+            config: Config::default(),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn uri(&self) -> String {
+        self.uri.clone()
+    }
+
+    /// The code of the application that signs (the first one with a key: `myAppCode` by default).
+    pub fn app_code(&self) -> &str {
+        &self.app_code
+    }
+
+    /// That application's key.
+    pub fn app_key(&self) -> &str {
+        &self.app_key
+    }
+
+    /// `query` with `&token=...` appended, signed with the application's key as the server checks it.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let server = xxb_mock::MockServer::start().await;
+    /// assert_eq!(
+    ///     server.sign("m=im&f=getGroupChats&code=myAppCode"),
+    ///     "m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba"
+    /// );
+    /// # });
+    /// ```
+    pub fn sign(&self, query: &str) -> String {
+        format!(
+            "{query}&token={}",
+            token::token_for_query(query, &self.app_key)
+        )
+    }
+
+    /// Every stored notification, oldest first.
+    pub async fn notifications(&self) -> Result<Vec<Notification>, Error> {
+        self.notifications_matching(Filter::new()).await
+    }
+
+    /// The stored notifications that match `filter`, oldest first.
+    pub async fn notifications_matching(&self, filter: Filter) -> Result<Vec<Notification>, Error> {
+        let mut all = Vec::new();
+        let mut page = filter.inner;
+        loop {
+            let query = page.clone();
+            let (_, items) = self
+                .state
+                .store
+                .run(move |tx| tx.notifications(&query))
+                .await?;
+            let Some(last) = items.last() else {
+                return Ok(all);
+            };
+            page.after = Some(last.seq);
+            all.extend(items);
+        }
+    }
+
+    /// Waits until at least `count` notifications match `filter`, woken by the writes themselves.
+    /// On time-out the error lists what did arrive and the journal's rejected requests with their
+    /// findings, which is usually the reason.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use std::time::Duration;
+    /// let server = xxb_mock::MockServer::start().await;
+    /// let error = server.wait_for(xxb_mock::Filter::new(), 1, Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(error.to_string().contains("0 of 1"));
+    /// # });
+    /// ```
+    pub async fn wait_for(
+        &self,
+        filter: Filter,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Notification>, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.state.hub.watch();
+        loop {
+            changes.borrow_and_update();
+            let matched = self.notifications_matching(filter.clone()).await?;
+            if matched.len() >= count {
+                return Ok(matched);
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => {
+                    return Err(Error::Timeout(
+                        self.explain_timeout(&filter, count, timeout, &matched)
+                            .await,
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn explain_timeout(
+        &self,
+        filter: &Filter,
+        count: usize,
+        timeout: Duration,
+        matched: &[Notification],
+    ) -> String {
+        let mut message = format!(
+            "waited {} ms for {count} notification(s) matching {:?}: {} of {count} arrived.",
+            timeout.as_millis(),
+            filter.inner,
+            matched.len()
+        );
+        if let Ok(all) = self.notifications().await {
+            message.push_str(&format!("\nstored notifications ({}):", all.len()));
+            for n in all.iter().rev().take(10) {
+                let to: Vec<&str> = n.recipients.iter().map(|r| r.account.as_str()).collect();
+                message.push_str(&format!(
+                    "\n  #{} {} to {:?} in {}",
+                    n.seq, n.title, to, n.cgid
+                ));
+            }
+        }
+        let rejected = JournalFilter {
+            outcome: Some(Outcome::Rejected),
+            limit: 10,
+            descending: true,
+            ..JournalFilter::default()
+        };
+        if let Ok((total, entries)) = self.state.store.run(move |tx| tx.journal(&rejected)).await {
+            message.push_str(&format!("\nrejected requests ({total}):"));
+            for entry in entries {
+                message.push_str(&format!(
+                    "\n  #{} {} {} -> {}",
+                    entry.seq, entry.http_method, entry.query, entry.response
+                ));
+                for f in entry.findings {
+                    message.push_str(&format!(
+                        "\n      [{:?}] {}: {}",
+                        f.severity, f.code, f.message
+                    ));
+                }
+            }
+        }
+        message
+    }
+
+    /// The journal: every request to the emulated API, oldest first.
+    pub async fn requests(&self) -> Result<Vec<JournalEntry>, Error> {
+        let mut all = Vec::new();
+        let mut page = JournalFilter {
+            limit: crate::inspect::MAX_LIMIT,
+            ..JournalFilter::default()
+        };
+        loop {
+            let query = page.clone();
+            let (_, items) = self.state.store.run(move |tx| tx.journal(&query)).await?;
+            let Some(last) = items.last() else {
+                return Ok(all);
+            };
+            page.after = Some(last.seq);
+            all.extend(items);
+        }
+    }
+
+    /// Back to the fixtures: notifications, journal and faults emptied.
+    pub async fn reset(&self) -> Result<(), Error> {
+        self.state.store.reset(self.state.fixtures.clone()).await?;
+        self.state.faults.clear();
+        self.state.hub.notifications_changed();
+        Ok(())
+    }
+
+    /// Arms a fault for the next `times` calls of `method` (`None`: every method; `times: None`:
+    /// until [`MockServer::clear_faults`]).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use xxb_mock::Respond;
+    /// let server = xxb_mock::MockServer::start().await;
+    /// server.arm_fault(Some("sendNotification"), Some(1), Respond::Status { status: 502, body: None });
+    /// # });
+    /// ```
+    pub fn arm_fault(&self, method: Option<&str>, times: Option<u32>, respond: Respond) {
+        self.state
+            .faults
+            .arm(method.map(str::to_string), times, respond);
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// Replays a scenario file (or a directory of them) against this server.
+    pub async fn replay(&self, path: impl AsRef<Path>) -> Result<Vec<ScenarioResult>, Error> {
+        let scenarios = scenario::load(&[path.as_ref().to_path_buf()])?;
+        Ok(scenario::run_all(&scenarios, Some(&self.uri)).await)
+    }
+}
