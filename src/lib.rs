@@ -6,7 +6,7 @@
 //! - [`domain`]: users, chats, applications, messages, findings, the journal.
 //! - [`store`]: SQLite, one writer thread, batched transactions.
 //! - [`fixtures`]: the organisation the mock starts with.
-//! - [`inspect`]: `/__inspect`, what the mock received.
+//! - [`inspect`]: `/__inspect`, what the mock received; [`ui`]: `/__ui`, the same as a person sees it.
 //! - [`scenario`]: scenario scripts, replayed or followed.
 //! - [`startup`], [`config`], [`cli`]: building and running a server.
 //! - [`mock`]: the library API for Rust test suites, [`MockServer`].
@@ -26,6 +26,7 @@ pub mod routes;
 pub mod scenario;
 pub mod startup;
 pub mod store;
+pub mod ui;
 pub mod xxb;
 
 pub use config::{Config, ValidationMode};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine with only the Rust toolchain: installs what the client
-# examples need when it is missing (pytest from PyPI, Node.js from Debian), then runs `cargo test`.
+# examples and the browser tests need when it is missing (pytest from PyPI; Node.js, Chromium,
+# chromedriver and a CJK font from Debian), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v python3 >/dev/null; then
@@ -12,5 +13,13 @@ if ! python3 -m pytest --version >/dev/null 2>&1; then
 fi
 if ! command -v node >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs
+fi
+# The /__ui tests drive Debian's Chromium over WebDriver; CJK fonts make their screenshots readable.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 cargo test --locked "$@"

@@ -68,7 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`.
-async fn require_admin_token(
+pub(crate) async fn require_admin_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -76,12 +76,23 @@ async fn require_admin_token(
         .app_data::<web::Data<AppState>>()
         .and_then(|state| state.config.admin_token.clone());
     if let Some(expected) = expected {
-        let given = req
+        let header = req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(expected.as_str()) {
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string);
+        // An `access_token` query parameter does too: a browser's EventSource cannot send headers.
+        let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| {
+                q.into_inner()
+                    .into_iter()
+                    .find(|(k, _)| k == "access_token")
+                    .map(|(_, v)| v)
+            });
+        let given = header.or(query);
+        if given.as_deref() != Some(expected.as_str()) {
             let error = InspectError {
                 status: StatusCode::UNAUTHORIZED,
                 field: "authorization".into(),
@@ -95,6 +106,13 @@ async fn require_admin_token(
 }
 
 /// A JSON answer.
+/// The notification filter of a query string, as `/notifications` reads it.
+pub(crate) fn notification_filter(
+    raw: &str,
+) -> Result<crate::store::NotificationFilter, InspectError> {
+    notifications::filter(&query::Params::parse(raw)?)
+}
+
 pub(crate) fn json(
     status: StatusCode,
     value: &impl Serialize,

@@ -1,0 +1,279 @@
+// The /__ui page: every value from the server is put into the page as text, except a notification's
+// content_html, which the server rendered from Markdown and sanitised. Links and buttons only ever
+// point at http(s) URLs; anything else is shown inert.
+'use strict';
+
+const ACTION_TYPES = ['primary', 'success', 'danger', 'warning', 'info', 'important', 'special'];
+const state = {
+  view: 'users',
+  selected: { users: null, groups: null },
+  users: [],
+  groups: [],
+  unread: { users: {}, groups: {} },
+  seen: JSON.parse(sessionStorage.getItem('xxb-seen') || '{}'),
+};
+
+function token() {
+  return sessionStorage.getItem('xxb-token') || '';
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  if (response.status === 401) {
+    await askToken();
+    return api(path, options);
+  }
+  return response.json();
+}
+
+function askToken() {
+  return new Promise((resolve) => {
+    const dialog = document.getElementById('token-dialog');
+    dialog.addEventListener('close', () => {
+      sessionStorage.setItem('xxb-token', document.getElementById('token-input').value);
+      resolve();
+    }, { once: true });
+    dialog.showModal();
+  });
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('data-')) node.setAttribute(name, value);
+    else node[name] = value;
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+function safeUrl(value) {
+  if (typeof value !== 'string') return null;
+  try {
+    const url = new URL(value, location.href);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function text(value) {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function avatar(sender) {
+  const name = sender && typeof sender === 'object' ? text(sender.name || sender.id) : text(sender);
+  const fallback = el('div', { class: 'avatar fallback', title: name }, (name || '?').slice(0, 1).toUpperCase());
+  const src = sender && typeof sender === 'object' ? safeUrl(sender.avatar) : null;
+  if (!src) return fallback;
+  const img = el('img', { class: 'avatar', alt: name, src });
+  img.addEventListener('error', () => img.replaceWith(fallback));
+  return img;
+}
+
+function card(n) {
+  const sender = n.sender;
+  const senderName = sender && typeof sender === 'object' ? text(sender.name || sender.id) : text(sender);
+  const content = el('div', { class: n.contentType === 'text' ? 'content markdown' : 'content plain' });
+  content.innerHTML = n.content_html; // rendered and sanitised by the server
+  const link = safeUrl(n.url);
+  const actions = el('div', { class: 'actions' });
+  for (const action of Array.isArray(n.actions) ? n.actions : []) {
+    if (!action || typeof action !== 'object') continue;
+    const type = ACTION_TYPES.includes(action.type) ? action.type : 'default';
+    const href = safeUrl(action.url);
+    const button = el('a', { class: href ? 'btn' : 'btn inert', 'data-type': type, textContent: text(action.label) || '?' });
+    if (href) {
+      button.href = href;
+      button.target = '_blank';
+      button.rel = 'noopener noreferrer';
+    } else {
+      button.title = `not a web link: ${text(action.url)}`;
+    }
+    actions.append(button);
+  }
+  const recipients = (n.recipients || []).map((r) => r.realname || r.account).join('、');
+  const when = new Date(n.received_at).toLocaleString();
+  return el('article', { class: 'card', 'data-seq': String(n.seq) },
+    el('header', {},
+      avatar(sender),
+      el('div', {},
+        el('div', { class: 'title', textContent: text(n.title) }),
+        n.subtitle ? el('div', { class: 'subtitle', textContent: text(n.subtitle) }) : null,
+        el('div', { class: 'meta', textContent: `${senderName} · ${when} · #${n.seq}` }))),
+    content,
+    link ? el('a', { class: 'link', href: link, target: '_blank', rel: 'noopener noreferrer', textContent: link }) : null,
+    actions.children.length ? actions : null,
+    el('div', { class: 'meta', textContent: `→ ${recipients || '(nobody)'}` }));
+}
+
+function query(params) {
+  return new URLSearchParams(params).toString();
+}
+
+async function loadDirectory() {
+  const snapshot = await api('/__inspect/state');
+  state.users = snapshot.users;
+  state.groups = snapshot.chats;
+  const all = await api(`/__ui/api/notifications?${query({ limit: 1000, order: 'desc' })}`);
+  state.unread = { users: {}, groups: {} };
+  for (const n of all.items) countUnread(n);
+}
+
+function countUnread(n) {
+  if (n.cgid === 'notification') {
+    for (const r of n.recipients) {
+      if (n.seq > (state.seen[`u:${r.id}`] || 0)) state.unread.users[r.id] = (state.unread.users[r.id] || 0) + 1;
+    }
+  } else if (n.seq > (state.seen[`g:${n.cgid}`] || 0)) {
+    state.unread.groups[n.cgid] = (state.unread.groups[n.cgid] || 0) + 1;
+  }
+}
+
+function markSeen(key, seq) {
+  state.seen[key] = Math.max(state.seen[key] || 0, seq);
+  sessionStorage.setItem('xxb-seen', JSON.stringify(state.seen));
+}
+
+function renderSidebar() {
+  const sidebar = document.getElementById('sidebar');
+  sidebar.replaceChildren();
+  if (state.view === 'journal') {
+    for (const [label, outcome] of [['All', ''], ['Rejected', 'rejected'], ['Accepted', 'accepted']]) {
+      const button = el('button', { textContent: label, 'data-outcome': outcome });
+      if ((state.selected.journal || '') === outcome) button.classList.add('active');
+      button.addEventListener('click', () => { state.selected.journal = outcome; show(); });
+      sidebar.append(button);
+    }
+    return;
+  }
+  const items = state.view === 'users'
+    ? state.users.map((u) => ({ key: u.id, label: `${u.realname} (${u.account})${u.deleted ? ' ✕' : ''}`, unread: state.unread.users[u.id] }))
+    : state.groups.map((g) => ({ key: g.gid, label: `${g.name || g.gid}${g.dismissed ? ' (dismissed)' : ''}`, unread: state.unread.groups[g.gid] }));
+  for (const item of items) {
+    const button = el('button', { 'data-key': String(item.key) }, el('span', { textContent: item.label }), el('span', { class: 'badge', textContent: item.unread ? String(item.unread) : '' }));
+    if (String(state.selected[state.view]) === String(item.key)) button.classList.add('active');
+    button.addEventListener('click', () => { state.selected[state.view] = item.key; show(); });
+    sidebar.append(button);
+  }
+}
+
+async function renderNotifications() {
+  const content = document.getElementById('content');
+  const key = state.selected[state.view];
+  if (key === null || key === undefined) {
+    content.replaceChildren(el('p', { class: 'empty', textContent: state.view === 'users' ? 'Choose a user to see their notification centre (小喧喧).' : 'Choose a chat.' }));
+    return;
+  }
+  const filter = state.view === 'users' ? { user: key, gid: 'notification' } : { gid: key };
+  const page = await api(`/__ui/api/notifications?${query(Object.assign({ limit: 200, order: 'desc' }, filter))}`);
+  content.replaceChildren(...(page.items.length ? page.items.map(card) : [el('p', { class: 'empty', textContent: 'Nothing yet.' })]));
+  if (page.items.length) {
+    const seen = state.view === 'users' ? `u:${key}` : `g:${key}`;
+    markSeen(seen, page.items[0].seq);
+    if (state.view === 'users') delete state.unread.users[key]; else delete state.unread.groups[key];
+    renderSidebar();
+  }
+}
+
+function curlOf(entry) {
+  const url = `${location.origin}${entry.path}?${entry.query}`;
+  const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  let command = `curl -X ${entry.http_method} ${quote(url)}`;
+  if (entry.body && entry.body_encoding === 'utf-8') command += ` --data-binary ${quote(entry.body)}`;
+  return command;
+}
+
+function journalCard(entry) {
+  const findings = (entry.findings || []).map((f) => el('div', { class: `finding ${f.severity}` },
+    el('code', { textContent: f.code }), ` (${f.severity}) `, el('span', { textContent: f.message }),
+    el('div', { class: 'muted', textContent: f.hint })));
+  const copy = el('button', { class: 'copy', textContent: 'copy as curl' });
+  copy.addEventListener('click', async () => {
+    const command = curlOf(entry);
+    try { await navigator.clipboard.writeText(command); copy.textContent = 'copied'; } catch { prompt('curl', command); }
+  });
+  return el('article', { class: 'card', 'data-seq': String(entry.seq), 'data-outcome': entry.outcome },
+    copy,
+    el('header', {}, el('span', { class: `outcome ${entry.outcome}`, textContent: entry.outcome }),
+      el('span', { class: 'title', textContent: `${entry.http_method} ${entry.method || entry.path}` }),
+      el('span', { class: 'meta', textContent: `#${entry.seq} · ${entry.app || '-'} · ${new Date(entry.received_at).toLocaleString()}` })),
+    ...findings,
+    el('details', {}, el('summary', { textContent: 'request and answer' }),
+      el('pre', { textContent: `${entry.path}?${entry.query}\n\n${entry.body}` }),
+      el('pre', { textContent: `HTTP ${entry.status}\n\n${entry.response}` })));
+}
+
+async function renderJournal() {
+  const outcome = state.selected.journal || '';
+  const params = { limit: 200, order: 'desc' };
+  if (outcome) params.outcome = outcome;
+  const page = await api(`/__inspect/requests?${query(params)}`);
+  const content = document.getElementById('content');
+  content.replaceChildren(...(page.items.length ? page.items.map(journalCard) : [el('p', { class: 'empty', textContent: 'No requests yet.' })]));
+}
+
+async function show() {
+  for (const button of document.querySelectorAll('#tabs button')) button.classList.toggle('active', button.dataset.view === state.view);
+  renderSidebar();
+  if (state.view === 'journal') await renderJournal(); else await renderNotifications();
+}
+
+function listen() {
+  const url = token() ? `/__inspect/events?${query({ access_token: token() })}` : '/__inspect/events';
+  const events = new EventSource(url);
+  const live = document.getElementById('live');
+  events.addEventListener('open', () => live.classList.add('on'));
+  events.addEventListener('error', () => live.classList.remove('on'));
+  events.addEventListener('notification', async (event) => {
+    const n = JSON.parse(event.data);
+    const key = state.selected[state.view];
+    const shown = (state.view === 'users' && n.cgid === 'notification' && n.recipients.some((r) => String(r.id) === String(key)))
+      || (state.view === 'groups' && n.cgid === key);
+    if (shown) {
+      const rendered = await api(`/__ui/api/notifications/${n.seq}`);
+      const content = document.getElementById('content');
+      content.querySelector('.empty')?.remove();
+      content.prepend(card(rendered));
+      markSeen(state.view === 'users' ? `u:${key}` : `g:${key}`, n.seq);
+    } else {
+      countUnread(n);
+      renderSidebar();
+    }
+  });
+  events.addEventListener('request', (event) => {
+    if (state.view !== 'journal') return;
+    const entry = JSON.parse(event.data);
+    const outcome = state.selected.journal || '';
+    if (outcome && entry.outcome !== outcome) return;
+    const content = document.getElementById('content');
+    content.querySelector('.empty')?.remove();
+    content.prepend(journalCard(entry));
+  });
+}
+
+async function start() {
+  for (const button of document.querySelectorAll('#tabs button')) {
+    button.addEventListener('click', () => { state.view = button.dataset.view; show(); });
+  }
+  document.getElementById('reset').addEventListener('click', async () => {
+    if (!confirm('Reset xxb-mock to its fixtures? Every notification and journal entry is deleted.')) return;
+    await api('/__inspect/reset', { method: 'POST' });
+    state.seen = {};
+    sessionStorage.removeItem('xxb-seen');
+    await loadDirectory();
+    await show();
+  });
+  await loadDirectory();
+  await show();
+  listen();
+  document.body.dataset.ready = 'true';
+}
+
+start();
