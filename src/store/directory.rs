@@ -137,6 +137,7 @@ impl Tx<'_> {
                  DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )
             .context("emptying the database")?;
+        self.counts.borrow_mut().forget();
         self.seed(fixtures)
     }
 

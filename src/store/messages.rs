@@ -5,6 +5,7 @@ use crate::domain::{MessageKind, NewMessage, Notification, Recipient};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Which notifications to list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -88,6 +89,17 @@ impl Tx<'_> {
                 .execute(rusqlite::params_from_iter(args))
                 .context(CONTEXT)?;
         }
+        {
+            let mut counts = self.counts.borrow_mut();
+            if let Some(all) = &mut counts.all {
+                *all += 1;
+            }
+            for user in &message.recipients {
+                if let Some(n) = counts.per_user.get_mut(user) {
+                    *n += 1;
+                }
+            }
+        }
         // The notification centre is no chat row: only real chats keep last-message fields.
         if message.cgid != "notification" {
             let mut last = self
@@ -164,10 +176,31 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        let total: i64 = {
-            let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
-            stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
-                .context(CONTEXT)?
+        // With no filter but the recipient, the total comes from the store thread's counts.
+        let cacheable = clauses.len() == usize::from(recipient.is_some());
+        let cached = match (cacheable, recipient) {
+            (true, Some(id)) => self.counts.borrow().per_user.get(&id).copied(),
+            (true, None) => self.counts.borrow().all,
+            _ => None,
+        };
+        let total: i64 = match cached {
+            Some(total) => total,
+            None => {
+                let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
+                let total = stmt
+                    .query_row(params_from_iter(args.iter()), |r| r.get(0))
+                    .context(CONTEXT)?;
+                if cacheable {
+                    let mut counts = self.counts.borrow_mut();
+                    match recipient {
+                        Some(id) => {
+                            counts.per_user.insert(id, total);
+                        }
+                        None => counts.all = Some(total),
+                    }
+                }
+                total
+            }
         };
         let order = if filter.descending { "DESC" } else { "ASC" };
         let mut stmt = self
@@ -224,34 +257,51 @@ impl Tx<'_> {
                 url: field("url"),
                 actions: field("actions"),
                 sender: field("sender"),
-                recipients: self.recipients(seq)?,
+                recipients: Vec::new(),
                 app,
                 received_at,
                 request_seq,
             });
         }
+        let seqs: Vec<i64> = items.iter().map(|n| n.seq).collect();
+        let mut recipients = self.recipients(&seqs)?;
+        for item in &mut items {
+            item.recipients = recipients.remove(&item.seq).unwrap_or_default();
+        }
         Ok((usize::try_from(total).unwrap_or(0), items))
     }
 
-    fn recipients(&self, seq: i64) -> Result<Vec<Recipient>, StoreError> {
+    /// The recipients of a page of messages, in one statement per 500 messages.
+    fn recipients(&self, seqs: &[i64]) -> Result<HashMap<i64, Vec<Recipient>>, StoreError> {
         const CONTEXT: &str = "listing recipients";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT r.user_id, coalesce(u.account, ''), coalesce(u.realname, '')
-                 FROM recipients r LEFT JOIN users u ON u.id = r.user_id
-                 WHERE r.message_seq = ?1 ORDER BY r.user_id",
-            )
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map([seq], |row| {
-                Ok(Recipient {
-                    id: row.get(0)?,
-                    account: row.get(1)?,
-                    realname: row.get(2)?,
+        let mut found: HashMap<i64, Vec<Recipient>> = HashMap::with_capacity(seqs.len());
+        for chunk in seqs.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT r.message_seq, r.user_id, coalesce(u.account, ''), coalesce(u.realname, '')
+                     FROM recipients r LEFT JOIN users u ON u.id = r.user_id
+                     WHERE r.message_seq IN ({placeholders}) ORDER BY r.message_seq, r.user_id"
+                ))
+                .context(CONTEXT)?;
+            let rows = stmt
+                .query_map(params_from_iter(chunk), |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        Recipient {
+                            id: row.get(1)?,
+                            account: row.get(2)?,
+                            realname: row.get(3)?,
+                        },
+                    ))
                 })
-            })
-            .context(CONTEXT)?;
-        rows.collect::<Result<_, _>>().context(CONTEXT)
+                .context(CONTEXT)?;
+            for row in rows {
+                let (seq, recipient) = row.context(CONTEXT)?;
+                found.entry(seq).or_default().push(recipient);
+            }
+        }
+        Ok(found)
     }
 }

@@ -17,6 +17,8 @@ pub use messages::NotificationFilter;
 
 use crate::fixtures::Fixtures;
 use rusqlite::Connection;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -71,10 +73,27 @@ impl<T> Context<T> for Result<T, rusqlite::Error> {
 /// The typed operations of the store, available inside a job. Handlers never see SQL.
 pub struct Tx<'c> {
     conn: &'c Connection,
+    counts: &'c RefCell<Counts>,
+}
+
+/// Counts of stored notifications kept by the store thread, so that `total` stays cheap at
+/// hundreds of thousands of messages. Missing entries are counted in SQL on first use; anything
+/// that could make them wrong (a rollback, a delete, a reset) forgets them.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub(crate) all: Option<i64>,
+    pub(crate) per_user: HashMap<i64, i64>,
+}
+
+impl Counts {
+    pub(crate) fn forget(&mut self) {
+        self.all = None;
+        self.per_user.clear();
+    }
 }
 
 type Completion = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnOnce(&Connection, &RefCell<Counts>) -> (bool, Completion) + Send>;
 
 /// What the store thread is asked to do.
 enum Command {
@@ -140,7 +159,11 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         let fresh = Box::new(move || {
             let conn = schema::open(&DbLocation::Memory)?;
-            Tx { conn: &conn }.seed(&fixtures)?;
+            Tx {
+                conn: &conn,
+                counts: &RefCell::default(),
+            }
+            .seed(&fixtures)?;
             Ok(conn)
         });
         self.jobs
@@ -158,7 +181,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
-        let job: Job = Box::new(move |conn| match work(&Tx { conn }) {
+        let job: Job = Box::new(move |conn, counts| match work(&Tx { conn, counts }) {
             Ok(value) => (
                 true,
                 Box::new(move |committed| {
@@ -179,6 +202,7 @@ impl Store {
 }
 
 fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
+    let counts = RefCell::new(Counts::default());
     let mut pending = None;
     loop {
         let first = match pending.take() {
@@ -191,6 +215,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
         let first = match first {
             Command::Run(job) => job,
             Command::Replace(fresh, reply) => {
+                counts.borrow_mut().forget();
                 let result = fresh().map(|new| {
                     let old = std::mem::replace(&mut conn, new);
                     // Freeing a large in-memory database takes a while: not on this thread.
@@ -209,7 +234,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
             }
             Err(_) => None,
         };
-        let completions = run_batch(&mut conn, first, &mut more);
+        let completions = run_batch(&mut conn, &counts, first, &mut more);
         for (completion, committed) in completions {
             completion(committed);
         }
@@ -248,6 +273,7 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
 /// path they cost as much as the jobs' own statements otherwise.
 fn run_batch(
     conn: &mut Connection,
+    counts: &RefCell<Counts>,
     first: Job,
     more: &mut dyn FnMut() -> Option<Job>,
 ) -> Vec<(Completion, Result<(), Arc<str>>)> {
@@ -270,14 +296,16 @@ fn run_batch(
             continue;
         }
         // A panicking job loses only its own writes; its caller sees the store as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| job(conn))) {
+        match catch_unwind(AssertUnwindSafe(|| job(conn, counts))) {
             Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
             Ok((false, completion)) => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
+                counts.borrow_mut().forget();
                 done.push((completion, Ok(())));
             }
             Err(_) => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
+                counts.borrow_mut().forget();
                 tracing::error!("a store job panicked; its writes were rolled back");
             }
         }
@@ -288,6 +316,7 @@ fn run_batch(
     let committed = step("COMMIT");
     if committed.is_err() {
         let _ = step("ROLLBACK");
+        counts.borrow_mut().forget();
     }
     done.into_iter()
         .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))
