@@ -238,6 +238,7 @@ impl Tx<'_> {
 
     /// Deletes every stored message and delivery; the journal stays.
     pub fn delete_notifications(&self) -> Result<usize, StoreError> {
+        self.counts.borrow_mut().forget();
         let deleted = self
             .conn
             .execute("DELETE FROM messages", [])

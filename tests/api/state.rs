@@ -286,23 +286,46 @@ async fn totals_stay_right_across_sends_deletes_resets_and_rejections() {
     let app = spawn_app().await;
     let total = |q: &'static str| {
         let app = &app;
-        async move { app.inspect(&format!("notifications?{q}")).await["total"].as_i64().unwrap() }
+        async move {
+            app.inspect(&format!("notifications?{q}")).await["total"]
+                .as_i64()
+                .unwrap()
+        }
     };
     for _ in 0..3 {
         app.send_notification(&notification(json!(["lisi"]))).await;
     }
     assert_eq!((total("user=lisi").await, total("").await), (3, 3));
     app.send_notification(&notification(json!([4, 1]))).await;
-    assert_eq!((total("user=4").await, total("user=admin").await, total("").await), (4, 1, 4));
+    assert_eq!(
+        (
+            total("user=4").await,
+            total("user=admin").await,
+            total("").await
+        ),
+        (4, 1, 4)
+    );
     // A rejected send stores nothing and counts nothing.
-    app.send_notification(&json!({"users": [4], "title": "no sender"})).await;
+    app.send_notification(&json!({"users": [4], "title": "no sender"}))
+        .await;
     assert_eq!((total("user=lisi").await, total("").await), (4, 4));
     call(&app, "DELETE", "notifications", json!(null)).await;
     assert_eq!((total("user=lisi").await, total("").await), (0, 0));
     app.send_notification(&notification(json!(["lisi"]))).await;
     assert_eq!((total("user=lisi").await, total("").await), (1, 1));
-    reqwest::Client::new().post(format!("{}/__inspect/reset", app.url)).send().await.unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/__inspect/reset", app.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!((total("user=lisi").await, total("").await), (0, 0));
     app.send_notification(&notification(json!(["lisi"]))).await;
-    assert_eq!((total("user=4").await, total("after=0").await, total("user=4&after=1").await), (1, 1, 0));
+    assert_eq!(
+        (
+            total("user=4").await,
+            total("after=0").await,
+            total("user=4&after=1").await
+        ),
+        (1, 1, 0)
+    );
 }
