@@ -145,6 +145,14 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// Removes a journal entry (undoing a request whose other writes failed).
+    pub fn delete_journal_entry(&self, seq: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM journal WHERE seq = ?1", [seq])
+            .context("undoing a journal entry")?;
+        Ok(())
+    }
+
     /// One journal entry by its `seq`.
     pub fn journal_entry(&self, seq: i64) -> Result<Option<JournalEntry>, StoreError> {
         let filter = JournalFilter {

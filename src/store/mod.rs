@@ -93,7 +93,14 @@ impl Counts {
 }
 
 type Completion = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
-type Job = Box<dyn FnOnce(&Connection, &RefCell<Counts>) -> (bool, Completion) + Send>;
+/// A job's work: whether its writes are to be kept, and what to do once they are committed.
+type Work = Box<dyn FnOnce(&Connection, &RefCell<Counts>) -> (bool, Completion) + Send>;
+
+/// A job, and whether it runs in its own savepoint (see [`Store::run_append`]).
+struct Job {
+    guarded: bool,
+    work: Work,
+}
 
 /// What the store thread is asked to do.
 enum Command {
@@ -145,7 +152,20 @@ impl Store {
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.submit(work, reply)?;
+        self.submit(true, work, reply)?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// [`Store::run`] without a savepoint, for the request path: `work` must only write at its end
+    /// and undo its own writes when it fails. Saves two statements and the savepoint's page copies
+    /// on every request.
+    pub async fn run_append<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.submit(false, work, reply)?;
         answer.await.map_err(|_| StoreError::Stopped)?
     }
 
@@ -174,6 +194,7 @@ impl Store {
 
     fn submit<T, F>(
         &self,
+        guarded: bool,
         work: F,
         reply: oneshot::Sender<Result<T, StoreError>>,
     ) -> Result<(), StoreError>
@@ -181,20 +202,23 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
-        let job: Job = Box::new(move |conn, counts| match work(&Tx { conn, counts }) {
-            Ok(value) => (
-                true,
-                Box::new(move |committed| {
-                    let _ = reply.send(committed.map(|()| value).map_err(StoreError::Commit));
-                }),
-            ),
-            Err(e) => (
-                false,
-                Box::new(move |_| {
-                    let _ = reply.send(Err(e));
-                }),
-            ),
+        let run = Box::new(move |conn: &Connection, counts: &RefCell<Counts>| {
+            match work(&Tx { conn, counts }) {
+                Ok(value) => (
+                    true,
+                    Box::new(move |committed: Result<(), Arc<str>>| {
+                        let _ = reply.send(committed.map(|()| value).map_err(StoreError::Commit));
+                    }) as Completion,
+                ),
+                Err(e) => (
+                    false,
+                    Box::new(move |_| {
+                        let _ = reply.send(Err(e));
+                    }) as Completion,
+                ),
+            }
         });
+        let job = Job { guarded, work: run };
         self.jobs
             .send(Command::Run(job))
             .map_err(|_| StoreError::Stopped)
@@ -291,12 +315,37 @@ fn run_batch(
     let mut done = Vec::new();
     let mut next = Some(first);
     while let Some(job) = next.take() {
+        if !job.guarded {
+            match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, counts))) {
+                Ok((kept, completion)) => {
+                    if !kept {
+                        counts.borrow_mut().forget();
+                    }
+                    done.push((completion, Ok(())));
+                }
+                Err(_) => {
+                    // Its writes cannot be told apart: the whole batch is rolled back.
+                    tracing::error!("a store job panicked; its batch was rolled back");
+                    let _ = step("ROLLBACK");
+                    counts.borrow_mut().forget();
+                    let reason: Arc<str> = Arc::from("the batch was rolled back: a job failed");
+                    return done
+                        .into_iter()
+                        .map(|(completion, _)| (completion, Err(reason.clone())))
+                        .collect();
+                }
+            }
+            if done.len() < MAX_BATCH {
+                next = more();
+            }
+            continue;
+        }
         if let Err(reason) = step("SAVEPOINT job") {
             done.push((Box::new(|_| {}) as Completion, Err(reason)));
             continue;
         }
         // A panicking job loses only its own writes; its caller sees the store as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| job(conn, counts))) {
+        match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, counts))) {
             Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
             Ok((false, completion)) => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));

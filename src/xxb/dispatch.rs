@@ -96,8 +96,15 @@ pub fn handle(
         duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
     };
     let journal_seq = tx.insert_journal(&record)?;
+    // Runs without a savepoint (`Store::run_append`): a failed message undoes its journal entry.
     let notification_seq = match message {
-        Some(message) => Some(tx.insert_message(&message, journal_seq, &received_at)?),
+        Some(message) => match tx.insert_message(&message, journal_seq, &received_at) {
+            Ok(seq) => Some(seq),
+            Err(e) => {
+                tx.delete_journal_entry(journal_seq)?;
+                return Err(e);
+            }
+        },
         None => None,
     };
     Ok(Handled {

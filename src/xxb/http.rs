@@ -70,7 +70,7 @@ pub async fn serve(
     let mode = state.config.validation;
     let handled = match state
         .store
-        .run(move |tx| dispatch::handle(&request, mode, fault.as_ref(), tx))
+        .run_append(move |tx| dispatch::handle(&request, mode, fault.as_ref(), tx))
         .await
     {
         Ok(handled) => handled,
