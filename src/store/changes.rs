@@ -64,6 +64,7 @@ impl Tx<'_> {
 
     /// Adds users, or updates them by id.
     pub fn upsert_users(&self, users: &[User]) -> Result<(), StoreError> {
+        self.memo.borrow_mut().directory = None;
         const CONTEXT: &str = "saving a user";
         for u in users {
             if let Some(other) = self
@@ -87,11 +88,14 @@ impl Tx<'_> {
                 .execute(params![u.id, u.account, u.realname, u.avatar, u.deleted, u.admin])
                 .context(CONTEXT)?;
         }
+        // The directory the store thread remembers is out of date now.
+        self.memo.borrow_mut().directory = None;
         Ok(())
     }
 
     /// Adds applications, or updates them by code.
     pub fn upsert_apps(&self, apps: &[App]) -> Result<(), StoreError> {
+        self.memo.borrow_mut().directory = None;
         const CONTEXT: &str = "saving an application";
         for a in apps {
             self.conn
@@ -103,6 +107,8 @@ impl Tx<'_> {
                 .execute(params![a.code, a.key, a.ip, a.account])
                 .context(CONTEXT)?;
         }
+        // The directory the store thread remembers is out of date now.
+        self.memo.borrow_mut().directory = None;
         Ok(())
     }
 
@@ -238,7 +244,7 @@ impl Tx<'_> {
 
     /// Deletes every stored message and delivery; the journal stays.
     pub fn delete_notifications(&self) -> Result<usize, StoreError> {
-        self.counts.borrow_mut().forget();
+        self.memo.borrow_mut().forget();
         let deleted = self
             .conn
             .execute("DELETE FROM messages", [])

@@ -1,7 +1,7 @@
 //! The organisation in the store: users, chats, memberships and applications, their seeding from
 //! fixtures, and the reset back to them.
 
-use super::{Context, StoreError, Tx};
+use super::{Context, Directory, StoreError, Tx};
 use crate::domain::{App, Chat, ChatType, User};
 use crate::fixtures::Fixtures;
 use rusqlite::{params, OptionalExtension, Row};
@@ -64,6 +64,7 @@ impl Tx<'_> {
 
     /// Writes the fixtures into an empty organisation.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<(), StoreError> {
+        self.memo.borrow_mut().forget();
         const CONTEXT: &str = "seeding the fixtures";
         let mut users = self
             .conn
@@ -137,22 +138,42 @@ impl Tx<'_> {
                  DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )
             .context("emptying the database")?;
-        self.counts.borrow_mut().forget();
+        self.memo.borrow_mut().forget();
         self.seed(fixtures)
+    }
+
+    /// The directory of users and applications, loaded once into the store thread's memo.
+    fn with_directory<T>(&self, read: impl FnOnce(&Directory) -> T) -> Result<T, StoreError> {
+        if self.memo.borrow().directory.is_none() {
+            let users = self.all_users()?;
+            let apps = self.apps()?;
+            let directory = Directory {
+                by_account: users.iter().map(|u| (u.account.clone(), u.id)).collect(),
+                users: users.into_iter().map(|u| (u.id, u)).collect(),
+                apps: apps.into_iter().map(|a| (a.code.clone(), a)).collect(),
+            };
+            self.memo.borrow_mut().directory = Some(directory);
+        }
+        let memo = self.memo.borrow();
+        Ok(read(memo.directory.as_ref().expect("loaded above")))
     }
 
     /// The application with this code.
     pub fn app(&self, code: &str) -> Result<Option<App>, StoreError> {
-        const CONTEXT: &str = "reading an application";
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT code, key, ip, account, called_time FROM apps WHERE code = ?1")
-            .context(CONTEXT)?;
-        stmt.query_row([code], app_from).optional().context(CONTEXT)
+        self.with_directory(|d| d.apps.get(code).cloned())
     }
 
     /// Remembers the last timestamp accepted in time mode.
     pub fn set_called_time(&self, code: &str, timestamp: i64) -> Result<(), StoreError> {
+        if let Some(app) = self
+            .memo
+            .borrow_mut()
+            .directory
+            .as_mut()
+            .and_then(|d| d.apps.get_mut(code))
+        {
+            app.called_time = timestamp;
+        }
         let mut stmt = self
             .conn
             .prepare_cached("UPDATE apps SET called_time = ?2 WHERE code = ?1")
@@ -163,45 +184,38 @@ impl Tx<'_> {
     }
 
     pub fn user_by_account(&self, account: &str) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .users_where("reading a user", "WHERE u.account = ?1", [account])?
-            .pop())
+        self.with_directory(|d| {
+            d.by_account
+                .get(account)
+                .and_then(|id| d.users.get(id))
+                .cloned()
+        })
     }
 
     /// Users with these ids, ascending by id, each once.
     pub fn users_with_ids(&self, ids: &[i64]) -> Result<Vec<User>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // One statement per list length, cached: lists are short and their lengths few. Long
-        // lists go in chunks, below SQLite's limit on parameters.
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(",");
-            found.extend(self.users_where(
-                "reading users by id",
-                &format!("WHERE u.id IN ({placeholders})"),
-                rusqlite::params_from_iter(chunk),
-            )?);
-        }
-        found.sort_by_key(|u| u.id);
-        found.dedup_by_key(|u| u.id);
-        Ok(found)
+        self.with_directory(|d| {
+            let mut found: Vec<User> = ids
+                .iter()
+                .filter_map(|id| d.users.get(id).cloned())
+                .collect();
+            found.sort_by_key(|u| u.id);
+            found.dedup_by_key(|u| u.id);
+            found
+        })
     }
 
     /// Users with these accounts, ascending by id, each once.
     pub fn users_with_accounts(&self, accounts: &[String]) -> Result<Vec<User>, StoreError> {
-        let mut found = Vec::with_capacity(accounts.len());
-        for account in accounts {
-            found.extend(self.users_where(
-                "reading users by account",
-                "WHERE u.account = ?1",
-                [account],
-            )?);
-        }
-        found.sort_by_key(|u| u.id);
-        found.dedup_by_key(|u| u.id);
-        Ok(found)
+        self.with_directory(|d| {
+            let mut found: Vec<User> = accounts
+                .iter()
+                .filter_map(|a| d.by_account.get(a).and_then(|id| d.users.get(id)).cloned())
+                .collect();
+            found.sort_by_key(|u| u.id);
+            found.dedup_by_key(|u| u.id);
+            found
+        })
     }
 
     /// Every user that is not deleted, ascending by id.

@@ -90,12 +90,12 @@ impl Tx<'_> {
                 .context(CONTEXT)?;
         }
         {
-            let mut counts = self.counts.borrow_mut();
-            if let Some(all) = &mut counts.all {
+            let mut memo = self.memo.borrow_mut();
+            if let Some(all) = &mut memo.all {
                 *all += 1;
             }
             for user in &message.recipients {
-                if let Some(n) = counts.per_user.get_mut(user) {
+                if let Some(n) = memo.per_user.get_mut(user) {
                     *n += 1;
                 }
             }
@@ -176,11 +176,11 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        // With no filter but the recipient, the total comes from the store thread's counts.
+        // With no filter but the recipient, the total comes from the store thread's memo.
         let cacheable = clauses.len() == usize::from(recipient.is_some());
         let cached = match (cacheable, recipient) {
-            (true, Some(id)) => self.counts.borrow().per_user.get(&id).copied(),
-            (true, None) => self.counts.borrow().all,
+            (true, Some(id)) => self.memo.borrow().per_user.get(&id).copied(),
+            (true, None) => self.memo.borrow().all,
             _ => None,
         };
         let total: i64 = match cached {
@@ -191,12 +191,12 @@ impl Tx<'_> {
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
                     .context(CONTEXT)?;
                 if cacheable {
-                    let mut counts = self.counts.borrow_mut();
+                    let mut memo = self.memo.borrow_mut();
                     match recipient {
                         Some(id) => {
-                            counts.per_user.insert(id, total);
+                            memo.per_user.insert(id, total);
                         }
-                        None => counts.all = Some(total),
+                        None => memo.all = Some(total),
                     }
                 }
                 total

@@ -73,28 +73,39 @@ impl<T> Context<T> for Result<T, rusqlite::Error> {
 /// The typed operations of the store, available inside a job. Handlers never see SQL.
 pub struct Tx<'c> {
     conn: &'c Connection,
-    counts: &'c RefCell<Counts>,
+    memo: &'c RefCell<Memo>,
 }
 
-/// Counts of stored notifications kept by the store thread, so that `total` stays cheap at
-/// hundreds of thousands of messages. Missing entries are counted in SQL on first use; anything
-/// that could make them wrong (a rollback, a delete, a reset) forgets them.
+/// What the store thread remembers between jobs, so the request path reads less SQL: counts of
+/// stored notifications (so `total` stays cheap at hundreds of thousands of messages) and the
+/// directory of users and applications. Everything is loaded from SQL on first use; anything that
+/// could make it wrong (a rollback, a change, a delete, a reset) forgets it.
 #[derive(Debug, Default)]
-pub(crate) struct Counts {
+pub(crate) struct Memo {
     pub(crate) all: Option<i64>,
     pub(crate) per_user: HashMap<i64, i64>,
+    pub(crate) directory: Option<Directory>,
 }
 
-impl Counts {
+/// Users and applications, as the entry check and recipient resolution look them up.
+#[derive(Debug, Default)]
+pub(crate) struct Directory {
+    pub(crate) users: HashMap<i64, crate::domain::User>,
+    pub(crate) by_account: HashMap<String, i64>,
+    pub(crate) apps: HashMap<String, crate::domain::App>,
+}
+
+impl Memo {
     pub(crate) fn forget(&mut self) {
         self.all = None;
         self.per_user.clear();
+        self.directory = None;
     }
 }
 
 type Completion = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
 /// A job's work: whether its writes are to be kept, and what to do once they are committed.
-type Work = Box<dyn FnOnce(&Connection, &RefCell<Counts>) -> (bool, Completion) + Send>;
+type Work = Box<dyn FnOnce(&Connection, &RefCell<Memo>) -> (bool, Completion) + Send>;
 
 /// A job, and whether it runs in its own savepoint (see [`Store::run_append`]).
 struct Job {
@@ -181,7 +192,7 @@ impl Store {
             let conn = schema::open(&DbLocation::Memory)?;
             Tx {
                 conn: &conn,
-                counts: &RefCell::default(),
+                memo: &RefCell::default(),
             }
             .seed(&fixtures)?;
             Ok(conn)
@@ -202,8 +213,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
-        let run = Box::new(move |conn: &Connection, counts: &RefCell<Counts>| {
-            match work(&Tx { conn, counts }) {
+        let run = Box::new(move |conn: &Connection, memo: &RefCell<Memo>| {
+            match work(&Tx { conn, memo }) {
                 Ok(value) => (
                     true,
                     Box::new(move |committed: Result<(), Arc<str>>| {
@@ -226,7 +237,7 @@ impl Store {
 }
 
 fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
-    let counts = RefCell::new(Counts::default());
+    let memo = RefCell::new(Memo::default());
     let mut pending = None;
     loop {
         let first = match pending.take() {
@@ -239,7 +250,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
         let first = match first {
             Command::Run(job) => job,
             Command::Replace(fresh, reply) => {
-                counts.borrow_mut().forget();
+                memo.borrow_mut().forget();
                 let result = fresh().map(|new| {
                     let old = std::mem::replace(&mut conn, new);
                     // Freeing a large in-memory database takes a while: not on this thread.
@@ -258,7 +269,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
             }
             Err(_) => None,
         };
-        let completions = run_batch(&mut conn, &counts, first, &mut more);
+        let completions = run_batch(&mut conn, &memo, first, &mut more);
         for (completion, committed) in completions {
             completion(committed);
         }
@@ -297,7 +308,7 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
 /// path they cost as much as the jobs' own statements otherwise.
 fn run_batch(
     conn: &mut Connection,
-    counts: &RefCell<Counts>,
+    memo: &RefCell<Memo>,
     first: Job,
     more: &mut dyn FnMut() -> Option<Job>,
 ) -> Vec<(Completion, Result<(), Arc<str>>)> {
@@ -316,10 +327,10 @@ fn run_batch(
     let mut next = Some(first);
     while let Some(job) = next.take() {
         if !job.guarded {
-            match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, counts))) {
+            match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, memo))) {
                 Ok((kept, completion)) => {
                     if !kept {
-                        counts.borrow_mut().forget();
+                        memo.borrow_mut().forget();
                     }
                     done.push((completion, Ok(())));
                 }
@@ -327,7 +338,7 @@ fn run_batch(
                     // Its writes cannot be told apart: the whole batch is rolled back.
                     tracing::error!("a store job panicked; its batch was rolled back");
                     let _ = step("ROLLBACK");
-                    counts.borrow_mut().forget();
+                    memo.borrow_mut().forget();
                     let reason: Arc<str> = Arc::from("the batch was rolled back: a job failed");
                     return done
                         .into_iter()
@@ -345,16 +356,16 @@ fn run_batch(
             continue;
         }
         // A panicking job loses only its own writes; its caller sees the store as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, counts))) {
+        match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, memo))) {
             Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
             Ok((false, completion)) => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
-                counts.borrow_mut().forget();
+                memo.borrow_mut().forget();
                 done.push((completion, Ok(())));
             }
             Err(_) => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
-                counts.borrow_mut().forget();
+                memo.borrow_mut().forget();
                 tracing::error!("a store job panicked; its writes were rolled back");
             }
         }
@@ -365,7 +376,7 @@ fn run_batch(
     let committed = step("COMMIT");
     if committed.is_err() {
         let _ = step("ROLLBACK");
-        counts.borrow_mut().forget();
+        memo.borrow_mut().forget();
     }
     done.into_iter()
         .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))
