@@ -103,9 +103,9 @@ pub fn check(
         }
     }
     if !signed_by_time {
-        let signed = token::signed_query(params);
-        if !loose_eq(&token, &token::query_token(&signed, &key)) {
-            let finding = findings::invalid_token(req, &token, &signed, &key);
+        let signed = &req.signed_query;
+        if !loose_eq(&token, &token::keyed_token(&req.signed_query_md5, &key)) {
+            let finding = findings::invalid_token(req, &token, signed, &key);
             return refuse(findings, EntryError::InvalidToken, finding);
         }
     }

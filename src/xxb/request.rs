@@ -4,6 +4,7 @@
 use super::body::SendBody;
 use super::ip::CallerAddress;
 use super::lang::Lang;
+use super::token;
 use crate::php::query::{parse_str, PhpArray};
 use std::borrow::Cow;
 use std::time::Instant;
@@ -51,6 +52,10 @@ pub struct ApiRequest {
     /// The body decoded as JSON, for the two send methods: done where the request arrives, so the
     /// store's thread does not have to.
     decoded: Option<SendBody>,
+    /// The query the server signs (`$_GET` without `token`, re-encoded), and its md5: computed
+    /// where the request arrives, for the same reason.
+    pub signed_query: String,
+    pub signed_query_md5: String,
 }
 
 impl ApiRequest {
@@ -70,6 +75,8 @@ impl ApiRequest {
             .and_then(|f| f.as_bytes())
             .is_some_and(|f| f == b"sendNotification" || f == b"sendChatMessage");
         let decoded = sends.then(|| SendBody::parse(&body));
+        let signed_query = token::signed_query(&params);
+        let signed_query_md5 = token::md5_hex(signed_query.as_bytes());
         ApiRequest {
             entry_point,
             http_method,
@@ -82,6 +89,8 @@ impl ApiRequest {
             received_at: OffsetDateTime::now_utc(),
             started: Instant::now(),
             decoded,
+            signed_query,
+            signed_query_md5,
         }
     }
 

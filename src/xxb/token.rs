@@ -8,7 +8,14 @@ use crate::php::query::{http_build_query, parse_str, urlencode, PhpArray};
 
 /// The hex md5 of `bytes`, lower-case, as PHP `md5()`.
 pub fn md5_hex(bytes: &[u8]) -> String {
-    format!("{:x}", md5::compute(bytes))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = md5::compute(bytes);
+    let mut hex = String::with_capacity(32);
+    for byte in digest.0 {
+        hex.push(HEX[(byte >> 4) as usize] as char);
+        hex.push(HEX[(byte & 15) as usize] as char);
+    }
+    hex
 }
 
 /// Whether the raw query string makes the request an API call: it contains `token=` followed by 32
@@ -31,8 +38,16 @@ pub fn signed_query(params: &PhpArray) -> String {
 
 /// The token of the query formula: `md5(md5(signed_query) + key)`.
 pub fn query_token(signed_query: &str, key: &str) -> String {
-    let inner = md5_hex(signed_query.as_bytes());
-    md5_hex(format!("{inner}{key}").as_bytes())
+    keyed_token(&md5_hex(signed_query.as_bytes()), key)
+}
+
+/// The outer half of the query formula, `md5(inner + key)`, for an inner `md5(signed_query)`
+/// computed ahead (where the request arrives, off the store's thread).
+pub fn keyed_token(inner: &str, key: &str) -> String {
+    let mut input = String::with_capacity(inner.len() + key.len());
+    input.push_str(inner);
+    input.push_str(key);
+    md5_hex(input.as_bytes())
 }
 
 /// The token of the time formula: `md5(code + key + time)`.
@@ -146,6 +161,15 @@ mod tests {
         assert_eq!(
             signed_query(&parse_str(b"gid=a%20b&a.b=1")),
             "gid=a+b&a_b=1"
+        );
+    }
+
+    #[test]
+    fn md5_hex_is_lower_case_hex() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            md5_hex(b"The quick brown fox jumps over the lazy dog"),
+            "9e107d9d372bb6826bd81d3542a419d6"
         );
     }
 
