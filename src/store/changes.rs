@@ -62,6 +62,11 @@ impl Tx<'_> {
         })
     }
 
+    /// The ids of referenced users, or a rejection naming `field`.
+    fn resolve_all(&self, users: &[UserRef], field: &str) -> Result<Vec<i64>, StoreError> {
+        users.iter().map(|u| self.resolve(u, field)).collect()
+    }
+
     /// Adds users, or updates them by id.
     pub fn upsert_users(&self, users: &[User]) -> Result<(), StoreError> {
         self.memo.borrow_mut().directory = None;
@@ -115,16 +120,8 @@ impl Tx<'_> {
     /// Adds a chat, or replaces one (its flags and all its memberships) by gid.
     pub fn upsert_chat(&self, chat: &ChatUpsert) -> Result<(), StoreError> {
         const CONTEXT: &str = "saving a chat";
-        let members = chat
-            .members
-            .iter()
-            .map(|m| self.resolve(m, "members"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let quit = chat
-            .quit
-            .iter()
-            .map(|m| self.resolve(m, "quit"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let members = self.resolve_all(&chat.members, "members")?;
+        let quit = self.resolve_all(&chat.quit, "quit")?;
         self.conn
             .prepare_cached(
                 "INSERT INTO chats (gid, name, type, dismissed, archived) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -153,21 +150,9 @@ impl Tx<'_> {
         let Some(chat_id) = self.chat_id(gid)? else {
             return Ok(false);
         };
-        let add = patch
-            .add
-            .iter()
-            .map(|m| self.resolve(m, "add"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let remove = patch
-            .remove
-            .iter()
-            .map(|m| self.resolve(m, "remove"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let quit = patch
-            .quit
-            .iter()
-            .map(|m| self.resolve(m, "quit"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let add = self.resolve_all(&patch.add, "add")?;
+        let remove = self.resolve_all(&patch.remove, "remove")?;
+        let quit = self.resolve_all(&patch.quit, "quit")?;
         self.conn
             .prepare_cached(
                 "UPDATE chats SET name = coalesce(?2, name), type = coalesce(?3, type),

@@ -2,6 +2,9 @@
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use xxb_mock::config::Config;
 use xxb_mock::Server;
 
@@ -189,4 +192,40 @@ pub fn notification(users: Value) -> Value {
         "actions": [{"label": "查看", "url": "https://ci.example.com/builds/42", "type": "primary"}],
         "sender": {"id": "ci", "name": "CI", "avatar": "https://ci.example.com/logo.png"}
     })
+}
+
+/// Starts the `xxb-mock` binary with `serve --port 0 ARGS`; returns the process and the URL its
+/// first line announces.
+pub fn start_binary(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("a first line");
+    assert!(
+        line.starts_with("xxb-mock listening on http://127.0.0.1:"),
+        "unexpected first line {line:?}"
+    );
+    let url = line
+        .trim_end()
+        .trim_start_matches("xxb-mock listening on ")
+        .to_string();
+    (child, url)
+}
+
+/// A new, empty directory for one test.
+pub fn tempdir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("xxb-mock-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

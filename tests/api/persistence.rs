@@ -1,32 +1,8 @@
 //! The binary's promises: the listening line, clean stops, fixture errors, `--db` across restarts.
 
+use crate::helpers::{start_binary, tempdir};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-
-fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
-        .arg("serve")
-        .args(["--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("a first line");
-    let url = line
-        .strip_prefix("xxb-mock listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end()
-        .to_string();
-    assert!(
-        line.starts_with("xxb-mock listening on http://127.0.0.1:"),
-        "{line}"
-    );
-    (child, url)
-}
 
 fn terminate(mut child: Child) -> std::process::ExitStatus {
     let pid = child.id().to_string();
@@ -64,7 +40,7 @@ fn get_json(url: &str) -> serde_json::Value {
 
 #[test]
 fn the_first_line_names_the_real_port_and_sigterm_stops_cleanly() {
-    let (child, url) = start(&[]);
+    let (child, url) = start_binary(&[]);
     assert!(!url.ends_with(":0"));
     assert_eq!(get_json(&format!("{url}/__inspect/health"))["status"], "ok");
     assert!(terminate(child).success());
@@ -72,15 +48,15 @@ fn the_first_line_names_the_real_port_and_sigterm_stops_cleanly() {
 
 #[test]
 fn a_database_file_survives_a_restart_without_being_seeded_again() {
-    let dir = tempdir();
+    let dir = tempdir("persistence");
     let db = dir.join("state.db");
     let db = db.to_str().unwrap();
-    let (child, url) = start(&["--db", db]);
+    let (child, url) = start_binary(&["--db", db]);
     let body = r#"{"users":[1],"title":"kept","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/logo.png"}}"#;
     assert_eq!(send(&url, body), r#"{"result":"success","message":""}"#);
     assert!(terminate(child).success());
 
-    let (child, url) = start(&["--db", db]);
+    let (child, url) = start_binary(&["--db", db]);
     let page = get_json(&format!("{url}/__inspect/notifications"));
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["title"], "kept");
@@ -91,7 +67,7 @@ fn a_database_file_survives_a_restart_without_being_seeded_again() {
 
 #[test]
 fn fixture_errors_name_the_file_and_entry_and_exit_with_2_before_listening() {
-    let dir = tempdir();
+    let dir = tempdir("persistence");
     std::fs::write(
         dir.join("users.json"),
         r#"[{"id":1,"account":"a"},{"id":2,"account":"a"}]"#,
@@ -113,7 +89,7 @@ fn fixture_errors_name_the_file_and_entry_and_exit_with_2_before_listening() {
 
 #[test]
 fn a_fixture_directory_replaces_the_defaults() {
-    let dir = tempdir();
+    let dir = tempdir("persistence");
     std::fs::write(
         dir.join("users.json"),
         r#"[{"id":7,"account":"ops","admin":"super"}]"#,
@@ -129,7 +105,7 @@ fn a_fixture_directory_replaces_the_defaults() {
         r#"[{"code":"myAppCode","key":"3cd0914d656e90ab181f1d52ff352cfe"}]"#,
     )
     .unwrap();
-    let (child, url) = start(&["--fixtures", dir.to_str().unwrap()]);
+    let (child, url) = start_binary(&["--fixtures", dir.to_str().unwrap()]);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -203,26 +179,9 @@ fn token_and_sign_commands_print_the_servers_token() {
     );
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "xxb-mock-test-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
-
 #[test]
 fn generated_fixtures_add_ten_thousand_users_and_a_thousand_groups() {
-    let dir = tempdir();
+    let dir = tempdir("persistence");
     std::fs::write(
         dir.join("users.json"),
         r#"[{"id":1,"account":"admin","admin":"super"}]"#,
@@ -238,7 +197,7 @@ fn generated_fixtures_add_ten_thousand_users_and_a_thousand_groups() {
         r#"{"users": 10000, "groups": 1000, "seed": 7}"#,
     )
     .unwrap();
-    let (child, url) = start(&["--fixtures", dir.to_str().unwrap()]);
+    let (child, url) = start_binary(&["--fixtures", dir.to_str().unwrap()]);
     let state = get_json(&format!("{url}/__inspect/state"));
     assert_eq!(state["users"].as_array().unwrap().len(), 10_001);
     assert_eq!(state["chats"].as_array().unwrap().len(), 1_000);
@@ -258,7 +217,7 @@ fn generated_fixtures_add_ten_thousand_users_and_a_thousand_groups() {
     assert_eq!(groups["data"].as_object().unwrap().len(), 1_000);
     assert!(terminate(child).success());
     // The same seed, the same organisation.
-    let (child, url) = start(&["--fixtures", dir.to_str().unwrap()]);
+    let (child, url) = start_binary(&["--fixtures", dir.to_str().unwrap()]);
     assert_eq!(get_json(&format!("{url}/__inspect/state")), state);
     assert!(terminate(child).success());
     let _ = std::fs::remove_dir_all(dir);

@@ -1,12 +1,11 @@
 //! Nothing acknowledged is lost, under load, across `kill -9` and SIGTERM; hostile input never
 //! crashes the server or earns a 5xx; slow clients cannot exhaust it.
 
-use crate::helpers::{signed, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{signed, spawn_app, spawn_app_with, start_binary, tempdir, TestApp};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use xxb_mock::config::Config;
@@ -94,35 +93,6 @@ async fn concurrent_clients_lose_nothing_with_a_database_file() {
     };
     no_loss(spawn_app_with(config).await).await;
     let _ = std::fs::remove_dir_all(dir);
-}
-
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("xxb-mock-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn start_binary(db: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
-        .args(["serve", "--port", "0", "--db", db.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (
-        child,
-        line.trim_end()
-            .trim_start_matches("xxb-mock listening on ")
-            .to_string(),
-    )
 }
 
 fn integrity_ok(db: &std::path::Path) -> bool {
@@ -214,7 +184,7 @@ async fn stored_titles(url: &str) -> (HashSet<String>, i64) {
 async fn kill_9_loses_no_acknowledged_notification() {
     let dir = tempdir("kill9");
     let db = dir.join("state.db");
-    let (mut child, url) = start_binary(&db);
+    let (mut child, url) = start_binary(&["--db", db.to_str().unwrap()]);
     let senders = tokio::spawn(send_until_stopped(url, Duration::from_millis(700)));
     tokio::time::sleep(Duration::from_millis(700)).await;
     child.kill().unwrap(); // SIGKILL
@@ -226,7 +196,7 @@ async fn kill_9_loses_no_acknowledged_notification() {
         acknowledged.len()
     );
     assert!(integrity_ok(&db));
-    let (mut child, url) = start_binary(&db);
+    let (mut child, url) = start_binary(&["--db", db.to_str().unwrap()]);
     let (stored, journaled) = stored_titles(&url).await;
     let missing: Vec<_> = acknowledged
         .iter()
@@ -251,7 +221,7 @@ async fn kill_9_loses_no_acknowledged_notification() {
 async fn sigterm_under_load_answers_what_it_accepted_and_leaves_a_consistent_database() {
     let dir = tempdir("sigterm");
     let db = dir.join("state.db");
-    let (mut child, url) = start_binary(&db);
+    let (mut child, url) = start_binary(&["--db", db.to_str().unwrap()]);
     let senders = tokio::spawn(send_until_stopped(url, Duration::from_millis(700)));
     tokio::time::sleep(Duration::from_millis(700)).await;
     Command::new("kill")
@@ -262,7 +232,7 @@ async fn sigterm_under_load_answers_what_it_accepted_and_leaves_a_consistent_dat
     assert!(status.success(), "a clean exit on SIGTERM, not {status}");
     let acknowledged = senders.await.unwrap();
     assert!(integrity_ok(&db));
-    let (mut child, url) = start_binary(&db);
+    let (mut child, url) = start_binary(&["--db", db.to_str().unwrap()]);
     let (stored, _) = stored_titles(&url).await;
     assert!(
         acknowledged.iter().all(|t| stored.contains(t)),

@@ -1,11 +1,10 @@
 //! Scenario scripts: the shipped examples pass, every reporter's output is pinned by a golden file,
 //! `replay --target` drives a separately started server, and `serve --scenario` follows a client.
 
-use crate::helpers::signed;
+use crate::helpers::{signed, start_binary};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use xxb_mock::scenario::{self, report, report::Format, ScenarioResult};
 
 async fn replay(paths: &[&str]) -> Vec<ScenarioResult> {
@@ -77,25 +76,6 @@ async fn reporters_match_their_golden_files() {
     }
 }
 
-fn start(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
-        .args(["serve", "--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (
-        child,
-        line.trim_end()
-            .trim_start_matches("xxb-mock listening on ")
-            .to_string(),
-    )
-}
-
 fn replay_binary(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
         .arg("replay")
@@ -145,7 +125,7 @@ fn replay_exit_codes_and_junit_file() {
 
 #[test]
 fn replay_against_a_separately_started_server() {
-    let (mut child, url) = start(&[]);
+    let (mut child, url) = start_binary(&[]);
     let (code, out) = replay_binary(&["scenarios/ci-release.yaml", "--target", &url]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0 failed, 0 skipped"), "{out}");
@@ -156,7 +136,7 @@ fn replay_against_a_separately_started_server() {
 #[test]
 fn against_a_server_without_inspection_those_steps_are_skipped() {
     // A real XXB server has no /__inspect; a mock behind an admin token looks the same from outside.
-    let (mut child, url) = start(&["--admin-token", "hidden"]);
+    let (mut child, url) = start_binary(&["--admin-token", "hidden"]);
     let (code, out) = replay_binary(&["scenarios/old-api-body.yaml", "--target", &url]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 passed, 0 failed, 2 skipped"), "{out}");
@@ -185,7 +165,7 @@ steps:
 "#,
     )
     .unwrap();
-    let (mut child, url) = start(&["--scenario", file.to_str().unwrap()]);
+    let (mut child, url) = start_binary(&["--scenario", file.to_str().unwrap()]);
     let client = reqwest::Client::new();
     let progress = || async {
         client
