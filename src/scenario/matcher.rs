@@ -14,6 +14,20 @@ pub struct Mismatch {
     pub actual: Option<Value>,
 }
 
+impl std::fmt::Display for Mismatch {
+    /// `$.data.1: expected "张三", got (missing)`, as the reports show a difference.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.actual {
+            Some(actual) => write!(f, "{}: expected {}, got {actual}", self.path, self.expected),
+            None => write!(
+                f,
+                "{}: expected {}, got (missing)",
+                self.path, self.expected
+            ),
+        }
+    }
+}
+
 /// Every place where `actual` does not contain `expected`.
 ///
 /// ```

@@ -15,6 +15,15 @@ fn chat(gid: &str) -> Value {
     body
 }
 
+/// The severity of the finding `code` on a journal entry, if it carries one.
+fn severity_of<'a>(entry: &'a Value, code: &str) -> Option<&'a str> {
+    entry["findings"]
+        .as_array()?
+        .iter()
+        .find(|f| f["code"] == code)?["severity"]
+        .as_str()
+}
+
 fn with(mut body: Value, field: &str, value: Value) -> Value {
     body[field] = value;
     body
@@ -179,16 +188,7 @@ async fn every_rule_rejects_in_strict_mode_and_warns_in_faithful_mode() {
         );
         let entry = strict.last_request().await;
         assert_eq!(entry["outcome"], "rejected", "{code}");
-        let finding = entry["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == code);
-        assert_eq!(
-            finding.map(|f| f["severity"].clone()),
-            Some(json!("error")),
-            "{code}: {entry}"
-        );
+        assert_eq!(severity_of(&entry, code), Some("error"), "{code}: {entry}");
 
         assert_eq!(
             send(&faithful, &call).await,
@@ -197,14 +197,9 @@ async fn every_rule_rejects_in_strict_mode_and_warns_in_faithful_mode() {
         );
         let entry = faithful.last_request().await;
         assert_eq!(entry["outcome"], "accepted");
-        let finding = entry["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == code);
         assert_eq!(
-            finding.map(|f| f["severity"].clone()),
-            Some(json!("warning")),
+            severity_of(&entry, code),
+            Some("warning"),
             "{code}: {entry}"
         );
     }
@@ -328,15 +323,9 @@ async fn warnings_in_both_modes() {
         for (code, body) in cases {
             assert_eq!(app.send_notification(&body).await.text(), SENT, "{code}");
             let entry = app.last_request().await;
-            let finding = entry["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|f| f["code"] == code)
-                .cloned();
             assert_eq!(
-                finding.map(|f| f["severity"].clone()),
-                Some(json!("warning")),
+                severity_of(&entry, code),
+                Some("warning"),
                 "{code}: {entry}"
             );
         }

@@ -1,6 +1,5 @@
 //! The JUnit XML report: a test suite per scenario, a test case per step.
 
-use super::show;
 use crate::scenario::run::{ScenarioResult, Status};
 use std::fmt::Write;
 
@@ -63,10 +62,8 @@ pub fn render(results: &[ScenarioResult]) -> String {
                     }
                     for m in &step.mismatches {
                         detail.push_str(&format!(
-                            "\n{}: expected {}, got {}",
-                            m.path,
-                            m.expected,
-                            show(m.actual.as_ref())
+                            "
+{m}"
                         ));
                     }
                     let summary = step

@@ -1,7 +1,6 @@
 //! The text report: one line per step, the differences and the journal's findings under a failure,
 //! and a closing count. Coloured when `color` is set (a terminal).
 
-use super::show;
 use crate::scenario::run::{ScenarioResult, Status};
 use std::fmt::Write;
 
@@ -54,13 +53,7 @@ pub fn render(results: &[ScenarioResult], color: bool) -> String {
                 let _ = writeln!(out, "         {message}");
             }
             for m in &step.mismatches {
-                let _ = writeln!(
-                    out,
-                    "         {}: expected {}, got {}",
-                    m.path,
-                    m.expected,
-                    show(m.actual.as_ref())
-                );
+                let _ = writeln!(out, "         {m}");
             }
             if let Some(entry) = &step.journal {
                 let answered = entry["response"].as_str().unwrap_or_default();
