@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod connection;
 pub mod domain;
+pub mod emulator;
 pub mod faults;
 pub mod fixtures;
 pub mod hub;
@@ -31,7 +32,7 @@ pub mod xxb;
 
 pub use config::{Config, ValidationMode};
 pub use domain::{JournalEntry, MessageKind, Notification};
-pub use faults::Respond;
+pub use faults::{FaultSpec, Respond};
 pub use mock::{Builder, Error, Filter, MockServer};
 pub use startup::{Server, StartError};
 pub use xxb::lang::Lang;

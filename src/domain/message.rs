@@ -44,9 +44,43 @@ pub struct NewMessage {
     pub url: Value,
     pub actions: Value,
     pub sender: Value,
-    /// Recipient user ids, ascending.
-    pub recipients: Vec<i64>,
+    /// The recipients, ascending by id.
+    pub recipients: Vec<Recipient>,
     pub app: String,
+}
+
+impl NewMessage {
+    /// The recipients' ids, ascending: the `target` of the stored `data`.
+    pub fn recipient_ids(&self) -> Vec<i64> {
+        self.recipients.iter().map(|r| r.id).collect()
+    }
+
+    /// The notification this message became once stored as `seq`, with `index` in its chat.
+    pub fn stored(
+        &self,
+        seq: i64,
+        index: i64,
+        received_at: &str,
+        request_seq: i64,
+    ) -> Notification {
+        Notification {
+            seq,
+            kind: self.kind,
+            cgid: self.cgid.clone(),
+            index,
+            title: self.title.clone(),
+            subtitle: self.subtitle.clone(),
+            content: self.content.clone(),
+            content_type: self.content_type.clone(),
+            url: self.url.clone(),
+            actions: self.actions.clone(),
+            sender: self.sender.clone(),
+            recipients: self.recipients.clone(),
+            app: self.app.clone(),
+            received_at: received_at.to_string(),
+            request_seq,
+        }
+    }
 }
 
 /// A recipient as the inspection API shows it.

@@ -5,14 +5,16 @@
 pub mod app;
 pub mod change;
 pub mod chat;
+pub mod directory;
 pub mod finding;
 pub mod journal;
 pub mod message;
 pub mod user;
 
 pub use app::App;
-pub use change::{ChatPatch, ChatState, ChatUpsert, State};
+pub use change::{AppSpec, Binding, Change, ChatPatch, ChatState, ChatUpsert, State};
 pub use chat::{Chat, ChatType};
+pub use directory::{Directory, DirectoryChat};
 pub use finding::{Finding, Severity};
 pub use journal::{JournalEntry, JournalRecord, Outcome};
 pub use message::{MessageKind, NewMessage, Notification, Recipient};

@@ -3,7 +3,7 @@
 use super::query::Params;
 use super::{InspectError, Page};
 use crate::domain::Outcome;
-use crate::startup::AppState;
+use crate::emulator::Emulator;
 use crate::store::JournalFilter;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -32,9 +32,9 @@ pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
 
 pub async fn list(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let filter = filter(&Params::parse(req.query_string())?)?;
-    let (total, items) = state.store.run(move |tx| tx.journal(&filter)).await?;
+    let (total, items) = emulator.requests(filter).await?;
     super::json(StatusCode::OK, &Page { total, items })
 }

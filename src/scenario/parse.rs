@@ -4,6 +4,9 @@
 use super::model::*;
 use super::yaml::{self, Node, Pos};
 use crate::config::ValidationMode;
+use crate::domain::Change;
+use crate::faults::FaultSpec;
+use crate::fixtures::{entry, EntryError};
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -237,7 +240,7 @@ impl Cx<'_> {
             }
             "fault" => {
                 self.known_keys(entries, &["name", "fault"])?;
-                StepKind::Fault(self.get(entries, "fault").expect("found above").to_json())
+                StepKind::Fault(self.fault(self.get(entries, "fault").expect("found above"))?)
             }
             _ => {
                 self.known_keys(entries, &["name", "state"])?;
@@ -409,21 +412,89 @@ impl Cx<'_> {
         })
     }
 
-    fn state(&self, node: &Node) -> Result<StateStep, ParseError> {
-        let entries = self.map(node, "`state`")?;
-        self.known_keys(entries, &["users", "groups", "apps"])?;
-        let list = |key: &str| -> Result<Vec<Value>, ParseError> {
-            match self.get(entries, key) {
-                None => Ok(Vec::new()),
-                Some(n) => Ok(self.seq(n, key)?.iter().map(Node::to_json).collect()),
-            }
-        };
-        Ok(StateStep {
-            users: list("users")?,
-            groups: list("groups")?,
-            apps: list("apps")?,
+    /// A fault, validated as `/__inspect/faults` validates it.
+    fn fault(&self, node: &Node) -> Result<FaultSpec, ParseError> {
+        let entries = self.map(node, "`fault`")?;
+        self.known_keys(entries, &["method", "times", "respond"])?;
+        FaultSpec::try_from(node.to_json()).map_err(|e| {
+            let at = locate(node, &e.field).unwrap_or(node);
+            self.error(at.pos, format!("fault `{}`: {}", e.field, e.message), None)
         })
     }
+
+    /// Runtime changes, in the formats of the inspection API: users, then applications, then
+    /// groups (one with a `name` is a whole chat, added or replaced; one without is a change).
+    fn state(&self, node: &Node) -> Result<Vec<Change>, ParseError> {
+        let entries = self.map(node, "`state`")?;
+        self.known_keys(entries, &["users", "groups", "apps"])?;
+        let items = |key: &str| -> Result<&[Node], ParseError> {
+            match self.get(entries, key) {
+                None => Ok(&[]),
+                Some(n) => self.seq(n, key),
+            }
+        };
+        let refused = |key: &str, item: &Node, e: EntryError| {
+            let at = locate(item, &e.field).unwrap_or(item);
+            let field = if e.field.is_empty() {
+                key.to_string()
+            } else {
+                format!("{key}: {}", e.field)
+            };
+            self.error(at.pos, format!("state `{field}`: {}", e.problem), None)
+        };
+        let mut changes = Vec::new();
+        let users = items("users")?
+            .iter()
+            .map(|n| entry::user(n.to_json()).map_err(|e| refused("users", n, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !users.is_empty() {
+            changes.push(Change::Users(users));
+        }
+        let apps = items("apps")?
+            .iter()
+            .map(|n| entry::app_spec(n.to_json()).map_err(|e| refused("apps", n, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !apps.is_empty() {
+            changes.push(Change::Apps(apps));
+        }
+        for group in items("groups")? {
+            let mut value = group.to_json();
+            let Some(gid) = value.get("gid").and_then(Value::as_str).map(str::to_string) else {
+                return Err(self.error(group.pos, "a state group needs a `gid`".into(), None));
+            };
+            if value.get("name").is_some() {
+                let chat = entry::group(value).map_err(|e| refused("groups", group, e))?;
+                changes.push(Change::Groups(vec![chat]));
+            } else {
+                value.as_object_mut().map(|m| m.remove("gid"));
+                let patch = entry::chat_patch(value).map_err(|e| refused("groups", group, e))?;
+                changes.push(Change::Group { gid, patch });
+            }
+        }
+        Ok(changes)
+    }
+}
+
+/// The node a field path (`respond.status`, `members[1]`) names inside `node`, if it is there.
+fn locate<'n>(node: &'n Node, path: &str) -> Option<&'n Node> {
+    let mut at = node;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            at = at
+                .as_map()?
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, _, v)| v)?;
+        }
+        for index in indexes.split(['[', ']']).filter(|i| !i.is_empty()) {
+            at = at.as_seq()?.get(index.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(at)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Stored messages and their recipients: written by accepted sends, read by the inspection API.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{MessageKind, NewMessage, Notification, Recipient};
+use crate::domain::{MessageKind, NewMessage, Notification, Recipient, UserRef};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
 use serde_json::{json, Value};
@@ -25,13 +25,14 @@ pub struct NotificationFilter {
 
 impl Tx<'_> {
     /// Stores an accepted send the way the real server does: the message with the chat's next
-    /// index, one waiting delivery per recipient, and the chat's last-message fields.
-    pub fn insert_message(
+    /// index, one waiting delivery per recipient, and the chat's last-message fields. Answers the
+    /// message's `seq` and index.
+    pub(super) fn insert_message(
         &self,
         message: &NewMessage,
         request_seq: i64,
         received_at: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, i64), StoreError> {
         const CONTEXT: &str = "storing a message";
         let index = if message.cgid == "notification" {
             1
@@ -49,7 +50,7 @@ impl Tx<'_> {
             "url": message.url,
             "actions": message.actions,
             "sender": message.sender,
-            "target": message.recipients,
+            "target": message.recipient_ids(),
         });
         let mut insert = self
             .conn
@@ -84,7 +85,7 @@ impl Tx<'_> {
                     "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES {rows}"
                 ))
                 .context(CONTEXT)?;
-            let args = std::iter::once(seq).chain(chunk.iter().copied());
+            let args = std::iter::once(seq).chain(chunk.iter().map(|r| r.id));
             deliver
                 .execute(rusqlite::params_from_iter(args))
                 .context(CONTEXT)?;
@@ -95,7 +96,7 @@ impl Tx<'_> {
                 *all += 1;
             }
             for user in &message.recipients {
-                if let Some(n) = memo.per_user.get_mut(user) {
+                if let Some(n) = memo.per_user.get_mut(&user.id) {
                     *n += 1;
                 }
             }
@@ -111,7 +112,7 @@ impl Tx<'_> {
             last.execute(params![message.cgid, index, seq])
                 .context(CONTEXT)?;
         }
-        Ok(seq)
+        Ok((seq, index))
     }
 
     /// The notifications matching `filter`: how many match in all, and the page asked for.
@@ -126,7 +127,7 @@ impl Tx<'_> {
             None => None,
             Some(user) => match user.parse::<i64>() {
                 Ok(id) => Some(id),
-                Err(_) => match self.user_by_account(user)? {
+                Err(_) => match self.find_user(&UserRef::Account(user.clone()))? {
                     Some(found) => Some(found.id),
                     None => return Ok((0, Vec::new())),
                 },

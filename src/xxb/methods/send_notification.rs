@@ -7,18 +7,18 @@
 //! (an upstream bug) and an unknown gid reaches every user who is not deleted.
 
 use super::message::{build, check_sender_and_title, fail, recipient_findings, refuse};
-use super::{Call, Decision};
+use super::{Call, Verdict};
+use crate::domain::Directory;
 use crate::domain::{MessageKind, User};
 use crate::mysql;
 use crate::php::value::{is_numeric, to_php_string};
-use crate::store::{StoreError, Tx};
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
 use crate::xxb::strict;
 use serde_json::Value;
 
-pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+pub fn run(mut call: Call, directory: &Directory) -> Verdict {
     let body = call.req.send_body();
     if call.req.body_discarded() {
         call.findings
@@ -30,23 +30,23 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         } else {
             findings::body_not_object(&call.req.body)
         };
-        return Ok(fail(&mut call, SendError::NoUsers, finding));
+        return fail(&mut call, SendError::NoUsers, finding);
     }
     if let Some(refused) = check_sender_and_title(&mut call, &body) {
-        return Ok(refused);
+        return refused;
     }
     let users = body.get("users");
     let (cgid, recipients, unknown, everyone) = match users {
         Some(Value::Array(list)) => {
-            let (found, unknown) = users_in_list(tx, list)?;
+            let (found, unknown) = users_in_list(directory, list);
             ("notification".to_string(), found, unknown, false)
         }
         other => {
             // Upstream bug, reproduced: a non-array `users` is used as a chat gid.
             let gid = other.and_then(to_php_string).unwrap_or_default();
-            let members = tx.chat_members(&gid)?;
+            let members = directory.chat_members(&gid);
             if members.is_empty() {
-                (gid, tx.active_users()?, Vec::new(), true)
+                (gid, directory.active_users(), Vec::new(), true)
             } else {
                 (gid, members, Vec::new(), false)
             }
@@ -55,7 +55,7 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
     let mut violations = strict::users_rules(users, &unknown);
     violations.extend(strict::message_rules(&body));
     if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
-        return Ok(refuse(&call, &violation));
+        return refuse(&call, &violation);
     }
     call.findings.extend(strict::warnings(&body));
     if everyone {
@@ -65,16 +65,16 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
     }
     recipient_findings(call.findings, &recipients);
     let message = build(&call, &body, MessageKind::Notification, cgid, &recipients);
-    Ok(Decision {
+    Verdict {
         answer: Answer::Sent,
         message: Some(message),
-    })
+    }
 }
 
 /// The users an array of `users` names, and the entries that matched nobody: by id when its first
 /// element is numeric (compared as MySQL compares an integer column with a string: `"3abc"` is 3),
 /// by account otherwise.
-fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), StoreError> {
+fn users_in_list(directory: &Directory, list: &[Value]) -> (Vec<User>, Vec<String>) {
     let by_id = list.first().is_some_and(is_numeric);
     let entries: Vec<String> = list.iter().filter_map(to_php_string).collect();
     let users = if by_id {
@@ -84,9 +84,9 @@ fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), St
             .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
             .map(|n| n as i64)
             .collect();
-        tx.users_with_ids(&ids)?
+        directory.users_with_ids(&ids)
     } else {
-        tx.users_with_accounts(&entries)?
+        directory.users_with_accounts(&entries)
     };
     let matches = |entry: &String, user: &User| {
         if by_id {
@@ -100,5 +100,5 @@ fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), St
         .filter(|e| !users.iter().any(|u| matches(e, u)))
         .map(|e| format!("{e:?}"))
         .collect();
-    Ok((users, unknown))
+    (users, unknown)
 }
