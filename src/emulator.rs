@@ -1,5 +1,5 @@
 //! The application core: one service that owns what a running mock is (the store and its
-//! directory, the event hub, the armed faults, the followed scenario) and offers the operations
+//! directory, the announcer of what was committed, the armed faults, the followed scenario) and offers the operations
 //! every front end uses. `/__inspect`, `/__ui`, the Rust [`MockServer`](crate::MockServer) and
 //! `serve --scenario` are thin adapters over it; none of them reaches the store on its own.
 //!
@@ -10,11 +10,11 @@
 //! 3. **observe**: the committed rows, as they were written, wake waiters, feed the event stream
 //!    and advance the followed scenario, without going back to the store.
 
+use crate::announcer::{Announcer, Event};
 use crate::config::Config;
 use crate::domain::{Change, ChatState, JournalEntry, Notification, Outcome, State};
 use crate::faults::{Fault, FaultSpec, Faults, Respond};
 use crate::fixtures::{self, Fixtures};
-use crate::hub::{Event, Hub};
 use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
@@ -34,7 +34,7 @@ pub struct Emulator {
     /// The fixtures the server started with; `reset` goes back to them.
     fixtures: Arc<Fixtures>,
     config: Config,
-    hub: Hub,
+    announcer: Announcer,
     faults: Faults,
     /// The scenario the server follows, with `serve --scenario`.
     expectation: Option<Expectation>,
@@ -88,7 +88,7 @@ impl Emulator {
             store,
             fixtures,
             config,
-            hub: Hub::default(),
+            announcer: Announcer::default(),
             faults: Faults::default(),
             expectation,
         };
@@ -106,8 +106,8 @@ impl Emulator {
     }
 
     /// Announcements of what was committed (for the event stream).
-    pub fn hub(&self) -> &Hub {
-        &self.hub
+    pub fn announcer(&self) -> &Announcer {
+        &self.announcer
     }
 
     /// The scenario followed with `serve --scenario`.
@@ -150,14 +150,14 @@ impl Emulator {
                     message.stored(seq, index, &write.journal.received_at, stored.journal_seq)
                 });
         if notification.is_some() {
-            self.hub.notifications_changed();
+            self.announcer.notifications_changed();
         }
-        if self.hub.has_listeners() {
-            self.hub.publish(Event::Request(Box::new(
+        if self.announcer.has_listeners() {
+            self.announcer.publish(Event::Request(Box::new(
                 write.journal.entry(stored.journal_seq),
             )));
             if let Some(notification) = notification {
-                self.hub
+                self.announcer
                     .publish(Event::Notification(Box::new(notification)));
             }
         }
@@ -206,7 +206,7 @@ impl Emulator {
     pub async fn reset(&self) -> Result<(), StoreError> {
         self.store.reset(self.fixtures.clone()).await?;
         self.faults.clear();
-        self.hub.notifications_changed();
+        self.announcer.notifications_changed();
         Ok(())
     }
 
@@ -305,7 +305,7 @@ impl Emulator {
     /// Deletes every stored notification (the journal stays); answers how many.
     pub async fn delete_notifications(&self) -> Result<usize, StoreError> {
         let deleted = self.store.run(|tx| tx.delete_notifications()).await?;
-        self.hub.notifications_changed();
+        self.announcer.notifications_changed();
         Ok(deleted)
     }
 
@@ -343,7 +343,7 @@ impl Emulator {
     ) -> Result<Waited, StoreError> {
         let deadline = tokio::time::Instant::now() + timeout;
         // Subscribe before the first read, so a notification stored in between still wakes us.
-        let mut changes = self.hub.watch();
+        let mut changes = self.announcer.watch();
         loop {
             changes.borrow_and_update();
             let (total, items) = self.notifications(filter.clone()).await?;

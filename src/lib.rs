@@ -11,6 +11,7 @@
 //! - [`startup`], [`config`], [`cli`]: building and running a server.
 //! - [`mock`]: the library API for Rust test suites, [`MockServer`].
 
+pub mod announcer;
 pub mod cli;
 pub mod config;
 pub mod connection;
@@ -18,7 +19,6 @@ pub mod domain;
 pub mod emulator;
 pub mod faults;
 pub mod fixtures;
-pub mod hub;
 pub mod inspect;
 pub mod mock;
 pub mod mysql;

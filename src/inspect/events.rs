@@ -1,8 +1,8 @@
 //! `GET /__inspect/events`: a Server-Sent Events stream of every stored notification
 //! (`event: notification`) and every journal entry (`event: request`), as the list items show them.
 
+use crate::announcer::Event;
 use crate::emulator::Emulator;
-use crate::hub::Event;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
-    let receiver = emulator.hub().subscribe();
+    let receiver = emulator.announcer().subscribe();
     // A comment first, so a client knows the stream is open before it sends anything.
     let opening = futures_util::stream::once(async {
         Ok::<_, std::io::Error>(Bytes::from_static(b": connected\n\n"))

@@ -55,10 +55,18 @@ pub struct Arrived<'a> {
     pub journal_seq: i64,
 }
 
+/// How far the application got: the next step it is to reach, each step's progress, and the
+/// journal seqs of the calls the scenario did not expect.
+struct Followed {
+    next: usize,
+    steps: Vec<StepProgress>,
+    unexpected: Vec<i64>,
+}
+
 /// The followed scenario and how far the application got.
 pub struct Expectation {
     scenario: Scenario,
-    progress: Mutex<(usize, Vec<StepProgress>, Vec<i64>)>,
+    progress: Mutex<Followed>,
 }
 
 impl Expectation {
@@ -76,7 +84,11 @@ impl Expectation {
             .collect();
         let expectation = Expectation {
             scenario,
-            progress: Mutex::new((0, steps, Vec::new())),
+            progress: Mutex::new(Followed {
+                next: 0,
+                steps,
+                unexpected: Vec::new(),
+            }),
         };
         let actions = {
             let mut progress = expectation
@@ -93,9 +105,9 @@ impl Expectation {
     }
 
     /// Applies the steps that are not calls, from the current one up to the next call.
-    fn advance(&self, progress: &mut (usize, Vec<StepProgress>, Vec<i64>)) -> Vec<Action> {
+    fn advance(&self, progress: &mut Followed) -> Vec<Action> {
         let mut actions = Vec::new();
-        while let Some(step) = self.scenario.steps.get(progress.0) {
+        while let Some(step) = self.scenario.steps.get(progress.next) {
             let status = match &step.kind {
                 StepKind::Call(_) => break,
                 StepKind::Fault(fault) => {
@@ -108,8 +120,8 @@ impl Expectation {
                 }
                 StepKind::Inspect(_) | StepKind::Wait(_) => Progress::Skipped,
             };
-            progress.1[progress.0].status = status;
-            progress.0 += 1;
+            progress.steps[progress.next].status = status;
+            progress.next += 1;
         }
         actions
     }
@@ -117,15 +129,15 @@ impl Expectation {
     /// Records a call of the application; returns the actions the sequence now reaches.
     pub fn observe(&self, arrived: Arrived) -> Vec<Action> {
         let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(step) = self.scenario.steps.get(progress.0) else {
-            progress.2.push(arrived.journal_seq);
+        let Some(step) = self.scenario.steps.get(progress.next) else {
+            progress.unexpected.push(arrived.journal_seq);
             return Vec::new();
         };
         let StepKind::Call(call) = &step.kind else {
             return Vec::new();
         };
         if arrived.method != Some(call.method.as_str()) {
-            progress.2.push(arrived.journal_seq);
+            progress.unexpected.push(arrived.journal_seq);
             return Vec::new();
         }
         let mut diff = Vec::new();
@@ -156,14 +168,14 @@ impl Expectation {
                 }),
             }
         }
-        let index = progress.0;
-        progress.1[index].status = if diff.is_empty() {
+        let index = progress.next;
+        progress.steps[index].status = if diff.is_empty() {
             Progress::Passed
         } else {
             Progress::Failed
         };
-        progress.1[index].diff = diff;
-        progress.0 += 1;
+        progress.steps[index].diff = diff;
+        progress.next += 1;
         self.advance(&mut progress)
     }
 
@@ -171,9 +183,9 @@ impl Expectation {
         let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         Report {
             name: self.scenario.name.clone(),
-            done: progress.0 >= self.scenario.steps.len(),
-            steps: progress.1.clone(),
-            unexpected: progress.2.clone(),
+            done: progress.next >= self.scenario.steps.len(),
+            steps: progress.steps.clone(),
+            unexpected: progress.unexpected.clone(),
         }
     }
 }

@@ -48,45 +48,46 @@ impl std::error::Error for ParseError {}
 
 /// Parses a scenario's text; `file` names it in errors and reports.
 pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
-    let cx = Cx { file, text };
-    let root = yaml::parse(text).map_err(|e| cx.error(e.pos, e.message, None))?;
-    let entries = cx.map(&root, "a scenario")?;
-    cx.known_keys(entries, &["name", "app", "validation", "fixtures", "steps"])?;
-    let name = match cx.get(entries, "name") {
-        Some(node) => cx.text(node, "name")?,
+    let source = Source { file, text };
+    let root = yaml::parse(text).map_err(|e| source.error(e.pos, e.message, None))?;
+    let entries = source.map(&root, "a scenario")?;
+    source.known_keys(entries, &["name", "app", "validation", "fixtures", "steps"])?;
+    let name = match source.get(entries, "name") {
+        Some(node) => source.text(node, "name")?,
         None => file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let app = cx
+    let app = source
         .get(entries, "app")
-        .map(|n| cx.text(n, "app"))
+        .map(|n| source.text(n, "app"))
         .transpose()?;
-    let validation = match cx.get(entries, "validation") {
+    let validation = match source.get(entries, "validation") {
         None => None,
         Some(node) => Some(
-            cx.text(node, "validation")?
+            source
+                .text(node, "validation")?
                 .parse::<ValidationMode>()
-                .map_err(|e| cx.error(node.pos, e, None))?,
+                .map_err(|e| source.error(node.pos, e, None))?,
         ),
     };
-    let fixtures = match cx.get(entries, "fixtures") {
+    let fixtures = match source.get(entries, "fixtures") {
         None => FixtureOverlay::default(),
-        Some(node) => cx.fixtures(node)?,
+        Some(node) => source.fixtures(node)?,
     };
-    let steps_node = cx.get(entries, "steps").ok_or_else(|| {
-        cx.error(
+    let steps_node = source.get(entries, "steps").ok_or_else(|| {
+        source.error(
             root.pos,
             "a scenario needs `steps`".into(),
             Some("add `steps:` with a list of calls".into()),
         )
     })?;
-    let steps = cx
+    let steps = source
         .seq(steps_node, "steps")?
         .iter()
         .enumerate()
-        .map(|(i, node)| cx.step(i + 1, node))
+        .map(|(i, node)| source.step(i + 1, node))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Scenario {
         file: file.to_path_buf(),
@@ -98,14 +99,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
     })
 }
 
-struct Cx<'a> {
+struct Source<'a> {
     file: &'a Path,
     text: &'a str,
 }
 
 type Entries = [(String, Pos, Node)];
 
-impl Cx<'_> {
+impl Source<'_> {
     fn error(&self, pos: Pos, message: String, hint: Option<String>) -> ParseError {
         let line = self
             .text

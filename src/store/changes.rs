@@ -225,7 +225,7 @@ impl Tx<'_> {
 
     /// Deletes every stored message and delivery; the journal stays.
     pub fn delete_notifications(&self) -> Result<usize, StoreError> {
-        self.memo.borrow_mut().forget();
+        self.tallies.borrow_mut().forget();
         let deleted = self
             .conn
             .execute("DELETE FROM messages", [])

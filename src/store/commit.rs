@@ -47,7 +47,7 @@ impl Tx<'_> {
             if moved == 0 {
                 return Err(StoreError::ClockMoved);
             }
-            self.memo.borrow_mut().clocks_moved = true;
+            self.tallies.borrow_mut().clocks_moved = true;
         }
         let journal_seq = self.insert_journal(&write.journal)?;
         let message = match &write.message {

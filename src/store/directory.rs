@@ -65,7 +65,7 @@ impl Tx<'_> {
 
     /// Writes the fixtures into an empty organisation.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<(), StoreError> {
-        self.memo.borrow_mut().forget();
+        self.tallies.borrow_mut().forget();
         self.organisation_changed();
         const CONTEXT: &str = "seeding the fixtures";
         let mut users = self
@@ -140,7 +140,7 @@ impl Tx<'_> {
                  DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )
             .context("emptying the database")?;
-        self.memo.borrow_mut().forget();
+        self.tallies.borrow_mut().forget();
         self.seed(fixtures)
     }
 
@@ -181,7 +181,7 @@ impl Tx<'_> {
 
     /// Says that the organisation changed, so the store publishes a new directory once committed.
     pub(super) fn organisation_changed(&self) {
-        self.memo.borrow_mut().organisation_changed = true;
+        self.tallies.borrow_mut().organisation_changed = true;
     }
 
     /// The user with this id or account, read from the table (a change in progress included).

@@ -91,12 +91,12 @@ impl Tx<'_> {
                 .context(CONTEXT)?;
         }
         {
-            let mut memo = self.memo.borrow_mut();
-            if let Some(all) = &mut memo.all {
+            let mut tallies = self.tallies.borrow_mut();
+            if let Some(all) = &mut tallies.all {
                 *all += 1;
             }
             for user in &message.recipients {
-                if let Some(n) = memo.per_user.get_mut(&user.id) {
+                if let Some(n) = tallies.per_user.get_mut(&user.id) {
                     *n += 1;
                 }
             }
@@ -177,11 +177,11 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        // With no filter but the recipient, the total comes from the store thread's memo.
+        // With no filter but the recipient, the total comes from the store thread's tallies.
         let cacheable = clauses.len() == usize::from(recipient.is_some());
         let cached = match (cacheable, recipient) {
-            (true, Some(id)) => self.memo.borrow().per_user.get(&id).copied(),
-            (true, None) => self.memo.borrow().all,
+            (true, Some(id)) => self.tallies.borrow().per_user.get(&id).copied(),
+            (true, None) => self.tallies.borrow().all,
             _ => None,
         };
         let total: i64 = match cached {
@@ -192,12 +192,12 @@ impl Tx<'_> {
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
                     .context(CONTEXT)?;
                 if cacheable {
-                    let mut memo = self.memo.borrow_mut();
+                    let mut tallies = self.tallies.borrow_mut();
                     match recipient {
                         Some(id) => {
-                            memo.per_user.insert(id, total);
+                            tallies.per_user.insert(id, total);
                         }
-                        None => memo.all = Some(total),
+                        None => tallies.all = Some(total),
                     }
                 }
                 total

@@ -90,7 +90,7 @@ impl<T> Context<T> for Result<T, rusqlite::Error> {
 /// The typed operations of the store, available inside a job. Handlers never see SQL.
 pub struct Tx<'c> {
     conn: &'c Connection,
-    memo: &'c RefCell<Memo>,
+    tallies: &'c RefCell<Tallies>,
 }
 
 /// What the store thread remembers between jobs: counts of stored notifications (so `total` stays
@@ -98,14 +98,14 @@ pub struct Tx<'c> {
 /// anything that could make them wrong (a rollback, a delete, a reset); and whether the
 /// transaction in progress changed the organisation or an application's clock.
 #[derive(Debug, Default)]
-pub(crate) struct Memo {
+pub(crate) struct Tallies {
     pub(crate) all: Option<i64>,
     pub(crate) per_user: HashMap<i64, i64>,
     pub(crate) organisation_changed: bool,
     pub(crate) clocks_moved: bool,
 }
 
-impl Memo {
+impl Tallies {
     pub(crate) fn forget(&mut self) {
         self.all = None;
         self.per_user.clear();
@@ -117,7 +117,7 @@ type Published = Arc<RwLock<Directory>>;
 
 type Completion = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
 /// A job's work: whether its writes are to be kept, and what to do once they are committed.
-type Job = Box<dyn FnOnce(&Connection, &RefCell<Memo>) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnOnce(&Connection, &RefCell<Tallies>) -> (bool, Completion) + Send>;
 
 /// A request's writes, and who waits for them.
 struct Commit {
@@ -156,7 +156,7 @@ impl Store {
         let directory = Published::default();
         *directory.write().unwrap_or_else(|e| e.into_inner()) = Tx {
             conn: &conn,
-            memo: &RefCell::default(),
+            tallies: &RefCell::default(),
         }
         .load_directory()?;
         let (jobs, queue) = mpsc::channel::<Command>();
@@ -218,7 +218,7 @@ impl Store {
             let conn = schema::open(&DbLocation::Memory)?;
             Tx {
                 conn: &conn,
-                memo: &RefCell::default(),
+                tallies: &RefCell::default(),
             }
             .seed(&fixtures)?;
             Ok(conn)
@@ -238,8 +238,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
-        let run = Box::new(move |conn: &Connection, memo: &RefCell<Memo>| {
-            match work(&Tx { conn, memo }) {
+        let run = Box::new(move |conn: &Connection, tallies: &RefCell<Tallies>| {
+            match work(&Tx { conn, tallies }) {
                 Ok(value) => (
                     true,
                     Box::new(move |committed: Result<(), Arc<str>>| {
@@ -261,7 +261,7 @@ impl Store {
 }
 
 fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Published) {
-    let memo = RefCell::new(Memo::default());
+    let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
     loop {
         let first = match pending.take() {
@@ -275,14 +275,14 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
         // commit serves many. The first of another kind waits for the next batch.
         match first {
             Command::Replace(fresh, reply) => {
-                memo.borrow_mut().forget();
+                tallies.borrow_mut().forget();
                 let result = fresh().map(|new| {
                     let old = std::mem::replace(&mut conn, new);
                     // Freeing a large in-memory database takes a while: not on this thread.
                     std::thread::spawn(move || drop(old));
-                    memo.borrow_mut().organisation_changed = true;
+                    tallies.borrow_mut().organisation_changed = true;
                 });
-                publish_changes(&conn, &memo, &publish);
+                publish_changes(&conn, &tallies, &publish);
                 let _ = reply.send(result);
             }
             Command::Run(job) => {
@@ -294,8 +294,8 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
                     }
                     Err(_) => None,
                 };
-                let completions = run_batch(&mut conn, &memo, job, &mut more);
-                publish_changes(&conn, &memo, &publish);
+                let completions = run_batch(&mut conn, &tallies, job, &mut more);
+                publish_changes(&conn, &tallies, &publish);
                 for (completion, committed) in completions {
                     completion(committed);
                 }
@@ -312,8 +312,8 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
                         Err(_) => break,
                     }
                 }
-                let answers = commit_batch(&conn, &memo, batch);
-                publish_changes(&conn, &memo, &publish);
+                let answers = commit_batch(&conn, &tallies, batch);
+                publish_changes(&conn, &tallies, &publish);
                 for (reply, stored) in answers {
                     let _ = reply.send(stored);
                 }
@@ -323,18 +323,18 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
 }
 
 /// After a commit: a new directory when the organisation changed, or new application clocks.
-fn publish_changes(conn: &Connection, memo: &RefCell<Memo>, publish: &Published) {
+fn publish_changes(conn: &Connection, tallies: &RefCell<Tallies>, publish: &Published) {
     let (organisation, clocks) = {
-        let mut memo = memo.borrow_mut();
-        let flags = (memo.organisation_changed, memo.clocks_moved);
-        memo.organisation_changed = false;
-        memo.clocks_moved = false;
+        let mut tallies = tallies.borrow_mut();
+        let flags = (tallies.organisation_changed, tallies.clocks_moved);
+        tallies.organisation_changed = false;
+        tallies.clocks_moved = false;
         flags
     };
     if !organisation && !clocks {
         return;
     }
-    let tx = Tx { conn, memo };
+    let tx = Tx { conn, tallies };
     let fresh = if organisation {
         tx.load_directory()
     } else {
@@ -346,7 +346,7 @@ fn publish_changes(conn: &Connection, memo: &RefCell<Memo>, publish: &Published)
         // The old directory stays; the next change tries again.
         Err(e) => {
             tracing::error!("cannot read the organisation back: {e}");
-            memo.borrow_mut().organisation_changed = true;
+            tallies.borrow_mut().organisation_changed = true;
         }
     }
 }
@@ -359,7 +359,11 @@ type Answer = (
 /// Applies a batch of request writes in one transaction. A write that fails is answered with its
 /// error and the transaction rolled back; the others are applied again without it, so no request
 /// is ever written in part, and none loses its writes to another's failure.
-fn commit_batch(conn: &Connection, memo: &RefCell<Memo>, mut batch: Vec<Commit>) -> Vec<Answer> {
+fn commit_batch(
+    conn: &Connection,
+    tallies: &RefCell<Tallies>,
+    mut batch: Vec<Commit>,
+) -> Vec<Answer> {
     let step = |sql: &str| -> Result<(), StoreError> {
         conn.prepare_cached(sql)
             .and_then(|mut s| s.execute([]))
@@ -372,7 +376,7 @@ fn commit_batch(conn: &Connection, memo: &RefCell<Memo>, mut batch: Vec<Commit>)
             answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
             break;
         }
-        let tx = Tx { conn, memo };
+        let tx = Tx { conn, tallies };
         let mut stored = Vec::with_capacity(batch.len());
         let mut failed = None;
         for (i, commit) in batch.iter().enumerate() {
@@ -391,19 +395,19 @@ fn commit_batch(conn: &Connection, memo: &RefCell<Memo>, mut batch: Vec<Commit>)
         }
         if let Some((i, error)) = failed {
             let _ = step("ROLLBACK");
-            let mut memo = memo.borrow_mut();
-            memo.forget();
-            memo.clocks_moved = false;
-            drop(memo);
+            let mut tallies = tallies.borrow_mut();
+            tallies.forget();
+            tallies.clocks_moved = false;
+            drop(tallies);
             answers.push((batch.remove(i).reply, Err(error)));
             continue;
         }
         if let Err(e) = step("COMMIT") {
             let _ = step("ROLLBACK");
-            let mut memo = memo.borrow_mut();
-            memo.forget();
-            memo.clocks_moved = false;
-            drop(memo);
+            let mut tallies = tallies.borrow_mut();
+            tallies.forget();
+            tallies.clocks_moved = false;
+            drop(tallies);
             answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
             break;
         }
@@ -443,7 +447,7 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
 /// its writes were committed. The savepoint statements are prepared once and cached.
 fn run_batch(
     conn: &mut Connection,
-    memo: &RefCell<Memo>,
+    tallies: &RefCell<Tallies>,
     first: Job,
     more: &mut dyn FnMut() -> Option<Job>,
 ) -> Vec<(Completion, Result<(), Arc<str>>)> {
@@ -466,19 +470,19 @@ fn run_batch(
             continue;
         }
         let before = (
-            memo.borrow().organisation_changed,
-            memo.borrow().clocks_moved,
+            tallies.borrow().organisation_changed,
+            tallies.borrow().clocks_moved,
         );
         // A failing or panicking job loses only its own writes; a panic's caller sees the store
         // as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| job(conn, memo))) {
+        match catch_unwind(AssertUnwindSafe(|| job(conn, tallies))) {
             Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
             outcome => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
-                let mut memo = memo.borrow_mut();
-                memo.forget();
-                (memo.organisation_changed, memo.clocks_moved) = before;
-                drop(memo);
+                let mut tallies = tallies.borrow_mut();
+                tallies.forget();
+                (tallies.organisation_changed, tallies.clocks_moved) = before;
+                drop(tallies);
                 match outcome {
                     Ok((_, completion)) => done.push((completion, Ok(()))),
                     Err(_) => tracing::error!("a store job panicked; its writes were rolled back"),
@@ -492,10 +496,10 @@ fn run_batch(
     let committed = step("COMMIT");
     if committed.is_err() {
         let _ = step("ROLLBACK");
-        let mut memo = memo.borrow_mut();
-        memo.forget();
-        memo.organisation_changed = false;
-        memo.clocks_moved = false;
+        let mut tallies = tallies.borrow_mut();
+        tallies.forget();
+        tallies.organisation_changed = false;
+        tallies.clocks_moved = false;
     }
     done.into_iter()
         .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))

@@ -1,4 +1,4 @@
-//! Announcements of what the store has committed: a version number that wakes `/__inspect/wait`
+//! The announcer of what was committed: a version number that wakes `/__inspect/wait`
 //! the moment a notification is stored, and a broadcast of new notifications and journal entries
 //! for `/__inspect/events`. Waiters are woken by the write itself, never by polling.
 
@@ -13,21 +13,21 @@ pub enum Event {
 }
 
 /// The announcer. One per server.
-pub struct Hub {
+pub struct Announcer {
     version: watch::Sender<u64>,
     events: broadcast::Sender<Event>,
 }
 
-impl Default for Hub {
+impl Default for Announcer {
     fn default() -> Self {
-        Hub {
+        Announcer {
             version: watch::Sender::new(0),
             events: broadcast::Sender::new(1024),
         }
     }
 }
 
-impl Hub {
+impl Announcer {
     /// Says that stored notifications changed (added, deleted, reset): every waiter re-checks.
     pub fn notifications_changed(&self) {
         self.version.send_modify(|v| *v += 1);
