@@ -285,17 +285,20 @@ impl Emulator {
     /// Every notification matching `filter`, page after page, oldest first.
     pub async fn all_notifications(
         &self,
-        mut filter: NotificationFilter,
+        filter: NotificationFilter,
     ) -> Result<Vec<Notification>, StoreError> {
-        let mut all = Vec::new();
-        loop {
-            let (_, items) = self.notifications(filter.clone()).await?;
-            let Some(last) = items.last() else {
-                return Ok(all);
-            };
-            filter.after = Some(last.seq);
-            all.extend(items);
-        }
+        let first = filter.after;
+        every_page(
+            first,
+            |n: &Notification| n.seq,
+            |after| {
+                self.notifications(NotificationFilter {
+                    after,
+                    ..filter.clone()
+                })
+            },
+        )
+        .await
     }
 
     pub async fn notification(&self, seq: i64) -> Result<Option<Notification>, StoreError> {
@@ -320,17 +323,20 @@ impl Emulator {
     /// Every journal entry matching `filter`, page after page, oldest first.
     pub async fn all_requests(
         &self,
-        mut filter: JournalFilter,
+        filter: JournalFilter,
     ) -> Result<Vec<JournalEntry>, StoreError> {
-        let mut all = Vec::new();
-        loop {
-            let (_, items) = self.requests(filter.clone()).await?;
-            let Some(last) = items.last() else {
-                return Ok(all);
-            };
-            filter.after = Some(last.seq);
-            all.extend(items);
-        }
+        let first = filter.after;
+        every_page(
+            first,
+            |e: &JournalEntry| e.seq,
+            |after| {
+                self.requests(JournalFilter {
+                    after,
+                    ..filter.clone()
+                })
+            },
+        )
+        .await
     }
 
     /// Waits until at least `count` notifications match `filter`, woken by the commits themselves
@@ -417,6 +423,27 @@ impl Emulator {
             }
         }
         message
+    }
+}
+
+/// Every item of a listing, from the cursor `after` on: `page` reads one page after a cursor, `seq`
+/// is an item's cursor.
+async fn every_page<T, Page>(
+    mut after: Option<i64>,
+    seq: fn(&T) -> i64,
+    mut page: impl FnMut(Option<i64>) -> Page,
+) -> Result<Vec<T>, StoreError>
+where
+    Page: std::future::Future<Output = Result<(usize, Vec<T>), StoreError>>,
+{
+    let mut all = Vec::new();
+    loop {
+        let (_, items) = page(after).await?;
+        let Some(last) = items.last() else {
+            return Ok(all);
+        };
+        after = Some(seq(last));
+        all.extend(items);
     }
 }
 

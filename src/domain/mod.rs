@@ -17,5 +17,5 @@ pub use chat::{Chat, ChatType};
 pub use directory::{Directory, DirectoryChat};
 pub use finding::{Finding, Severity};
 pub use journal::{JournalEntry, JournalRecord, Outcome};
-pub use message::{MessageKind, NewMessage, Notification, Recipient};
+pub use message::{ClientJson, MessageData, MessageKind, NewMessage, Notification, Recipient};
 pub use user::{User, UserRef};

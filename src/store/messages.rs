@@ -1,10 +1,9 @@
 //! Stored messages and their recipients: written by accepted sends, read by the inspection API.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{MessageKind, NewMessage, Notification, Recipient, UserRef};
+use crate::domain::{MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Which notifications to list.
@@ -44,14 +43,8 @@ impl Tx<'_> {
             let last: Option<i64> = stmt.query_row([&message.cgid], |r| r.get(0)).ok();
             last.unwrap_or(0) + 1
         };
-        let data = json!({
-            "title": message.title,
-            "subtitle": message.subtitle,
-            "url": message.url,
-            "actions": message.actions,
-            "sender": message.sender,
-            "target": message.recipient_ids(),
-        });
+        let data = serde_json::to_string(&message.data)
+            .map_err(|e| StoreError::Invalid(format!("encoding a message's data: {e}")))?;
         let mut insert = self
             .conn
             .prepare_cached(
@@ -66,7 +59,7 @@ impl Tx<'_> {
                 index,
                 message.content,
                 message.content_type,
-                data.to_string(),
+                data,
                 message.app,
                 received_at,
                 request_seq
@@ -244,20 +237,19 @@ impl Tx<'_> {
                 received_at,
                 request_seq,
             ) = row.context(CONTEXT)?;
-            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            let field = |name: &str| data.get(name).cloned().unwrap_or(Value::Null);
+            let data: MessageData = serde_json::from_str(&data).unwrap_or_default();
             items.push(Notification {
                 seq,
                 kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Notification),
                 cgid,
                 index,
-                title: field("title"),
-                subtitle: field("subtitle"),
+                title: data.title.0,
+                subtitle: data.subtitle.0,
                 content,
                 content_type,
-                url: field("url"),
-                actions: field("actions"),
-                sender: field("sender"),
+                url: data.url.0,
+                actions: data.actions.0,
+                sender: data.sender.0,
                 recipients: Vec::new(),
                 app,
                 received_at,

@@ -2,7 +2,7 @@
 //! server stores for an accepted send (defaults filled in, storage losses applied).
 
 use super::{Call, Verdict};
-use crate::domain::{Finding, MessageKind, NewMessage, Recipient, User};
+use crate::domain::{ClientJson, Finding, MessageData, MessageKind, NewMessage, Recipient, User};
 use crate::mysql;
 use crate::php::value::to_php_string;
 use crate::xxb::answer::Answer;
@@ -80,11 +80,14 @@ pub fn build(
         cgid,
         content: mysql::utf8_text(&content),
         content_type,
-        title: body.or("title", json!("")),
-        subtitle: body.or("subtitle", json!("")),
-        url: body.or("url", json!("")),
-        actions: body.or("actions", json!([])),
-        sender: body.or("sender", Value::Null),
+        data: MessageData {
+            title: ClientJson(body.or("title", json!(""))),
+            subtitle: ClientJson(body.or("subtitle", json!(""))),
+            url: ClientJson(body.or("url", json!(""))),
+            actions: ClientJson(body.or("actions", json!([]))),
+            sender: ClientJson(body.or("sender", Value::Null)),
+            target: recipients.iter().map(|u| u.id).collect(),
+        },
         recipients: recipients
             .iter()
             .map(|u| Recipient {
