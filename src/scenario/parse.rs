@@ -4,6 +4,7 @@
 use super::model::*;
 use super::yaml::{self, Node, Pos};
 use crate::config::ValidationMode;
+use clap::ValueEnum;
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -62,11 +63,16 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
         .transpose()?;
     let validation = match cx.get(entries, "validation") {
         None => None,
-        Some(node) => Some(
-            cx.text(node, "validation")?
-                .parse::<ValidationMode>()
-                .map_err(|e| cx.error(node.pos, e, None))?,
-        ),
+        Some(node) => Some({
+            let mode = cx.text(node, "validation")?;
+            ValidationMode::from_str(&mode, false).map_err(|_| {
+                cx.error(
+                    node.pos,
+                    format!("unknown validation mode {mode:?}"),
+                    Some("use `strict` or `faithful`".into()),
+                )
+            })?
+        }),
     };
     let fixtures = match cx.get(entries, "fixtures") {
         None => FixtureOverlay::default(),
