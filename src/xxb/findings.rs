@@ -619,27 +619,67 @@ pub fn users_not_array(users: Option<&Value>) -> Violation {
     )
 }
 
-/// `users` mixes ids and accounts.
-pub fn users_mixed() -> Violation {
+/// `users` mixes ids and accounts: the server reads every entry as the first one's kind (an id
+/// when `by_id`) and drops `dropped`, the entries of the other kind that then match nobody.
+pub fn users_mixed(by_id: bool, dropped: &[&Value]) -> Violation {
+    let (kind, kind_zh) = if by_id {
+        ("an id", "ID")
+    } else {
+        ("an account", "账号")
+    };
+    let (en, zh, upstream) = if dropped.is_empty() {
+        (
+            format!("`users` mixes user ids and accounts; the server reads every entry as {kind}, as it reads the first."),
+            format!("users 不能混用用户 ID 和账号：服务器按第一个条目把每个条目都当作{kind_zh}"),
+            "The real server matches the entries of the other kind only by accident (MySQL compares \"3abc\" with an id as 3, and 3 with an account as \"3\").",
+        )
+    } else {
+        let list = entry_list(dropped);
+        (
+            format!("`users` mixes user ids and accounts; the server reads every entry as {kind}, as it reads the first, so it drops {list}."),
+            format!("users 不能混用用户 ID 和账号：服务器按第一个条目把每个条目都当作{kind_zh}，会丢弃 {list}"),
+            "The real server drops them silently and answers success.",
+        )
+    };
     Violation::new(
         FindingCode::UsersMixed,
-        "users 不能混用用户 ID 和账号".into(),
-        "`users` mixes user ids and accounts.".into(),
-        "The real server matches every entry as an id when the first one is numeric, as an account otherwise, and drops the rest silently.",
+        zh,
+        en,
+        upstream,
         "Use only ids ([1, 3]) or only accounts ([\"admin\", \"zhangsan\"]).",
     )
 }
 
-/// `users` names entries that match nobody (already quoted).
-pub fn unknown_users(unknown: &[String]) -> Violation {
-    let list = unknown.join(", ");
+/// `users` names nobody the server knows: each entry with the account it was probably meant to be.
+pub fn unknown_users(unknown: &[(&Value, Option<&str>)]) -> Violation {
+    let list = |did_you_mean: fn(&str) -> String| {
+        unknown
+            .iter()
+            .map(|(entry, nearest)| match nearest {
+                Some(account) => format!("{entry}{}", did_you_mean(account)),
+                None => entry.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let en = list(|a| format!(" (did you mean {a:?}?)"));
+    let zh = list(|a| format!("（是否应为 {a:?}？）"));
     Violation::new(
         FindingCode::UnknownUsers,
-        format!("users 中有不存在的用户：{list}"),
-        format!("`users` names unknown users: {list}."),
+        format!("users 中有不存在的用户：{zh}"),
+        format!("`users` names unknown users: {en}."),
         "The real server drops them silently and answers success.",
         "Use existing ids or accounts (GET /__inspect/state lists them).",
     )
+}
+
+/// Entries as the client sent them, JSON-encoded: `1, "zhangsan"`.
+fn entry_list(entries: &[&Value]) -> String {
+    entries
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A text field that is not a string.
@@ -911,5 +951,33 @@ mod tests {
         assert!(
             f.message.starts_with("`users` must") && f.message.contains("The real server takes")
         );
+    }
+
+    #[test]
+    fn unknown_users_name_the_nearest_account() {
+        let (nobody, typo) = (Value::from("nobody"), Value::from("zhangsna"));
+        let v = unknown_users(&[(&nobody, None), (&typo, Some("zhangsan"))]);
+        assert_eq!(
+            v.message(Lang::En),
+            r#"`users` names unknown users: "nobody", "zhangsna" (did you mean "zhangsan"?)."#
+        );
+        assert_eq!(
+            v.message(Lang::ZhCn),
+            r#"users 中有不存在的用户："nobody", "zhangsna"（是否应为 "zhangsan"？）"#
+        );
+    }
+
+    #[test]
+    fn a_mixed_list_says_what_is_dropped() {
+        let zhangsan = Value::from("zhangsan");
+        assert_eq!(
+            users_mixed(true, &[&zhangsan]).message(Lang::En),
+            r#"`users` mixes user ids and accounts; the server reads every entry as an id, as it reads the first, so it drops "zhangsan"."#
+        );
+        let three = Value::from(3);
+        assert!(users_mixed(false, &[&three])
+            .message(Lang::ZhCn)
+            .ends_with("当作账号，会丢弃 3"));
+        assert!(!users_mixed(true, &[]).message(Lang::En).contains("drops"));
     }
 }

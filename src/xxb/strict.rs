@@ -8,10 +8,12 @@
 use super::body::SendBody;
 use super::findings;
 use crate::config::ValidationMode;
-use crate::domain::{Chat, ChatType, Finding, Severity};
+use crate::domain::{Chat, ChatType, Finding, Severity, User};
 use crate::mysql;
-use crate::php::value::is_numeric;
+use crate::php::value::{is_numeric, to_php_string};
+use crate::suggest;
 use serde_json::Value;
+use std::collections::HashSet;
 
 pub use super::findings::Violation;
 
@@ -43,21 +45,76 @@ pub fn enforce(
     }
 }
 
-/// The rules on `users` of sendNotification; `unknown` lists the entries that match nobody.
-pub fn users_rules(users: Option<&Value>, unknown: &[String]) -> Vec<Violation> {
+/// The rules on `users` of sendNotification. `unmatched` are the entries of an array `users` that
+/// the server matched to nobody; `known` is every user the server knows (deleted ones included),
+/// read only when `unmatched` is not empty.
+///
+/// The server reads every entry as the first one's kind (an id when it is numeric, an account
+/// otherwise). So an unmatched entry of the other kind is dropped by the mixed list, and is also
+/// unknown only when it names nobody in its own kind either (`zhangsan` in `[1, "zhangsan"]` is
+/// dropped, not unknown); an unmatched entry of the first one's kind is unknown. An unknown account
+/// comes with the nearest known one.
+pub fn users_rules<'a>(
+    users: Option<&Value>,
+    unmatched: &[&Value],
+    known: impl IntoIterator<Item = &'a User>,
+) -> Vec<Violation> {
     let list = match users {
         Some(Value::Array(list)) => list,
         other => return vec![findings::users_not_array(other)],
     };
     let mut found = Vec::new();
+    let by_id = list.first().is_some_and(is_numeric);
     let numeric = list.iter().filter(|u| is_numeric(u)).count();
+    let other_kind = |entry: &Value| is_numeric(entry) != by_id;
     if numeric > 0 && numeric < list.len() {
-        found.push(findings::users_mixed());
+        let dropped: Vec<&Value> = unmatched
+            .iter()
+            .copied()
+            .filter(|e| other_kind(e))
+            .collect();
+        found.push(findings::users_mixed(by_id, &dropped));
     }
-    if !unknown.is_empty() {
-        found.push(findings::unknown_users(unknown));
+    if !unmatched.is_empty() {
+        let known: Vec<&User> = known.into_iter().collect();
+        let ids: HashSet<i64> = known.iter().map(|u| u.id).collect();
+        let accounts: Vec<&str> = known.iter().map(|u| u.account.as_str()).collect();
+        let names_someone = |entry: &Value| match as_user_id(entry) {
+            Some(id) => ids.contains(&id),
+            None => to_php_string(entry).is_some_and(|a| accounts.contains(&a.as_str())),
+        };
+        let unknown: Vec<(&Value, Option<&str>)> = unmatched
+            .iter()
+            .copied()
+            .filter(|e| !other_kind(e) || !names_someone(e))
+            .map(|e| (e, nearest_account(e, &accounts)))
+            .collect();
+        if !unknown.is_empty() {
+            found.push(findings::unknown_users(&unknown));
+        }
     }
     found
+}
+
+/// The id a numeric entry names, compared as MySQL compares an integer column (`"3"` and `3.0`
+/// are 3); `None` for an entry that is not numeric or not a whole number.
+fn as_user_id(entry: &Value) -> Option<i64> {
+    if !is_numeric(entry) {
+        return None;
+    }
+    let n = mysql::to_number(&to_php_string(entry)?);
+    (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
+}
+
+/// The known account an unknown account entry is probably a typo of: at most one edit away for
+/// short names, two for longer ones.
+fn nearest_account<'a>(entry: &Value, accounts: &[&'a str]) -> Option<&'a str> {
+    if is_numeric(entry) {
+        return None;
+    }
+    let typed = to_php_string(entry)?;
+    let max = if typed.chars().count() <= 4 { 1 } else { 2 };
+    suggest::closest(&typed, accounts.iter().copied(), max)
 }
 
 /// The rules on the fields both send methods share.
@@ -160,26 +217,94 @@ pub fn archived_warning(chat: Option<&Chat>) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xxb::lang::Lang;
     use serde_json::json;
 
     fn codes(v: &[Violation]) -> Vec<&str> {
         v.iter().map(|v| v.code.as_str()).collect()
     }
 
+    fn user(id: i64, account: &str) -> User {
+        User {
+            id,
+            account: account.into(),
+            realname: account.into(),
+            avatar: String::new(),
+            deleted: false,
+            admin: "no".into(),
+        }
+    }
+
+    fn directory() -> Vec<User> {
+        vec![user(1, "admin"), user(3, "zhangsan"), user(4, "lisi")]
+    }
+
     #[test]
     fn users_rules() {
-        assert!(super::users_rules(Some(&json!([1, 3])), &[]).is_empty());
+        let known = directory();
+        let rules = |users: Value, unmatched: &[Value]| {
+            let unmatched: Vec<&Value> = unmatched.iter().collect();
+            super::users_rules(Some(&users), &unmatched, &known)
+        };
+        assert!(rules(json!([1, 3]), &[]).is_empty());
+        assert_eq!(codes(&rules(json!("gid"), &[])), ["users_not_array"]);
+        assert_eq!(codes(&rules(json!([9]), &[json!(9)])), ["unknown_users"]);
         assert_eq!(
-            codes(&super::users_rules(Some(&json!([1, "lisi"])), &[])),
-            ["users_mixed"]
-        );
-        assert_eq!(
-            codes(&super::users_rules(Some(&json!("gid")), &[])),
-            ["users_not_array"]
-        );
-        assert_eq!(
-            codes(&super::users_rules(Some(&json!([9])), &["9".into()])),
+            codes(&rules(json!(["nobody"]), &[json!("nobody")])),
             ["unknown_users"]
+        );
+    }
+
+    #[test]
+    fn a_mixed_list_reports_the_dropped_entries_not_as_unknown() {
+        let known = directory();
+        let zhangsan = json!("zhangsan");
+        let v = super::users_rules(Some(&json!([1, "zhangsan"])), &[&zhangsan], &known);
+        assert_eq!(codes(&v), ["users_mixed"]);
+        assert!(
+            v[0].message(Lang::En)
+                .ends_with("so it drops \"zhangsan\"."),
+            "{v:?}"
+        );
+        // An account list with an id: 3 is dropped, and user 3 exists.
+        let three = json!(3);
+        let v = super::users_rules(Some(&json!(["admin", 3])), &[&three], &known);
+        assert_eq!(codes(&v), ["users_mixed"]);
+        // "3abc" is matched as id 3 by MySQL: mixed, but nothing dropped.
+        let v = super::users_rules(Some(&json!([1, "3abc"])), &[], &known);
+        assert_eq!(codes(&v), ["users_mixed"]);
+        assert!(!v[0].message(Lang::En).contains("drops"));
+    }
+
+    #[test]
+    fn an_entry_both_dropped_and_unknown_is_reported_by_both_rules() {
+        let known = directory();
+        let (nobody, ninety_nine) = (json!("nobody"), json!(99));
+        let v = super::users_rules(
+            Some(&json!([1, "nobody", 99])),
+            &[&nobody, &ninety_nine],
+            &known,
+        );
+        assert_eq!(codes(&v), ["users_mixed", "unknown_users"]);
+        assert!(v[0].message(Lang::En).ends_with("so it drops \"nobody\"."));
+        assert_eq!(
+            v[1].message(Lang::En),
+            "`users` names unknown users: \"nobody\", 99."
+        );
+    }
+
+    #[test]
+    fn an_unknown_account_gets_the_nearest_known_one() {
+        let known = directory();
+        let (typo, short, far) = (json!("zhangsna"), json!("lisy"), json!("lisaaa"));
+        let v = super::users_rules(
+            Some(&json!(["admin", "zhangsna", "lisy", "lisaaa"])),
+            &[&typo, &short, &far],
+            &known,
+        );
+        assert_eq!(
+            v[0].message(Lang::En),
+            "`users` names unknown users: \"zhangsna\" (did you mean \"zhangsan\"?), \"lisy\" (did you mean \"lisi\"?), \"lisaaa\"."
         );
     }
 

@@ -36,10 +36,10 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         return Ok(refused);
     }
     let users = body.get("users");
-    let (cgid, recipients, unknown, everyone) = match users {
+    let (cgid, recipients, unmatched, everyone) = match users {
         Some(Value::Array(list)) => {
-            let (found, unknown) = users_in_list(tx, list)?;
-            ("notification".to_string(), found, unknown, false)
+            let (found, unmatched) = users_in_list(tx, list)?;
+            ("notification".to_string(), found, unmatched, false)
         }
         other => {
             // Upstream bug, reproduced: a non-array `users` is used as a chat gid.
@@ -52,7 +52,14 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
             }
         }
     };
-    let mut violations = strict::users_rules(users, &unknown);
+    // The whole directory only when an entry matched nobody: to tell unknown entries from dropped
+    // ones, and to suggest the nearest account.
+    let known = if unmatched.is_empty() {
+        Vec::new()
+    } else {
+        tx.all_users()?
+    };
+    let mut violations = strict::users_rules(users, &unmatched, &known);
     violations.extend(strict::message_rules(&body));
     if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
         return Ok(refuse(&call, &violation));
@@ -74,9 +81,16 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
 /// The users an array of `users` names, and the entries that matched nobody: by id when its first
 /// element is numeric (compared as MySQL compares an integer column with a string: `"3abc"` is 3),
 /// by account otherwise.
-fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), StoreError> {
+fn users_in_list<'a>(
+    tx: &Tx,
+    list: &'a [Value],
+) -> Result<(Vec<User>, Vec<&'a Value>), StoreError> {
     let by_id = list.first().is_some_and(is_numeric);
-    let entries: Vec<String> = list.iter().filter_map(to_php_string).collect();
+    let sent: Vec<(&Value, String)> = list
+        .iter()
+        .filter_map(|e| Some((e, to_php_string(e)?)))
+        .collect();
+    let entries: Vec<String> = sent.iter().map(|(_, e)| e.clone()).collect();
     let users = if by_id {
         let ids: Vec<i64> = entries
             .iter()
@@ -95,10 +109,10 @@ fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), St
             user.account == *entry
         }
     };
-    let unknown = entries
+    let unmatched = sent
         .iter()
-        .filter(|e| !users.iter().any(|u| matches(e, u)))
-        .map(|e| format!("{e:?}"))
+        .filter(|(_, e)| !users.iter().any(|u| matches(e, u)))
+        .map(|(value, _)| *value)
         .collect();
-    Ok((users, unknown))
+    Ok((users, unmatched))
 }
