@@ -27,6 +27,7 @@ pub mod routes;
 pub mod scenario;
 pub mod startup;
 pub mod store;
+mod suggest;
 pub mod ui;
 pub mod xxb;
 
@@ -35,4 +36,5 @@ pub use domain::{JournalEntry, MessageKind, Notification};
 pub use faults::{FaultSpec, Respond};
 pub use mock::{Builder, Error, Filter, MockServer};
 pub use startup::{Server, StartError};
+pub use xxb::findings::{Finding, FindingCode, Severity};
 pub use xxb::lang::Lang;

@@ -2,7 +2,7 @@
 
 use super::query::Params;
 use super::{InspectError, Page};
-use crate::domain::Outcome;
+use crate::domain::{FindingCode, Outcome};
 use crate::emulator::Emulator;
 use crate::store::JournalFilter;
 use actix_web::http::StatusCode;
@@ -23,7 +23,14 @@ pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
         outcome,
         method: params.text("method"),
         app: params.text("app"),
-        finding: params.text("finding"),
+        finding: match params.text("finding") {
+            None => None,
+            Some(code) => Some(
+                code.parse::<FindingCode>()
+                    .map_err(|e| InspectError::bad_request("finding", e.to_string()))?
+                    .to_string(),
+            ),
+        },
         after: params.parsed("after", "a journal seq")?,
         limit: params.limit()?,
         descending: params.descending()?,

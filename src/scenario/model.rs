@@ -2,7 +2,7 @@
 
 use super::yaml::Pos;
 use crate::config::ValidationMode;
-use crate::domain::Change;
+use crate::domain::{Change, FindingCode};
 use crate::faults::FaultSpec;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -140,7 +140,7 @@ pub struct InspectStep {
     /// A subset match of the items.
     pub items: Option<Value>,
     /// Finding codes that must appear among the matching journal entries.
-    pub findings: Vec<String>,
+    pub findings: Vec<FindingCode>,
 }
 
 /// A server-side wait for notifications.

@@ -5,8 +5,12 @@ use super::model::*;
 use super::yaml::{self, Node, Pos};
 use crate::config::ValidationMode;
 use crate::domain::Change;
+use crate::domain::FindingCode;
 use crate::faults::FaultSpec;
 use crate::fixtures::{entry, EntryError};
+use crate::suggest;
+use crate::xxb::findings::UnknownFindingCode;
+use clap::ValueEnum;
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -65,12 +69,16 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
         .transpose()?;
     let validation = match source.get(entries, "validation") {
         None => None,
-        Some(node) => Some(
-            source
-                .text(node, "validation")?
-                .parse::<ValidationMode>()
-                .map_err(|e| source.error(node.pos, e, None))?,
-        ),
+        Some(node) => Some({
+            let mode = source.text(node, "validation")?;
+            ValidationMode::from_str(&mode, false).map_err(|_| {
+                source.error(
+                    node.pos,
+                    format!("unknown validation mode {mode:?}"),
+                    Some("use `strict` or `faithful`".into()),
+                )
+            })?
+        }),
     };
     let fixtures = match source.get(entries, "fixtures") {
         None => FixtureOverlay::default(),
@@ -147,15 +155,27 @@ impl Source<'_> {
         entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
     }
 
+    fn finding_code(&self, node: &Node) -> Result<FindingCode, ParseError> {
+        self.text(node, "findings")?
+            .parse()
+            .map_err(|e: UnknownFindingCode| {
+                let hint = e.nearest.map_or_else(
+                    || "the codes are listed in the README's Findings section".to_string(),
+                    |code| format!("did you mean `{code}`?"),
+                );
+                self.error(
+                    node.pos,
+                    format!("unknown finding code {:?}", e.code),
+                    Some(hint),
+                )
+            })
+    }
+
     fn known_keys(&self, entries: &Entries, known: &[&str]) -> Result<(), ParseError> {
         for (key, pos, _) in entries {
             if !known.contains(&key.as_str()) {
-                let closest = known
-                    .iter()
-                    .map(|k| (strsim::damerau_levenshtein(key, k), *k))
-                    .min()
-                    .filter(|(distance, _)| *distance <= 3)
-                    .map(|(_, k)| format!("did you mean `{k}`?"));
+                let closest = suggest::closest(key, known.iter().copied(), 3)
+                    .map(|k| format!("did you mean `{k}`?"));
                 let hint =
                     closest.or_else(|| Some(format!("the keys here are: {}", known.join(", "))));
                 return Err(self.error(*pos, format!("unknown key `{key}`"), hint));
@@ -381,7 +401,7 @@ impl Source<'_> {
                 findings = self
                     .seq(n, "findings")?
                     .iter()
-                    .map(|c| self.text(c, "findings"))
+                    .map(|c| self.finding_code(c))
                     .collect::<Result<_, _>>()?;
             }
         }
@@ -523,6 +543,23 @@ mod tests {
             e.to_string(),
             "error: unknown key `expct`\n --> s.yaml:4:5\n  |\n4 |     expct: {status: 200}\n  |     ^\n  = hint: did you mean `expect`?"
         );
+    }
+
+    #[test]
+    fn expected_findings_are_codes_of_the_catalogue() {
+        let s = parse_text(
+            "name: x\nsteps:\n  - inspect: requests\n    expect: {findings: [users_mixed]}\n",
+        )
+        .unwrap();
+        let StepKind::Inspect(step) = &s.steps[0].kind else {
+            panic!("{s:?}")
+        };
+        assert_eq!(step.findings, [FindingCode::UsersMixed]);
+        let e = parse_text("name: x\nsteps:\n  - inspect: requests\n    expect: {findings: [users_mixed, unknown_user]}\n")
+            .unwrap_err();
+        assert_eq!(e.message, "unknown finding code \"unknown_user\"");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `unknown_users`?"));
+        assert_eq!((e.pos.line, e.pos.col), (4, 38));
     }
 
     #[test]

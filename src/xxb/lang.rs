@@ -1,21 +1,28 @@
 //! The five languages of the real server and every text it answers with, copied from its language
 //! files (the `?` in the French texts are in the upstream files and kept deliberately).
 
+use clap::ValueEnum;
 use std::fmt;
-use std::str::FromStr;
 
-/// A language the real server ships texts for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// A language the real server ships texts for; `--lang` takes its code.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ValueEnum,
+)]
 pub enum Lang {
     #[serde(rename = "zh-cn")]
+    #[value(name = "zh-cn")]
     ZhCn,
     #[serde(rename = "zh-tw")]
+    #[value(name = "zh-tw")]
     ZhTw,
     #[serde(rename = "en")]
+    #[value(name = "en")]
     En,
     #[serde(rename = "de")]
+    #[value(name = "de")]
     De,
     #[serde(rename = "fr")]
+    #[value(name = "fr")]
     Fr,
 }
 
@@ -48,24 +55,13 @@ impl Lang {
         if lowered.contains("hant") {
             return Lang::ZhTw;
         }
-        lowered.parse().unwrap_or(default)
+        Lang::from_str(&lowered, false).unwrap_or(default)
     }
 }
 
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
-    }
-}
-
-impl FromStr for Lang {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.code() == s)
-            .ok_or_else(|| format!("unknown language {s:?}: use zh-cn, zh-tw, en, de or fr"))
     }
 }
 
@@ -214,5 +210,17 @@ mod tests {
         assert_eq!(pick("fr;q=1"), Lang::ZhCn);
         assert_eq!(Lang::from_accept_language(None, Lang::De), Lang::De);
         assert_eq!(Lang::from_accept_language(Some(b"xx"), Lang::En), Lang::En);
+    }
+
+    #[test]
+    fn the_flag_the_header_and_the_json_spell_each_language_alike() {
+        for lang in Lang::ALL {
+            let flag = lang.to_possible_value().map(|v| v.get_name().to_string());
+            assert_eq!(flag.as_deref(), Some(lang.code()));
+            assert_eq!(serde_json::to_value(lang).unwrap(), lang.code());
+            let header = Lang::from_accept_language(Some(lang.code().as_bytes()), Lang::Fr);
+            assert_eq!(header, lang);
+        }
+        assert_eq!(Lang::value_variants(), Lang::ALL);
     }
 }

@@ -36,10 +36,10 @@ pub fn run(mut call: Call, directory: &Directory) -> Verdict {
         return refused;
     }
     let users = body.get("users");
-    let (cgid, recipients, unknown, everyone) = match users {
+    let (cgid, recipients, unmatched, everyone) = match users {
         Some(Value::Array(list)) => {
-            let (found, unknown) = users_in_list(directory, list);
-            ("notification".to_string(), found, unknown, false)
+            let (found, unmatched) = users_in_list(directory, list);
+            ("notification".to_string(), found, unmatched, false)
         }
         other => {
             // Upstream bug, reproduced: a non-array `users` is used as a chat gid.
@@ -52,7 +52,9 @@ pub fn run(mut call: Call, directory: &Directory) -> Verdict {
             }
         }
     };
-    let mut violations = strict::users_rules(users, &unknown);
+    // The whole directory: to tell unknown entries from dropped ones, and to suggest the nearest
+    // account.
+    let mut violations = strict::users_rules(users, &unmatched, directory.users());
     violations.extend(strict::message_rules(&body));
     if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
         return refuse(&call, &violation);
@@ -74,9 +76,13 @@ pub fn run(mut call: Call, directory: &Directory) -> Verdict {
 /// The users an array of `users` names, and the entries that matched nobody: by id when its first
 /// element is numeric (compared as MySQL compares an integer column with a string: `"3abc"` is 3),
 /// by account otherwise.
-fn users_in_list(directory: &Directory, list: &[Value]) -> (Vec<User>, Vec<String>) {
+fn users_in_list<'a>(directory: &Directory, list: &'a [Value]) -> (Vec<User>, Vec<&'a Value>) {
     let by_id = list.first().is_some_and(is_numeric);
-    let entries: Vec<String> = list.iter().filter_map(to_php_string).collect();
+    let sent: Vec<(&Value, String)> = list
+        .iter()
+        .filter_map(|e| Some((e, to_php_string(e)?)))
+        .collect();
+    let entries: Vec<String> = sent.iter().map(|(_, e)| e.clone()).collect();
     let users = if by_id {
         let ids: Vec<i64> = entries
             .iter()
@@ -95,10 +101,10 @@ fn users_in_list(directory: &Directory, list: &[Value]) -> (Vec<User>, Vec<Strin
             user.account == *entry
         }
     };
-    let unknown = entries
+    let unmatched = sent
         .iter()
-        .filter(|e| !users.iter().any(|u| matches(e, u)))
-        .map(|e| format!("{e:?}"))
+        .filter(|(_, e)| !users.iter().any(|u| matches(e, u)))
+        .map(|(value, _)| *value)
         .collect();
-    (users, unknown)
+    (users, unmatched)
 }
