@@ -7,6 +7,7 @@ mod examples;
 mod faults;
 mod helpers;
 mod inspect;
+mod languages;
 mod library;
 mod methods;
 mod persistence;
