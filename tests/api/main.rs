@@ -14,6 +14,7 @@ mod persistence;
 mod reliability;
 mod routing;
 mod scenarios;
+mod semantics;
 mod state;
 mod strict;
 mod transport;
