@@ -1,5 +1,7 @@
-//! The `xxb-mock` binary: parses the command line and hands over to the library.
+//! The `xxb-mock` binary: the command line (`cli`), over the library like any other user of it.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    xxb_mock::cli::main()
+    cli::main()
 }
