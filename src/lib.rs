@@ -46,6 +46,7 @@ mod startup;
 mod store;
 mod suggest;
 mod ui;
+mod waiters;
 mod xxb;
 
 pub use config::{Config, ValidationMode};

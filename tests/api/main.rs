@@ -19,4 +19,5 @@ mod semantics;
 mod state;
 mod strict;
 mod transport;
+mod waiters;
 mod waiting;
