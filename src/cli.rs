@@ -57,6 +57,14 @@ pub struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on /__inspect (the emulated API is unaffected).
     #[arg(long, env = "XXB_MOCK_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
+    /// A host name `/__inspect` and `/__ui` also answer to (repeatable; bound to loopback they answer
+    /// only to localhost, 127.0.0.1 and [::1] otherwise)
+    #[arg(
+        long = "allowed-host",
+        env = "XXB_MOCK_ALLOWED_HOST",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// Follow a scenario: its fixtures, its faults and state changes, and the calls it expects
     /// (progress at GET /__inspect/scenario).
     #[arg(long, env = "XXB_MOCK_SCENARIO")]
@@ -99,6 +107,7 @@ impl ServeArgs {
             lang: self.lang,
             validation: self.validation,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            allowed_hosts: self.allowed_hosts.clone(),
             scenario,
         })
     }
@@ -218,6 +227,13 @@ fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !config.binds_loopback() && config.admin_token.is_none() {
+        eprintln!(
+            "xxb-mock: listening beyond loopback ({}) without --admin-token: anyone who can reach this \
+             address can read and change /__inspect; consider --admin-token",
+            config.host
+        );
+    }
     actix_web::rt::System::new().block_on(async move {
         let server = match Server::build(config).await {
             Ok(server) => server,

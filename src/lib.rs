@@ -27,6 +27,7 @@
 //! ends: `/__inspect`, `/__ui`, [`MockServer`], and [`scenario`] scripts.
 
 mod announcer;
+mod boundary;
 mod config;
 mod connection;
 mod domain;

@@ -192,6 +192,7 @@ async fn apply_overlay(
         }
         let response = client
             .post(format!("{base}/__inspect/{path}"))
+            .header("content-type", "application/json")
             .body(Value::Array(items.clone()).to_string())
             .send()
             .await
@@ -456,7 +457,9 @@ impl Runner {
             .client
             .request(method, format!("{}/__inspect/{path}", self.base));
         if !body.is_null() {
-            request = request.body(body.to_string());
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
         let response = request
             .send()

@@ -2,6 +2,7 @@
 //! HTTP to it.
 
 mod admin;
+mod boundary;
 mod commit;
 mod entry;
 mod examples;
