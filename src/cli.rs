@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 /// A faithful, strict, inspectable test double of the XXB (喧喧) server's integration API.
 #[derive(Debug, Parser)]
-#[command(name = "xxb-mock", version, about)]
+#[command(name = "xxb-mock", version = env!("XXB_MOCK_VERSION"), about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -2,6 +2,7 @@
 //! HTTP to it.
 
 mod admin;
+mod distribution;
 mod entry;
 mod examples;
 mod faults;
