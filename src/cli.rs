@@ -3,6 +3,7 @@
 
 use crate::config::{Config, ValidationMode};
 use crate::fixtures::{FixtureSource, Fixtures};
+use crate::readiness;
 use crate::scenario::{self, report, report::Format};
 use crate::startup::Server;
 use crate::store::DbLocation;
@@ -31,6 +32,8 @@ pub enum Command {
     Token(TokenArgs),
     /// Print a URL with its token parameter appended or replaced.
     Sign(SignArgs),
+    /// Check that a server answers: exit 0 when /__inspect/health says ok, 1 otherwise.
+    Health(HealthArgs),
     /// Work with fixture directories.
     Fixtures {
         #[command(subcommand)]
@@ -65,6 +68,20 @@ pub struct ServeArgs {
     /// (progress at GET /__inspect/scenario).
     #[arg(long, env = "XXB_MOCK_SCENARIO")]
     pub scenario: Option<PathBuf>,
+    /// Once listening, write the URL to this file (atomically); removed at start and on exit.
+    #[arg(long, env = "XXB_MOCK_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    /// The server's URL. Default: http://127.0.0.1:PORT, with serve's XXB_MOCK_HOST (unless it
+    /// binds every address) and XXB_MOCK_PORT (else 8080).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -147,6 +164,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(&args),
         Command::Replay(args) => replay(&args),
+        Command::Health(args) => health(&args),
         Command::Token(args) => {
             let printed = match (&args.time, &args.code, &args.query) {
                 (Some(time), Some(code), _) => {
@@ -213,8 +231,36 @@ fn replay(args: &ReplayArgs) -> ExitCode {
     }
 }
 
+/// `health`: exit 0 when the server answers, 1 with one line on stderr saying why not.
+fn health(args: &HealthArgs) -> ExitCode {
+    let url = args.url.clone().unwrap_or_else(|| {
+        readiness::local_url(
+            std::env::var("XXB_MOCK_HOST").ok().as_deref(),
+            std::env::var("XXB_MOCK_PORT").ok().as_deref(),
+        )
+    });
+    let timeout = std::time::Duration::try_from_secs_f64(args.timeout)
+        .unwrap_or(std::time::Duration::from_secs(5));
+    match actix_web::rt::System::new().block_on(readiness::probe(&url, timeout)) {
+        Ok(version) => {
+            println!("ok: xxb-mock {version} at {url}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xxb-mock health: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn serve(args: &ServeArgs) -> ExitCode {
     init_tracing();
+    if let Some(path) = &args.ready_file {
+        if let Err(e) = readiness::remove_ready_file(path) {
+            eprintln!("xxb-mock: cannot remove the old {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let config = match args.config() {
         Ok(config) => config,
         Err(e) => {
@@ -230,15 +276,26 @@ fn serve(args: &ServeArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let stop_signal = on_stop_signal();
+        if let Some(path) = &args.ready_file {
+            if let Err(e) = readiness::write_ready_file(path, &server.url()) {
+                eprintln!("xxb-mock: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "xxb-mock listening on {}", server.url());
         let _ = stdout.flush();
         let handle = server.handle();
         actix_web::rt::spawn(async move {
-            wait_for_signal().await;
+            stop_signal.await;
             handle.stop(true).await;
         });
-        match server.run_until_stopped().await {
+        let stopped = server.run_until_stopped().await;
+        if let Some(path) = &args.ready_file {
+            let _ = readiness::remove_ready_file(path);
+        }
+        match stopped {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("xxb-mock: {e}");
@@ -248,19 +305,35 @@ fn serve(args: &ServeArgs) -> ExitCode {
     })
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not when it is
+/// first polled: a signal sent the moment the server announces itself must stop it cleanly, not
+/// kill it.
+#[cfg(unix)]
+fn on_stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
             }
-            return;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Completes on Ctrl-C (Windows has no SIGTERM).
+#[cfg(not(unix))]
+fn on_stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn init_tracing() {

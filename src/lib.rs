@@ -8,7 +8,8 @@
 //! - [`fixtures`]: the organisation the mock starts with.
 //! - [`inspect`]: `/__inspect`, what the mock received; [`ui`]: `/__ui`, the same as a person sees it.
 //! - [`scenario`]: scenario scripts, replayed or followed.
-//! - [`startup`], [`config`], [`cli`]: building and running a server.
+//! - [`startup`], [`config`], [`cli`]: building and running a server; [`readiness`]: the ready
+//!   file and the health probe.
 //! - [`mock`]: the library API for Rust test suites, [`MockServer`].
 
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod inspect;
 pub mod mock;
 pub mod mysql;
 pub mod php;
+pub mod readiness;
 pub mod routes;
 pub mod scenario;
 pub mod startup;

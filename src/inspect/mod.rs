@@ -67,14 +67,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(scope);
 }
 
-/// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`.
+/// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`, except
+/// `/__inspect/health`: an orchestrator's probe has no token, and the answer reveals only that the
+/// server is up and its version.
 pub(crate) async fn require_admin_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let expected = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.config.admin_token.clone());
+        .and_then(|state| state.config.admin_token.clone())
+        .filter(|_| req.path() != "/__inspect/health");
     if let Some(expected) = expected {
         let header = req
             .headers()

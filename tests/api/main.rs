@@ -11,6 +11,7 @@ mod inspect;
 mod library;
 mod methods;
 mod persistence;
+mod probe;
 mod reliability;
 mod routing;
 mod scenarios;
