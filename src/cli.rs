@@ -287,8 +287,10 @@ fn serve(args: &ServeArgs) -> ExitCode {
         let _ = writeln!(stdout, "xxb-mock listening on {}", server.url());
         let _ = stdout.flush();
         let handle = server.handle();
+        let state = server.state();
         actix_web::rt::spawn(async move {
             stop_signal.await;
+            state.hub.stop_streams();
             handle.stop(true).await;
         });
         let stopped = server.run_until_stopped().await;

@@ -1,6 +1,7 @@
 //! Announcements of what the store has committed: a version number that wakes `/__inspect/wait`
 //! the moment a notification is stored, and a broadcast of new notifications and journal entries
-//! for `/__inspect/events`. Waiters are woken by the write itself, never by polling.
+//! for `/__inspect/events`, which ends every stream when the server stops. Waiters are woken by the
+//! write itself, never by polling.
 
 use crate::domain::{JournalEntry, Notification};
 use tokio::sync::{broadcast, watch};
@@ -16,6 +17,9 @@ pub enum Event {
 pub struct Hub {
     version: watch::Sender<u64>,
     events: broadcast::Sender<Event>,
+    /// Set when the server stops: event streams never end on their own, and an open one would
+    /// hold a graceful stop for its whole grace period.
+    stopping: watch::Sender<bool>,
 }
 
 impl Default for Hub {
@@ -23,6 +27,7 @@ impl Default for Hub {
         Hub {
             version: watch::Sender::new(0),
             events: broadcast::Sender::new(1024),
+            stopping: watch::Sender::new(false),
         }
     }
 }
@@ -49,5 +54,16 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+
+    /// Ends every event stream, open or opened from now on.
+    pub fn stop_streams(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Whether streams must stop: `wait_for(|stop| *stop)` completes once [`Hub::stop_streams`]
+    /// has been called (at once if it already was).
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }

@@ -1,5 +1,6 @@
 //! `GET /__inspect/events`: a Server-Sent Events stream of every stored notification
 //! (`event: notification`) and every journal entry (`event: request`), as the list items show them.
+//! A stream ends, and its connection closes, when the server stops, so that it does not hold the stop.
 
 use crate::hub::Event;
 use crate::startup::AppState;
@@ -12,30 +13,41 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub async fn get(state: web::Data<AppState>) -> HttpResponse {
     let receiver = state.hub.subscribe();
+    let stopping = state.hub.stopping();
     // A comment first, so a client knows the stream is open before it sends anything.
     let opening = futures_util::stream::once(async {
         Ok::<_, std::io::Error>(Bytes::from_static(b": connected\n\n"))
     });
-    let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            let chunk = match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
-                Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-                Ok(Ok(event)) => match frame(&event) {
-                    Some(chunk) => chunk,
-                    None => continue,
-                },
-                Ok(Err(RecvError::Lagged(missed))) => Bytes::from(format!(
-                    ": {missed} events were dropped for a slow reader\n\n"
-                )),
-                Ok(Err(RecvError::Closed)) => return None,
-            };
-            return Some((Ok::<_, std::io::Error>(chunk), receiver));
-        }
-    });
-    HttpResponse::Ok()
+    let events = futures_util::stream::unfold(
+        (receiver, stopping),
+        |(mut receiver, mut stopping)| async move {
+            loop {
+                let next = tokio::select! {
+                    next = tokio::time::timeout(KEEP_ALIVE, receiver.recv()) => next,
+                    _ = stopping.wait_for(|stop| *stop) => return None,
+                };
+                let chunk = match next {
+                    Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+                    Ok(Ok(event)) => match frame(&event) {
+                        Some(chunk) => chunk,
+                        None => continue,
+                    },
+                    Ok(Err(RecvError::Lagged(missed))) => Bytes::from(format!(
+                        ": {missed} events were dropped for a slow reader\n\n"
+                    )),
+                    Ok(Err(RecvError::Closed)) => return None,
+                };
+                return Some((Ok::<_, std::io::Error>(chunk), (receiver, stopping)));
+            }
+        },
+    );
+    let mut response = HttpResponse::Ok();
+    response
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
-        .streaming(futures_util::StreamExt::chain(opening, events))
+        // Closed once the stream ends: an idle kept-alive connection would hold the stop too.
+        .force_close();
+    response.streaming(futures_util::StreamExt::chain(opening, events))
 }
 
 fn frame(event: &Event) -> Option<Bytes> {

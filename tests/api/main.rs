@@ -15,6 +15,7 @@ mod probe;
 mod reliability;
 mod routing;
 mod scenarios;
+mod shutdown;
 mod state;
 mod strict;
 mod transport;
