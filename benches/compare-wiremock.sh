@@ -5,7 +5,8 @@
 # with its request journal on and one stub that answers a successful sendNotification. xxb-mock runs
 # strict, journaling, with --db FILE. Both get the same wrk load (2 threads x 32 connections); the
 # script prints each one's throughput and p99 latency after a warm-up, the ratios, their start-up time
-# and memory.
+# and memory, and xxb-mock's send rate against a trivial handler of its own (`/__inspect/health`) in
+# the same run. With XXB_BASELINE_BIN, an older build is measured the same way first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
@@ -62,20 +63,36 @@ wiremock "validating stub" '{"request": {"method": "POST", "urlPath": "/x.php",
 # The ratios are taken against the faster of the two.
 if awk -v a="$RPS" -v b="$WM_RPS" 'BEGIN {exit !(a > b)}'; then WM_RPS=$RPS; WM_P99=$P99; fi
 
-echo "== xxb-mock (strict, journaled, --db FILE) =="
-T0=$(ms)
-target/release/xxb-mock serve --port 18182 --db "$WORK/bench.db" > /dev/null 2>&1 &
-XM=$!
-until_up "http://127.0.0.1:18182/__inspect/health"
-XM_START=$(( $(ms) - T0 ))
-XM_IDLE=$(rss $XM)
-warm_up "http://127.0.0.1:18182$SEND"
-load "http://127.0.0.1:18182$SEND"; XM_RPS=$RPS; XM_P99=$P99
-XM_LOADED=$(rss $XM)
-REJECTED=$(curl -s "http://127.0.0.1:18182/__inspect/requests?outcome=rejected&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/')
-kill $XM; wait $XM 2>/dev/null || true
-printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms (%s rejected)\n' "$XM_START" "$XM_IDLE" "$XM_LOADED" "$XM_RPS" "$XM_P99" "$REJECTED"
+xxbmock() { # xxbmock NAME BIN PORT: strict, journaled, --db FILE; then a trivial handler on the same server
+  echo "== xxb-mock $1 (strict, journaled, --db FILE) =="
+  local t0; t0=$(ms)
+  "$2" serve --port "$3" --db "$WORK/bench-$3.db" > /dev/null 2>&1 &
+  local pid=$!
+  until_up "http://127.0.0.1:$3/__inspect/health"
+  XM_START=$(( $(ms) - t0 ))
+  XM_IDLE=$(rss $pid)
+  warm_up "http://127.0.0.1:$3$SEND"
+  load "http://127.0.0.1:$3$SEND"; XM_RPS=$RPS; XM_P99=$P99
+  XM_LOADED=$(rss $pid)
+  local rejected
+  rejected=$(curl -s "http://127.0.0.1:$3/__inspect/requests?outcome=rejected&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/')
+  # The machine's own limit: the same server answering a handler that does no work.
+  local out; out=$(wrk -t2 -c32 -d"$DURATION" "http://127.0.0.1:$3/__inspect/health")
+  XM_TRIVIAL=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
+  kill $pid; wait $pid 2>/dev/null || true
+  printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms (%s rejected)\n' "$XM_START" "$XM_IDLE" "$XM_LOADED" "$XM_RPS" "$XM_P99" "$rejected"
+  awk -v a="$XM_RPS" -v b="$XM_TRIVIAL" 'BEGIN {printf "/__inspect/health: %s req/s; sendNotification at %.0f%% of it (target >= 35%%)\n", b, 100*a/b}'
+}
+# A baseline build, for before/after figures in one run: XXB_BASELINE_BIN=path/to/older/xxb-mock.
+if [ -n "${XXB_BASELINE_BIN:-}" ]; then
+  xxbmock "baseline ($XXB_BASELINE_BIN)" "$XXB_BASELINE_BIN" 18183
+  BASE_RPS=$XM_RPS; BASE_P99=$XM_P99
+fi
+xxbmock "this build" target/release/xxb-mock 18182
 
 echo "== ratios (against the faster WireMock run) =="
 awk -v a="$XM_RPS" -v b="$WM_RPS" 'BEGIN {printf "throughput: xxb-mock %.2fx WireMock (target >= 4x)\n", a/b}'
 awk -v a="$XM_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx WireMock (target <= 0.20x)\n", a/b}'
+if [ -n "${BASE_RPS:-}" ]; then
+  awk -v a="$XM_RPS" -v b="$BASE_RPS" -v c="$XM_P99" -v d="$BASE_P99" 'BEGIN {printf "against the baseline: throughput %.2fx, p99 %.2fx\n", a/b, c/d}'
+fi

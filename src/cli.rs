@@ -56,11 +56,11 @@ pub struct ServeArgs {
     #[arg(long, env = "XXB_MOCK_FIXTURES")]
     pub fixtures: Option<PathBuf>,
     /// Default language of answers when Accept-Language names none of the five.
-    #[arg(long, env = "XXB_MOCK_LANG", default_value = "zh-cn", value_parser = ["zh-cn", "zh-tw", "en", "de", "fr"])]
-    pub lang: String,
+    #[arg(long, env = "XXB_MOCK_LANG", value_enum, default_value_t = Lang::ZhCn)]
+    pub lang: Lang,
     /// strict rejects what the real server would mishandle; faithful is exactly the real server.
-    #[arg(long, env = "XXB_MOCK_VALIDATION", default_value = "strict", value_parser = ["strict", "faithful"])]
-    pub validation: String,
+    #[arg(long, env = "XXB_MOCK_VALIDATION", value_enum, default_value_t = ValidationMode::Strict)]
+    pub validation: ValidationMode,
     /// Require `Authorization: Bearer TOKEN` on /__inspect (the emulated API is unaffected).
     #[arg(long, env = "XXB_MOCK_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
@@ -117,8 +117,8 @@ impl ServeArgs {
                 .fixtures
                 .clone()
                 .map_or(FixtureSource::Embedded, FixtureSource::Directory),
-            lang: self.lang.parse::<Lang>()?,
-            validation: self.validation.parse::<ValidationMode>()?,
+            lang: self.lang,
+            validation: self.validation,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             scenario,
         })
@@ -287,10 +287,10 @@ fn serve(args: &ServeArgs) -> ExitCode {
         let _ = writeln!(stdout, "xxb-mock listening on {}", server.url());
         let _ = stdout.flush();
         let handle = server.handle();
-        let state = server.state();
+        let emulator = server.emulator();
         actix_web::rt::spawn(async move {
             stop_signal.await;
-            state.hub.stop_streams();
+            emulator.announcer().stop_streams();
             handle.stop(true).await;
         });
         let stopped = server.run_until_stopped().await;
@@ -345,4 +345,52 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from(["xxb-mock", "serve"].iter().chain(args))
+            .map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Serve(serve) => serve.config(),
+            other => Err(format!("not serve: {other:?}")),
+        }
+    }
+
+    #[test]
+    fn lang_and_validation_take_their_names() {
+        let config = serve(&["--lang", "zh-tw", "--validation", "faithful"]).unwrap();
+        assert_eq!(
+            (config.lang, config.validation),
+            (Lang::ZhTw, ValidationMode::Faithful)
+        );
+        let config = serve(&["--lang", "en"]).unwrap();
+        assert_eq!(
+            (config.lang, config.validation),
+            (Lang::En, ValidationMode::Strict)
+        );
+    }
+
+    #[test]
+    fn the_defaults_are_zh_cn_and_strict() {
+        let config = serve(&[]).unwrap();
+        assert_eq!(
+            (config.lang, config.validation),
+            (Lang::ZhCn, ValidationMode::Strict)
+        );
+    }
+
+    #[test]
+    fn other_values_are_refused_with_the_possible_ones() {
+        let e = serve(&["--lang", "en-US"]).unwrap_err();
+        assert!(
+            e.contains("[possible values: zh-cn, zh-tw, en, de, fr]"),
+            "{e}"
+        );
+        let e = serve(&["--validation", "lenient"]).unwrap_err();
+        assert!(e.contains("[possible values: strict, faithful]"), "{e}");
+    }
 }

@@ -5,30 +5,15 @@ use crate::fixtures::FixtureSource;
 use crate::store::DbLocation;
 use crate::xxb::lang::Lang;
 use std::fmt;
-use std::str::FromStr;
 
-/// How strictly requests are validated.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How strictly requests are validated; `--validation` takes its lower-case name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ValidationMode {
     /// Everything the real server rejects, plus what it would accept but mishandle.
     #[default]
     Strict,
     /// Exactly the real server's behaviour.
     Faithful,
-}
-
-impl FromStr for ValidationMode {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "strict" => Ok(ValidationMode::Strict),
-            "faithful" => Ok(ValidationMode::Faithful),
-            other => Err(format!(
-                "unknown validation mode {other:?}: use strict or faithful"
-            )),
-        }
-    }
 }
 
 impl fmt::Display for ValidationMode {

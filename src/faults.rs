@@ -1,9 +1,127 @@
-//! Fault injection: answers armed through `/__inspect/faults` that replace (or delay) the next calls
-//! to a method, so a client's error handling can be tested.
+//! Fault injection: answers that replace (or delay) the next calls to a method, so a client's error
+//! handling can be tested. A [`FaultSpec`] is validated once, the same way for `/__inspect/faults`,
+//! scenario steps and the Rust API.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Mutex;
+
+/// The methods a fault can name: those of the emulated API.
+pub const METHODS: [&str; 4] = [
+    "getGroupChats",
+    "getChatUsers",
+    "sendNotification",
+    "sendChatMessage",
+];
+
+/// A fault to arm: which calls it applies to, how many times, and what they get.
+///
+/// ```
+/// use xxb_mock::FaultSpec;
+/// let spec = FaultSpec::try_from(serde_json::json!({"method": "sendNotification", "respond": {"status": 502}})).unwrap();
+/// assert_eq!(spec.times, Some(1));
+/// assert!(FaultSpec::try_from(serde_json::json!({"method": "sendNotifcation", "respond": {"status": 502}})).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FaultSpec {
+    /// The method (`f`) it applies to; `None` for every call.
+    pub method: Option<String>,
+    /// How many calls (at least 1); `None` until cleared.
+    pub times: Option<u32>,
+    pub respond: Respond,
+}
+
+/// Why a fault was refused: the field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FaultSpecError {
+    pub field: String,
+    pub message: String,
+}
+
+fn refused(field: &str, message: impl Into<String>) -> FaultSpecError {
+    FaultSpecError {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    method: Option<String>,
+    #[serde(default = "once", deserialize_with = "nullable")]
+    times: Option<u32>,
+    respond: Value,
+}
+
+fn once() -> Option<u32> {
+    Some(1)
+}
+
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Option::<u32>::deserialize(d)
+}
+
+impl TryFrom<Value> for FaultSpec {
+    type Error = FaultSpecError;
+
+    /// `{"method"?: ..., "times"?: N | null, "respond": {...}}`; `times` defaults to 1.
+    fn try_from(value: Value) -> Result<Self, Self::Error> {
+        let raw: RawSpec = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            refused(
+                if path == "." { "fault" } else { &path },
+                e.into_inner().to_string(),
+            )
+        })?;
+        if let Some(method) = &raw.method {
+            if !METHODS.contains(&method.as_str()) {
+                let nearest = METHODS
+                    .iter()
+                    .max_by(|a, b| {
+                        strsim::jaro_winkler(a, method).total_cmp(&strsim::jaro_winkler(b, method))
+                    })
+                    .expect("METHODS is not empty");
+                return Err(refused(
+                    "method",
+                    format!(
+                        "{method:?} is not a method of the emulated API (did you mean {nearest:?}?); leave `method` out to fault every call"
+                    ),
+                ));
+            }
+        }
+        let respond: Respond = serde_json::from_value(raw.respond).map_err(|_| {
+            refused(
+                "respond",
+                "`respond` must be {\"body\": ...}, {\"status\": N, \"body\"?: ...}, {\"delay_ms\": N} or {\"drop\": true}",
+            )
+        })?;
+        match respond {
+            Respond::Status { status, .. } if !(100..=999).contains(&status) => {
+                return Err(refused(
+                    "respond.status",
+                    format!("{status} is not an HTTP status"),
+                ))
+            }
+            Respond::Drop { drop: false } => {
+                return Err(refused("respond.drop", "`drop` must be true"))
+            }
+            _ => {}
+        }
+        if raw.times == Some(0) {
+            return Err(refused(
+                "times",
+                "`times` must be at least 1, or null for until cleared",
+            ));
+        }
+        Ok(FaultSpec {
+            method: raw.method,
+            times: raw.times,
+            respond,
+        })
+    }
+}
 
 /// What a faulted call gets.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,14 +159,14 @@ pub struct Faults {
 }
 
 impl Faults {
-    pub fn arm(&self, method: Option<String>, times: Option<u32>, respond: Respond) -> Fault {
+    pub fn arm(&self, spec: FaultSpec) -> Fault {
         let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
         armed.0 += 1;
         let fault = Fault {
             id: armed.0,
-            method,
-            remaining: times,
-            respond,
+            method: spec.method,
+            remaining: spec.times,
+            respond: spec.respond,
         };
         armed.1.push(fault.clone());
         fault
@@ -125,18 +243,66 @@ mod tests {
     }
 
     #[test]
+    fn specs_are_validated_once() {
+        let spec = |v: Value| FaultSpec::try_from(v).map_err(|e| e.field);
+        assert_eq!(
+            spec(json!({"respond": {"status": 502}})).unwrap().times,
+            Some(1)
+        );
+        assert_eq!(
+            spec(json!({"times": null, "respond": {"drop": true}}))
+                .unwrap()
+                .times,
+            None
+        );
+        assert_eq!(
+            spec(json!({"times": 0, "respond": {"status": 502}})),
+            Err("times".into())
+        );
+        assert_eq!(
+            spec(json!({"respond": {"status": 99}})),
+            Err("respond.status".into())
+        );
+        assert_eq!(
+            spec(json!({"respond": {"drop": false}})),
+            Err("respond.drop".into())
+        );
+        assert_eq!(
+            spec(json!({"respond": {"nothing": 1}})),
+            Err("respond".into())
+        );
+        assert_eq!(
+            spec(json!({"respond": {"status": 502}, "extra": 1})),
+            Err("extra".into())
+        );
+        let typo =
+            FaultSpec::try_from(json!({"method": "sendNotifcation", "respond": {"status": 502}}))
+                .unwrap_err();
+        assert_eq!(typo.field, "method");
+        assert!(
+            typo.message.contains("\"sendNotification\""),
+            "{}",
+            typo.message
+        );
+    }
+
+    #[test]
     fn times_count_down_and_none_means_until_cleared() {
         let faults = Faults::default();
-        faults.arm(
-            Some("sendNotification".into()),
-            Some(2),
-            Respond::Delay { delay_ms: 1 },
-        );
+        faults.arm(FaultSpec {
+            method: Some("sendNotification".into()),
+            times: Some(2),
+            respond: Respond::Delay { delay_ms: 1 },
+        });
         assert!(faults.take(Some("getGroupChats")).is_none());
         assert!(faults.take(Some("sendNotification")).is_some());
         assert!(faults.take(Some("sendNotification")).is_some());
         assert!(faults.take(Some("sendNotification")).is_none());
-        faults.arm(None, None, Respond::Drop { drop: true });
+        faults.arm(FaultSpec {
+            method: None,
+            times: None,
+            respond: Respond::Drop { drop: true },
+        });
         for _ in 0..5 {
             assert!(faults.take(Some("anything")).is_some());
         }

@@ -12,13 +12,14 @@
 //!   file and the health probe.
 //! - [`mock`]: the library API for Rust test suites, [`MockServer`].
 
+pub mod announcer;
 pub mod cli;
 pub mod config;
 pub mod connection;
 pub mod domain;
+pub mod emulator;
 pub mod faults;
 pub mod fixtures;
-pub mod hub;
 pub mod inspect;
 pub mod mock;
 pub mod mysql;
@@ -28,12 +29,14 @@ pub mod routes;
 pub mod scenario;
 pub mod startup;
 pub mod store;
+mod suggest;
 pub mod ui;
 pub mod xxb;
 
 pub use config::{Config, ValidationMode};
 pub use domain::{JournalEntry, MessageKind, Notification};
-pub use faults::Respond;
+pub use faults::{FaultSpec, Respond};
 pub use mock::{Builder, Error, Filter, MockServer};
 pub use startup::{Server, StartError};
+pub use xxb::findings::{Finding, FindingCode, Severity};
 pub use xxb::lang::Lang;

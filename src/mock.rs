@@ -18,17 +18,18 @@
 //! ```
 
 use crate::config::{Config, ValidationMode};
-use crate::domain::{JournalEntry, MessageKind, Notification, Outcome};
-use crate::faults::Respond;
+use crate::domain::{JournalEntry, MessageKind, Notification};
+use crate::emulator::Emulator;
+use crate::faults::{Fault, FaultSpec};
 use crate::fixtures::FixtureSource;
 use crate::scenario::{self, ScenarioResult};
-use crate::startup::{AppState, Server, StartError};
+use crate::startup::{Server, StartError};
 use crate::store::{DbLocation, JournalFilter, NotificationFilter, StoreError};
 use crate::xxb::lang::Lang;
 use crate::xxb::token;
 use actix_web::dev::ServerHandle;
-use actix_web::web;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What can go wrong talking to a [`MockServer`].
@@ -169,11 +170,11 @@ impl Builder {
         config.port = 0;
         let server = Server::build(config).await?;
         let uri = server.url();
-        let state = server.state();
+        let emulator = server.emulator();
         let handle = server.handle();
         tokio::spawn(server.run_until_stopped());
-        let signer = state
-            .fixtures
+        let signer = emulator
+            .fixtures()
             .apps
             .iter()
             .find(|a| a.key.is_some())
@@ -181,7 +182,7 @@ impl Builder {
             .unwrap_or_default();
         Ok(MockServer {
             uri,
-            state,
+            emulator,
             handle,
             app_code: signer.0,
             app_key: signer.1,
@@ -192,7 +193,7 @@ impl Builder {
 /// A running xxb-mock, stopped when dropped.
 pub struct MockServer {
     uri: String,
-    state: web::Data<AppState>,
+    emulator: Arc<Emulator>,
     handle: ServerHandle,
     app_code: String,
     app_key: String,
@@ -258,21 +259,7 @@ impl MockServer {
 
     /// The stored notifications that match `filter`, oldest first.
     pub async fn notifications_matching(&self, filter: Filter) -> Result<Vec<Notification>, Error> {
-        let mut all = Vec::new();
-        let mut page = filter.inner;
-        loop {
-            let query = page.clone();
-            let (_, items) = self
-                .state
-                .store
-                .run(move |tx| tx.notifications(&query))
-                .await?;
-            let Some(last) = items.last() else {
-                return Ok(all);
-            };
-            page.after = Some(last.seq);
-            all.extend(items);
-        }
+        Ok(self.emulator.all_notifications(filter.inner).await?)
     }
 
     /// Waits until at least `count` notifications match `filter`, woken by the writes themselves.
@@ -293,117 +280,59 @@ impl MockServer {
         count: usize,
         timeout: Duration,
     ) -> Result<Vec<Notification>, Error> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut changes = self.state.hub.watch();
-        loop {
-            changes.borrow_and_update();
-            let matched = self.notifications_matching(filter.clone()).await?;
-            if matched.len() >= count {
-                return Ok(matched);
-            }
-            match tokio::time::timeout_at(deadline, changes.changed()).await {
-                Ok(Ok(())) => continue,
-                _ => {
-                    return Err(Error::Timeout(
-                        self.explain_timeout(&filter, count, timeout, &matched)
-                            .await,
-                    ))
-                }
-            }
+        let waited = self
+            .emulator
+            .wait_for(filter.inner.clone(), count, timeout)
+            .await?;
+        if waited.satisfied {
+            return self.notifications_matching(filter).await;
         }
-    }
-
-    async fn explain_timeout(
-        &self,
-        filter: &Filter,
-        count: usize,
-        timeout: Duration,
-        matched: &[Notification],
-    ) -> String {
-        let mut message = format!(
-            "waited {} ms for {count} notification(s) matching {:?}: {} of {count} arrived.",
-            timeout.as_millis(),
-            filter.inner,
-            matched.len()
-        );
-        if let Ok(all) = self.notifications().await {
-            message.push_str(&format!("\nstored notifications ({}):", all.len()));
-            for n in all.iter().rev().take(10) {
-                let to: Vec<&str> = n.recipients.iter().map(|r| r.account.as_str()).collect();
-                message.push_str(&format!(
-                    "\n  #{} {} to {:?} in {}",
-                    n.seq, n.title, to, n.cgid
-                ));
-            }
-        }
-        let rejected = JournalFilter {
-            outcome: Some(Outcome::Rejected),
-            limit: 10,
-            descending: true,
-            ..JournalFilter::default()
-        };
-        if let Ok((total, entries)) = self.state.store.run(move |tx| tx.journal(&rejected)).await {
-            message.push_str(&format!("\nrejected requests ({total}):"));
-            for entry in entries {
-                message.push_str(&format!(
-                    "\n  #{} {} {} -> {}",
-                    entry.seq, entry.http_method, entry.query, entry.response
-                ));
-                for f in entry.findings {
-                    message.push_str(&format!(
-                        "\n      [{:?}] {}: {}",
-                        f.severity, f.code, f.message
-                    ));
-                }
-            }
-        }
-        message
+        Err(Error::Timeout(
+            self.emulator
+                .explain_wait(&filter.inner, count, timeout, waited.total)
+                .await,
+        ))
     }
 
     /// The journal: every request to the emulated API, oldest first.
     pub async fn requests(&self) -> Result<Vec<JournalEntry>, Error> {
-        let mut all = Vec::new();
-        let mut page = JournalFilter {
+        let every = JournalFilter {
             limit: crate::inspect::MAX_LIMIT,
             ..JournalFilter::default()
         };
-        loop {
-            let query = page.clone();
-            let (_, items) = self.state.store.run(move |tx| tx.journal(&query)).await?;
-            let Some(last) = items.last() else {
-                return Ok(all);
-            };
-            page.after = Some(last.seq);
-            all.extend(items);
-        }
+        Ok(self.emulator.all_requests(every).await?)
     }
 
     /// Back to the fixtures: notifications, journal and faults emptied.
     pub async fn reset(&self) -> Result<(), Error> {
-        self.state.store.reset(self.state.fixtures.clone()).await?;
-        self.state.faults.clear();
-        self.state.hub.notifications_changed();
-        Ok(())
+        Ok(self.emulator.reset().await?)
     }
 
-    /// Arms a fault for the next `times` calls of `method` (`None`: every method; `times: None`:
-    /// until [`MockServer::clear_faults`]).
+    /// Arms a fault: the next calls it names get its answer.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// use xxb_mock::Respond;
+    /// use xxb_mock::{FaultSpec, Respond};
     /// let server = xxb_mock::MockServer::start().await;
-    /// server.arm_fault(Some("sendNotification"), Some(1), Respond::Status { status: 502, body: None });
+    /// server.arm_fault(FaultSpec {
+    ///     method: Some("sendNotification".into()),
+    ///     times: Some(1),
+    ///     respond: Respond::Status { status: 502, body: None },
+    /// });
     /// # });
     /// ```
-    pub fn arm_fault(&self, method: Option<&str>, times: Option<u32>, respond: Respond) {
-        self.state
-            .faults
-            .arm(method.map(str::to_string), times, respond);
+    pub fn arm_fault(&self, spec: FaultSpec) -> Fault {
+        self.emulator.arm(spec)
     }
 
     pub fn clear_faults(&self) {
-        self.state.faults.clear();
+        self.emulator.clear_faults();
+    }
+
+    /// Applies a change to the organisation (users, chats, applications).
+    pub async fn apply(&self, change: crate::domain::Change) -> Result<(), Error> {
+        self.emulator.apply(change).await?;
+        Ok(())
     }
 
     /// Replays a scenario file (or a directory of them) against this server.

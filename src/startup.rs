@@ -2,28 +2,14 @@
 //! it, so the CLI, the tests and library users share one path and can read the real port first.
 
 use crate::config::Config;
-use crate::faults::Faults;
-use crate::fixtures::{FixtureError, Fixtures};
-use crate::hub::Hub;
+use crate::emulator::Emulator;
+use crate::fixtures::FixtureError;
 use crate::routes;
-use crate::scenario::{self, expect::Expectation};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use actix_web::dev::{Server as ActixServer, ServerHandle};
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub store: Store,
-    /// The fixtures the server started with; `reset` goes back to them.
-    pub fixtures: Arc<Fixtures>,
-    pub config: Config,
-    pub hub: Hub,
-    pub faults: Faults,
-    /// The scenario the server follows, with `serve --scenario`.
-    pub expectation: Option<Expectation>,
-}
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -44,37 +30,15 @@ pub struct Server {
     host: String,
     port: u16,
     server: ActixServer,
-    store: Store,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 }
 
 impl Server {
-    /// Loads the fixtures, opens the store (seeding it unless it already holds data), and binds.
+    /// Opens the emulator (fixtures loaded, store opened and seeded) and binds.
     pub async fn build(config: Config) -> Result<Server, StartError> {
-        let (fixtures, expectation) = match &config.scenario {
-            Some(scenario) => {
-                let (expectation, actions) = Expectation::new((**scenario).clone());
-                (
-                    scenario::run::fixtures_of(scenario)?,
-                    Some((expectation, actions)),
-                )
-            }
-            None => (Fixtures::load(&config.fixtures)?, None),
-        };
-        let fixtures = Arc::new(fixtures);
-        let store = Store::open(&config.db)?;
-        let seed = fixtures.clone();
-        store
-            .run(move |tx| {
-                if tx.is_seeded()? {
-                    Ok(())
-                } else {
-                    tx.seed(&seed)
-                }
-            })
-            .await?;
-
         let address = format!("{}:{}", bracket_ipv6(&config.host), config.port);
+        let host = config.host.clone();
+        let emulator = web::Data::new(Emulator::open(config).await?);
         let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
             address: address.clone(),
             source,
@@ -83,21 +47,7 @@ impl Server {
             .local_addr()
             .map_err(|source| StartError::Bind { address, source })?
             .port();
-        let host = config.host.clone();
-        let (expectation, first_actions) = match expectation {
-            Some((expectation, actions)) => (Some(expectation), actions),
-            None => (None, Vec::new()),
-        };
-        let state = web::Data::new(AppState {
-            store: store.clone(),
-            fixtures,
-            config,
-            hub: Hub::default(),
-            faults: Faults::default(),
-            expectation,
-        });
-        scenario::expect::carry_out(first_actions, &state.store, &state.faults).await;
-        let shared = state.clone();
+        let shared = emulator.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
@@ -121,8 +71,7 @@ impl Server {
             host: bracket_ipv6(&host),
             port,
             server,
-            store,
-            state,
+            emulator,
         })
     }
 
@@ -140,14 +89,9 @@ impl Server {
         self.server.handle()
     }
 
-    /// What every handler reaches: the store, the fixtures, the hub, the faults.
-    pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
-    }
-
-    /// The store the server uses.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The application core the server serves.
+    pub fn emulator(&self) -> Arc<Emulator> {
+        self.emulator.clone().into_inner()
     }
 
     /// Serves until stopped through a [`ServerHandle`].

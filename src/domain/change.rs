@@ -1,12 +1,29 @@
-//! Changes to the organisation made at run time through the inspection API.
+//! Changes to the organisation made at run time (through the inspection API, scenario steps or the
+//! Rust API): one [`Change`] type, parsed from the fixture formats at the edge (`fixtures::entry`),
+//! applied by the store, and serialised back to those formats for a remote server.
 
-use super::{ChatType, UserRef};
+use super::{App, ChatType, User, UserRef};
+use serde::Serialize;
+
+/// One change to the organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Add users, or update them by id.
+    Users(Vec<User>),
+    /// Add chats, or replace them (flags and members) by gid.
+    Groups(Vec<ChatUpsert>),
+    /// Change one existing chat.
+    Group { gid: String, patch: ChatPatch },
+    /// Add applications, or update them by code.
+    Apps(Vec<AppSpec>),
+}
 
 /// A chat to add, or to replace by gid, with its members.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChatUpsert {
     pub gid: String,
     pub name: String,
+    #[serde(rename = "type")]
     pub chat_type: ChatType,
     pub dismissed: bool,
     pub archived: bool,
@@ -15,11 +32,15 @@ pub struct ChatUpsert {
 }
 
 /// A partial change to an existing chat: each field that is `Some` (or non-empty) is applied.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ChatPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub chat_type: Option<ChatType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dismissed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Users to make current members (again).
     pub add: Vec<UserRef>,
@@ -27,6 +48,50 @@ pub struct ChatPatch {
     pub remove: Vec<UserRef>,
     /// Users who quit: the membership is kept, marked quit.
     pub quit: Vec<UserRef>,
+}
+
+/// An application to add or update; its bound account is settled when it is applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppSpec {
+    pub code: String,
+    pub key: Option<String>,
+    pub ip: String,
+    #[serde(skip_serializing_if = "Binding::is_default")]
+    pub account: Binding,
+}
+
+/// The account an application is bound to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Binding {
+    /// None named: the first `super` user, else the first user.
+    Default,
+    /// `null`: bound to nobody (the server answers ACCOUNT_UNBOUND).
+    Nobody,
+    Account(String),
+}
+
+impl Binding {
+    fn is_default(&self) -> bool {
+        *self == Binding::Default
+    }
+}
+
+impl AppSpec {
+    /// The application, bound to `default_account` unless it names its own.
+    pub fn bind(self, default_account: Option<&str>) -> App {
+        App {
+            code: self.code,
+            key: self.key,
+            ip: self.ip,
+            account: match self.account {
+                Binding::Default => default_account.map(str::to_string),
+                Binding::Nobody => None,
+                Binding::Account(account) => Some(account),
+            },
+            called_time: 0,
+        }
+    }
 }
 
 /// The whole organisation, as `GET /__inspect/state` shows it.

@@ -1,6 +1,7 @@
 //! The request journal: everything the emulated API received and what it answered.
 
 use super::Finding;
+use base64::Engine as _;
 
 /// Whether the emulated API did what the caller asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -47,6 +48,39 @@ pub struct JournalRecord {
     pub outcome: Outcome,
     pub findings: Vec<Finding>,
     pub duration_us: u64,
+}
+
+impl JournalRecord {
+    /// The entry this record became once written as `seq`.
+    pub fn entry(&self, seq: i64) -> JournalEntry {
+        let (body, body_encoding) = match std::str::from_utf8(&self.body) {
+            Ok(text) => (text.to_string(), "utf-8"),
+            Err(_) => (
+                base64::engine::general_purpose::STANDARD.encode(&self.body),
+                "base64",
+            ),
+        };
+        JournalEntry {
+            seq,
+            received_at: self.received_at.clone(),
+            http_method: self.http_method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            app: self.app.clone(),
+            method: self.method.clone(),
+            lang: self.lang.clone(),
+            client_ip: self.client_ip.clone(),
+            body,
+            body_encoding: body_encoding.to_string(),
+            body_size: self.body_size,
+            body_truncated: self.body_truncated,
+            status: self.status,
+            response: String::from_utf8_lossy(&self.response).into_owned(),
+            outcome: self.outcome,
+            findings: self.findings.clone(),
+            duration_us: self.duration_us,
+        }
+    }
 }
 
 /// A journal entry as the inspection API shows it.

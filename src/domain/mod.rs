@@ -1,19 +1,22 @@
 //! The domain's types, in its own words: users, chats, applications, messages, findings and the
 //! request journal. They are plain data; parsing from untrusted input happens at the edges
-//! (`fixtures`, `xxb::body`), and the store reads and writes only these types.
+//! (`fixtures`, `xxb::body`), and the store reads and writes only these types. Findings are
+//! defined beside their catalogue of codes, messages and hints (`xxb::findings`), and re-exported
+//! here with the journal that carries them.
 
 pub mod app;
 pub mod change;
 pub mod chat;
-pub mod finding;
+pub mod directory;
 pub mod journal;
 pub mod message;
 pub mod user;
 
+pub use crate::xxb::findings::{Finding, FindingCode, Severity};
 pub use app::App;
-pub use change::{ChatPatch, ChatState, ChatUpsert, State};
+pub use change::{AppSpec, Binding, Change, ChatPatch, ChatState, ChatUpsert, State};
 pub use chat::{Chat, ChatType};
-pub use finding::{Finding, Severity};
+pub use directory::{Directory, DirectoryChat};
 pub use journal::{JournalEntry, JournalRecord, Outcome};
-pub use message::{MessageKind, NewMessage, Notification, Recipient};
+pub use message::{ClientJson, MessageData, MessageKind, NewMessage, Notification, Recipient};
 pub use user::{User, UserRef};

@@ -14,7 +14,8 @@ pub struct User {
 }
 
 /// A reference to a user by id or by account, as fixtures and runtime changes name members.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
 pub enum UserRef {
     Id(i64),
     Account(String),

@@ -2,8 +2,8 @@
 //! (`event: notification`) and every journal entry (`event: request`), as the list items show them.
 //! A stream ends, and its connection closes, when the server stops, so that it does not hold the stop.
 
-use crate::hub::Event;
-use crate::startup::AppState;
+use crate::announcer::Event;
+use crate::emulator::Emulator;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use std::time::Duration;
@@ -11,9 +11,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-pub async fn get(state: web::Data<AppState>) -> HttpResponse {
-    let receiver = state.hub.subscribe();
-    let stopping = state.hub.stopping();
+pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
+    let receiver = emulator.announcer().subscribe();
+    let stopping = emulator.announcer().stopping();
     // A comment first, so a client knows the stream is open before it sends anything.
     let opening = futures_util::stream::once(async {
         Ok::<_, std::io::Error>(Bytes::from_static(b": connected\n\n"))

@@ -15,7 +15,7 @@ mod wait;
 
 pub use query::MAX_LIMIT;
 
-use crate::startup::AppState;
+use crate::emulator::Emulator;
 use crate::store::StoreError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -75,8 +75,8 @@ pub(crate) async fn require_admin_token(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let expected = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.config.admin_token.clone())
+        .app_data::<web::Data<Emulator>>()
+        .and_then(|emulator| emulator.config().admin_token.clone())
         .filter(|_| req.path() != "/__inspect/health");
     if let Some(expected) = expected {
         let header = req
@@ -167,6 +167,9 @@ impl From<StoreError> for InspectError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Rejected { field, message } => InspectError::bad_request(&field, message),
+            StoreError::UnknownChat(gid) => {
+                InspectError::not_found("gid", format!("there is no chat {gid:?}"))
+            }
             other => InspectError::internal("store", other.to_string()),
         }
     }

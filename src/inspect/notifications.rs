@@ -3,7 +3,7 @@
 use super::query::Params;
 use super::{InspectError, Page};
 use crate::domain::MessageKind;
-use crate::startup::AppState;
+use crate::emulator::Emulator;
 use crate::store::NotificationFilter;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -33,17 +33,17 @@ pub fn filter(params: &Params) -> Result<NotificationFilter, InspectError> {
 
 pub async fn list(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let filter = filter(&Params::parse(req.query_string())?)?;
-    let (total, items) = state.store.run(move |tx| tx.notifications(&filter)).await?;
+    let (total, items) = emulator.notifications(filter).await?;
     super::json(StatusCode::OK, &Page { total, items })
 }
 
 /// `GET /__inspect/notifications/{seq}`.
 pub async fn get(
     seq: web::Path<String>,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let seq: i64 = seq.parse().map_err(|_| {
         InspectError::bad_request(
@@ -51,7 +51,7 @@ pub async fn get(
             format!("`seq` must be a notification seq, not {seq:?}"),
         )
     })?;
-    match state.store.run(move |tx| tx.notification(seq)).await? {
+    match emulator.notification(seq).await? {
         Some(notification) => super::json(StatusCode::OK, &notification),
         None => Err(InspectError::not_found(
             "seq",
@@ -61,8 +61,7 @@ pub async fn get(
 }
 
 /// `DELETE /__inspect/notifications`: forget every stored notification (the journal stays).
-pub async fn delete(state: web::Data<AppState>) -> Result<HttpResponse, InspectError> {
-    let deleted = state.store.run(|tx| tx.delete_notifications()).await?;
-    state.hub.notifications_changed();
+pub async fn delete(emulator: web::Data<Emulator>) -> Result<HttpResponse, InspectError> {
+    let deleted = emulator.delete_notifications().await?;
     super::json(StatusCode::OK, &serde_json::json!({"deleted": deleted}))
 }

@@ -2,8 +2,8 @@
 
 use super::query::Params;
 use super::{InspectError, Page};
-use crate::domain::Outcome;
-use crate::startup::AppState;
+use crate::domain::{FindingCode, Outcome};
+use crate::emulator::Emulator;
 use crate::store::JournalFilter;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,7 +23,14 @@ pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
         outcome,
         method: params.text("method"),
         app: params.text("app"),
-        finding: params.text("finding"),
+        finding: match params.text("finding") {
+            None => None,
+            Some(code) => Some(
+                code.parse::<FindingCode>()
+                    .map_err(|e| InspectError::bad_request("finding", e.to_string()))?
+                    .to_string(),
+            ),
+        },
         after: params.parsed("after", "a journal seq")?,
         limit: params.limit()?,
         descending: params.descending()?,
@@ -32,9 +39,9 @@ pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
 
 pub async fn list(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let filter = filter(&Params::parse(req.query_string())?)?;
-    let (total, items) = state.store.run(move |tx| tx.journal(&filter)).await?;
+    let (total, items) = emulator.requests(filter).await?;
     super::json(StatusCode::OK, &Page { total, items })
 }

@@ -2,12 +2,12 @@
 //! server follows (`serve --scenario`).
 
 use super::InspectError;
-use crate::startup::AppState;
+use crate::emulator::Emulator;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, InspectError> {
-    match &state.expectation {
+pub async fn get(emulator: web::Data<Emulator>) -> Result<HttpResponse, InspectError> {
+    match emulator.expectation() {
         Some(expectation) => super::json(StatusCode::OK, &expectation.report()),
         None => Err(InspectError::not_found(
             "scenario",

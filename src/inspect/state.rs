@@ -3,16 +3,16 @@
 //! formats (one entry or an array of them); errors answer 400 naming the field.
 
 use super::InspectError;
+use crate::domain::Change;
+use crate::emulator::{Applied, Emulator};
 use crate::fixtures::{self, EntryError};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
 /// `GET /__inspect/state`: users, chats with members, applications (keys included: this is a test double).
-pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, InspectError> {
-    let snapshot = state.store.run(|tx| tx.state()).await?;
-    super::json(StatusCode::OK, &snapshot)
+pub async fn get(emulator: web::Data<Emulator>) -> Result<HttpResponse, InspectError> {
+    super::json(StatusCode::OK, &emulator.state().await?)
 }
 
 /// One entry or an array of entries, each parsed by `parse`; the field of an error is prefixed
@@ -43,44 +43,40 @@ fn entries<T>(
         .collect()
 }
 
+/// Applies `change` and answers how many entries were saved.
+async fn save(emulator: &Emulator, change: Change) -> Result<HttpResponse, InspectError> {
+    let saved = match emulator.apply(change).await? {
+        Applied::Saved(saved) => saved,
+        Applied::Chat(_) => 1,
+    };
+    super::json(StatusCode::OK, &serde_json::json!({"saved": saved}))
+}
+
 /// `POST /__inspect/users`: add users, or update them by id.
 pub async fn post_users(
     body: web::Bytes,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let users = entries(&body, fixtures::entry::user)?;
-    let saved = users.len();
-    state.store.run(move |tx| tx.upsert_users(&users)).await?;
-    super::json(StatusCode::OK, &serde_json::json!({"saved": saved}))
+    save(&emulator, Change::Users(users)).await
 }
 
 /// `POST /__inspect/groups`: add chats, or replace them (flags and members) by gid.
 pub async fn post_groups(
     body: web::Bytes,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let chats = entries(&body, fixtures::entry::group)?;
-    let saved = chats.len();
-    state
-        .store
-        .run(move |tx| chats.iter().try_for_each(|chat| tx.upsert_chat(chat)))
-        .await?;
-    super::json(StatusCode::OK, &serde_json::json!({"saved": saved}))
+    save(&emulator, Change::Groups(chats)).await
 }
 
 /// `POST /__inspect/apps`: add applications, or update them by code.
 pub async fn post_apps(
     body: web::Bytes,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
-    let users = state.store.run(|tx| tx.all_users()).await?;
-    let default_account = fixtures::entry::default_account(&users);
-    let apps = entries(&body, |v| {
-        fixtures::entry::app(v, default_account.as_deref())
-    })?;
-    let saved = apps.len();
-    state.store.run(move |tx| tx.upsert_apps(&apps)).await?;
-    super::json(StatusCode::OK, &serde_json::json!({"saved": saved}))
+    let apps = entries(&body, fixtures::entry::app_spec)?;
+    save(&emulator, Change::Apps(apps)).await
 }
 
 /// `PATCH /__inspect/groups/{gid}`: change a chat's `name`, `type`, `dismissed`, `archived`, and
@@ -88,7 +84,7 @@ pub async fn post_apps(
 pub async fn patch_group(
     gid: web::Path<String>,
     body: web::Bytes,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| InspectError::bad_request("body", format!("invalid JSON: {e}")))?;
@@ -100,24 +96,12 @@ pub async fn patch_group(
         };
         InspectError::bad_request(&field, e.problem)
     })?;
-    let gid = gid.into_inner();
-    let target = gid.clone();
-    if !state
-        .store
-        .run(move |tx| tx.patch_chat(&target, &patch))
-        .await?
-    {
-        return Err(InspectError::not_found(
-            "gid",
-            format!("there is no chat {gid:?}"),
-        ));
+    let change = Change::Group {
+        gid: gid.into_inner(),
+        patch,
+    };
+    match emulator.apply(change).await? {
+        Applied::Chat(chat) => super::json(StatusCode::OK, &chat),
+        Applied::Saved(_) => Err(InspectError::internal("gid", "the chat was not read back")),
     }
-    let chat = state
-        .store
-        .run(|tx| tx.state())
-        .await?
-        .chats
-        .into_iter()
-        .find(|c| c.chat.gid == gid);
-    super::json(StatusCode::OK, &chat)
 }

@@ -3,11 +3,10 @@
 use super::notifications;
 use super::query::Params;
 use super::{InspectError, Page};
-use crate::startup::AppState;
+use crate::emulator::Emulator;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// The longest a request may wait.
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
@@ -17,7 +16,7 @@ const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// (default 10,000): `200` with them, or `408` with what matched when the time is up.
 pub async fn get(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let params = Params::parse(req.query_string())?;
     let count = params
@@ -34,24 +33,19 @@ pub async fn get(
     }
     let mut filter = notifications::filter(&params)?;
     filter.limit = filter.limit.max(count.min(super::query::MAX_LIMIT));
-    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
-    // Subscribe before the first read, so a notification stored in between still wakes us.
-    let mut changes = state.hub.watch();
-    loop {
-        changes.borrow_and_update();
-        let current = filter.clone();
-        let (total, items) = state
-            .store
-            .run(move |tx| tx.notifications(&current))
-            .await?;
-        if total >= count {
-            return super::json(StatusCode::OK, &Page { total, items });
-        }
-        match tokio::time::timeout_at(deadline, changes.changed()).await {
-            Ok(Ok(())) => continue,
-            Ok(Err(_)) | Err(_) => {
-                return super::json(StatusCode::REQUEST_TIMEOUT, &Page { total, items })
-            }
-        }
-    }
+    let waited = emulator
+        .wait_for(filter, count, Duration::from_millis(timeout_ms))
+        .await?;
+    let status = if waited.satisfied {
+        StatusCode::OK
+    } else {
+        StatusCode::REQUEST_TIMEOUT
+    };
+    super::json(
+        status,
+        &Page {
+            total: waited.total,
+            items: waited.items,
+        },
+    )
 }

@@ -1,4 +1,5 @@
-//! PHP `json_encode` bytes: the one place that turns a JSON value into what the real server sends.
+//! PHP's JSON: `json_encode` bytes (the one place that turns a JSON value into what the real server
+//! sends) and `json_decode` ([`decode`], how the real server reads a request body).
 //!
 //! The real server answers with PHP's `json_encode` defaults, which differ from every other encoder:
 //! every non-ASCII character is escaped as `\uXXXX` in lower-case hex (surrogate pairs above U+FFFF),
@@ -6,6 +7,10 @@
 //! `[]`. A PHP array whose keys are exactly `0, 1, 2, ...` in order is a list, so a map keyed `"0"`, `"1"`
 //! encodes as a JSON array too. All of this is reproduced deliberately: clients that parse the answers
 //! byte by byte, or treat `[]` and `{}` differently, must see what production sends.
+
+mod decode;
+
+pub use decode::{decode, DecodeError, JsonError, MAX_DEPTH};
 
 use serde_json::Value;
 use std::fmt::Write;

@@ -129,16 +129,82 @@ fn as_f64(n: Numeric) -> f64 {
     }
 }
 
-/// PHP's `(string)` cast of a scalar JSON value (`true` is `"1"`, `false` and `null` are `""`);
-/// `None` for arrays and objects, which PHP cannot use as a string.
+/// PHP's `(string)` cast of a scalar JSON value (`true` is `"1"`, `false` and `null` are `""`, a
+/// float as [`float_to_string`] writes it); `None` for arrays and objects, which PHP cannot use as
+/// a string.
 pub fn to_php_string(value: &Value) -> Option<String> {
     match value {
         Value::Null => Some(String::new()),
         Value::Bool(b) => Some(if *b { "1".into() } else { String::new() }),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) => float_to_string(f),
+            (None, None) => n.to_string(),
+        }),
         Value::String(s) => Some(s.clone()),
         Value::Array(_) | Value::Object(_) => None,
     }
+}
+
+/// PHP 8's `(string)` of a float: `%.14G` as PHP formats it (`precision` = 14). At most 14
+/// significant digits, no trailing zeros, no `.0` on integral values (`1.0` is `"1"`), and the
+/// exponent form when the decimal exponent is below -4 or above 14, written `1.0E+25` / `1.5E-7`.
+/// Deliberate: `3.0000000000000004` becomes `"3"`, which is the id 3 to the database.
+///
+/// ```
+/// use xxb_mock::php::value::float_to_string;
+/// assert_eq!(float_to_string(1.0), "1");
+/// assert_eq!(float_to_string(0.1 + 0.2), "0.3");
+/// assert_eq!(float_to_string(1e25), "1.0E+25");
+/// assert_eq!(float_to_string(f64::INFINITY), "INF");
+/// ```
+pub fn float_to_string(f: f64) -> String {
+    const PRECISION: i32 = 14;
+    if f.is_nan() {
+        return "NAN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "INF".into() } else { "-INF".into() };
+    }
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if f == 0.0 {
+        return format!("{sign}0");
+    }
+    // `d.ddddddddddddde±x`: the digits rounded to 14 significant ones, and the exponent.
+    let scientific = format!("{:.*e}", (PRECISION - 1) as usize, f.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    // PHP's `decpt`: the value is 0.DIGITS times ten to the `decpt`.
+    let decpt = exponent + 1;
+    let mut out = String::from(sign);
+    if !(-3..=PRECISION).contains(&decpt) {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        out.push('.');
+        out.push_str(if rest.is_empty() { "0" } else { rest });
+        let exponent = decpt - 1;
+        out.push('E');
+        out.push(if exponent < 0 { '-' } else { '+' });
+        out.push_str(&exponent.abs().to_string());
+    } else if decpt <= 0 {
+        out.push_str("0.");
+        out.push_str(&"0".repeat(decpt.unsigned_abs() as usize));
+        out.push_str(digits);
+    } else {
+        let decpt = decpt as usize;
+        if digits.len() <= decpt {
+            out.push_str(digits);
+            out.push_str(&"0".repeat(decpt - digits.len()));
+        } else {
+            out.push_str(&digits[..decpt]);
+            out.push('.');
+            out.push_str(&digits[decpt..]);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -211,11 +277,66 @@ mod tests {
     #[test]
     fn php_string_casts() {
         assert_eq!(to_php_string(&json!(true)).as_deref(), Some("1"));
+        assert_eq!(to_php_string(&json!(false)).as_deref(), Some(""));
+        assert_eq!(to_php_string(&json!(null)).as_deref(), Some(""));
         assert_eq!(to_php_string(&json!(12)).as_deref(), Some("12"));
+        assert_eq!(to_php_string(&json!(-7)).as_deref(), Some("-7"));
+        assert_eq!(to_php_string(&json!(7.0)).as_deref(), Some("7"));
+        assert_eq!(to_php_string(&json!(3.5)).as_deref(), Some("3.5"));
+        assert_eq!(to_php_string(&json!("x")).as_deref(), Some("x"));
         assert_eq!(to_php_string(&json!({})), None);
+        assert_eq!(to_php_string(&json!([1])), None);
+    }
+
+    /// Outputs of `php -r 'echo (string)$f;'` on PHP 8.2 (precision = 14).
+    #[test]
+    fn floats_print_as_php_prints_them() {
+        let cases = [
+            (1.0, "1"),
+            (-1.0, "-1"),
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (3.5, "3.5"),
+            (0.1 + 0.2, "0.3"),
+            (3.0000000000000004, "3"),
+            (1.0 / 3.0, "0.33333333333333"),
+            (2.0 / 3.0, "0.66666666666667"),
+            (100.0, "100"),
+            (1e13, "10000000000000"),
+            (1e14, "1.0E+14"),
+            (123456789012345.0, "1.2345678901234E+14"),
+            (99999999999999.0, "99999999999999"),
+            (999999999999999.0, "1.0E+15"),
+            (1e15, "1.0E+15"),
+            (1.5e300, "1.5E+300"),
+            (1e20, "1.0E+20"),
+            (0.0001, "0.0001"),
+            (0.00012345, "0.00012345"),
+            (0.00001, "1.0E-5"),
+            (1.5e-7, "1.5E-7"),
+            (-2.5e-10, "-2.5E-10"),
+            (f64::MAX, "1.7976931348623E+308"),
+            (5e-324, "4.9406564584125E-324"),
+            (12345.678, "12345.678"),
+        ];
+        for (f, expected) in cases {
+            assert_eq!(float_to_string(f), expected, "{f:e}");
+        }
+        assert_eq!(float_to_string(f64::NEG_INFINITY), "-INF");
+        assert_eq!(float_to_string(f64::NAN), "NAN");
     }
 
     proptest! {
+        /// PHP's float strings are numeric and read back to the float rounded to 14 digits.
+        #[test]
+        fn float_strings_read_back(f in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+            let s = float_to_string(f);
+            prop_assert!(is_numeric_str(&s), "{}", s);
+            let back: f64 = s.parse().unwrap();
+            let rounded: f64 = format!("{f:.13e}").parse().unwrap();
+            prop_assert_eq!(back, rounded, "{} from {:e}", s, f);
+        }
+
         #[test]
         fn numeric_parsing_never_panics(s in any::<String>()) {
             let _ = is_numeric_str(&s);

@@ -5,7 +5,8 @@
 
 use super::matcher::{self, Mismatch};
 use super::model::{Scenario, StepKind};
-use crate::faults::{Faults, Respond};
+use crate::domain::Change;
+use crate::faults::FaultSpec;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Mutex;
@@ -42,8 +43,8 @@ pub struct Report {
 /// Something to do on the server when the sequence reaches a step.
 #[derive(Debug)]
 pub enum Action {
-    Fault(Value),
-    State(super::model::StateStep),
+    Fault(FaultSpec),
+    State(Vec<Change>),
 }
 
 /// A call as it arrived.
@@ -54,10 +55,18 @@ pub struct Arrived<'a> {
     pub journal_seq: i64,
 }
 
+/// How far the application got: the next step it is to reach, each step's progress, and the
+/// journal seqs of the calls the scenario did not expect.
+struct Followed {
+    next: usize,
+    steps: Vec<StepProgress>,
+    unexpected: Vec<i64>,
+}
+
 /// The followed scenario and how far the application got.
 pub struct Expectation {
     scenario: Scenario,
-    progress: Mutex<(usize, Vec<StepProgress>, Vec<i64>)>,
+    progress: Mutex<Followed>,
 }
 
 impl Expectation {
@@ -75,7 +84,11 @@ impl Expectation {
             .collect();
         let expectation = Expectation {
             scenario,
-            progress: Mutex::new((0, steps, Vec::new())),
+            progress: Mutex::new(Followed {
+                next: 0,
+                steps,
+                unexpected: Vec::new(),
+            }),
         };
         let actions = {
             let mut progress = expectation
@@ -92,9 +105,9 @@ impl Expectation {
     }
 
     /// Applies the steps that are not calls, from the current one up to the next call.
-    fn advance(&self, progress: &mut (usize, Vec<StepProgress>, Vec<i64>)) -> Vec<Action> {
+    fn advance(&self, progress: &mut Followed) -> Vec<Action> {
         let mut actions = Vec::new();
-        while let Some(step) = self.scenario.steps.get(progress.0) {
+        while let Some(step) = self.scenario.steps.get(progress.next) {
             let status = match &step.kind {
                 StepKind::Call(_) => break,
                 StepKind::Fault(fault) => {
@@ -107,8 +120,8 @@ impl Expectation {
                 }
                 StepKind::Inspect(_) | StepKind::Wait(_) => Progress::Skipped,
             };
-            progress.1[progress.0].status = status;
-            progress.0 += 1;
+            progress.steps[progress.next].status = status;
+            progress.next += 1;
         }
         actions
     }
@@ -116,15 +129,15 @@ impl Expectation {
     /// Records a call of the application; returns the actions the sequence now reaches.
     pub fn observe(&self, arrived: Arrived) -> Vec<Action> {
         let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(step) = self.scenario.steps.get(progress.0) else {
-            progress.2.push(arrived.journal_seq);
+        let Some(step) = self.scenario.steps.get(progress.next) else {
+            progress.unexpected.push(arrived.journal_seq);
             return Vec::new();
         };
         let StepKind::Call(call) = &step.kind else {
             return Vec::new();
         };
         if arrived.method != Some(call.method.as_str()) {
-            progress.2.push(arrived.journal_seq);
+            progress.unexpected.push(arrived.journal_seq);
             return Vec::new();
         }
         let mut diff = Vec::new();
@@ -155,14 +168,14 @@ impl Expectation {
                 }),
             }
         }
-        let index = progress.0;
-        progress.1[index].status = if diff.is_empty() {
+        let index = progress.next;
+        progress.steps[index].status = if diff.is_empty() {
             Progress::Passed
         } else {
             Progress::Failed
         };
-        progress.1[index].diff = diff;
-        progress.0 += 1;
+        progress.steps[index].diff = diff;
+        progress.next += 1;
         self.advance(&mut progress)
     }
 
@@ -170,110 +183,9 @@ impl Expectation {
         let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         Report {
             name: self.scenario.name.clone(),
-            done: progress.0 >= self.scenario.steps.len(),
-            steps: progress.1.clone(),
-            unexpected: progress.2.clone(),
-        }
-    }
-}
-
-/// Arms a fault step's fault.
-pub fn arm(faults: &Faults, fault: &Value) -> Result<(), String> {
-    let method = fault
-        .get("method")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let times = match fault.get("times") {
-        None => Some(1),
-        Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or("`times` must be a number or null")?,
-        ),
-    };
-    let respond: Respond =
-        serde_json::from_value(fault.get("respond").cloned().unwrap_or(Value::Null)).map_err(
-            |_| "`respond` must be {body}, {status, body?}, {delay_ms} or {drop: true}".to_string(),
-        )?;
-    faults.arm(method, times, respond);
-    Ok(())
-}
-
-/// Applies a state step to the store, with the same formats as the inspection API.
-pub async fn apply_state(
-    store: &crate::store::Store,
-    state: &super::model::StateStep,
-) -> Result<(), String> {
-    use crate::fixtures::entry;
-    let users = state
-        .users
-        .iter()
-        .cloned()
-        .map(entry::user)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("users: {e}"))?;
-    if !users.is_empty() {
-        store
-            .run(move |tx| tx.upsert_users(&users))
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    if !state.apps.is_empty() {
-        let known = store
-            .run(|tx| tx.all_users())
-            .await
-            .map_err(|e| e.to_string())?;
-        let default_account = entry::default_account(&known);
-        let apps = state
-            .apps
-            .iter()
-            .cloned()
-            .map(|v| entry::app(v, default_account.as_deref()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("apps: {e}"))?;
-        store
-            .run(move |tx| tx.upsert_apps(&apps))
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    for group in &state.groups {
-        let gid = group
-            .get("gid")
-            .and_then(Value::as_str)
-            .ok_or("a state group needs a `gid`")?
-            .to_string();
-        if group.get("name").is_some() {
-            let chat = entry::group(group.clone()).map_err(|e| format!("groups: {e}"))?;
-            store
-                .run(move |tx| tx.upsert_chat(&chat))
-                .await
-                .map_err(|e| e.to_string())?;
-        } else {
-            let mut change = group.clone();
-            change.as_object_mut().map(|m| m.remove("gid"));
-            let patch = entry::chat_patch(change).map_err(|e| format!("groups: {e}"))?;
-            let found = store
-                .run(move |tx| tx.patch_chat(&gid, &patch))
-                .await
-                .map_err(|e| e.to_string())?;
-            if !found {
-                return Err("a state group names an unknown gid".into());
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Carries out `actions` on a running server.
-pub async fn carry_out(actions: Vec<Action>, store: &crate::store::Store, faults: &Faults) {
-    for action in actions {
-        let result = match &action {
-            Action::Fault(fault) => arm(faults, fault),
-            Action::State(state) => apply_state(store, state).await,
-        };
-        if let Err(e) = result {
-            tracing::warn!("the scenario's step could not be applied: {e}");
+            done: progress.next >= self.scenario.steps.len(),
+            steps: progress.steps.clone(),
+            unexpected: progress.unexpected.clone(),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use super::yaml::Pos;
 use crate::config::ValidationMode;
+use crate::domain::{Change, FindingCode};
+use crate::faults::FaultSpec;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -63,9 +65,10 @@ pub enum StepKind {
     Call(Box<CallStep>),
     Inspect(InspectStep),
     Wait(WaitStep),
-    /// The body of `POST /__inspect/faults`.
-    Fault(Value),
-    State(StateStep),
+    /// A fault to arm.
+    Fault(FaultSpec),
+    /// Runtime changes, in order.
+    State(Vec<Change>),
 }
 
 /// A call of the emulated API.
@@ -137,7 +140,7 @@ pub struct InspectStep {
     /// A subset match of the items.
     pub items: Option<Value>,
     /// Finding codes that must appear among the matching journal entries.
-    pub findings: Vec<String>,
+    pub findings: Vec<FindingCode>,
 }
 
 /// A server-side wait for notifications.
@@ -146,12 +149,4 @@ pub struct WaitStep {
     pub count: usize,
     pub timeout_ms: u64,
     pub filters: Vec<(String, String)>,
-}
-
-/// Runtime changes, in the formats of the inspection API.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StateStep {
-    pub users: Vec<Value>,
-    pub groups: Vec<Value>,
-    pub apps: Vec<Value>,
 }

@@ -4,6 +4,13 @@
 use super::model::*;
 use super::yaml::{self, Node, Pos};
 use crate::config::ValidationMode;
+use crate::domain::Change;
+use crate::domain::FindingCode;
+use crate::faults::FaultSpec;
+use crate::fixtures::{entry, EntryError};
+use crate::suggest;
+use crate::xxb::findings::UnknownFindingCode;
+use clap::ValueEnum;
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -45,45 +52,50 @@ impl std::error::Error for ParseError {}
 
 /// Parses a scenario's text; `file` names it in errors and reports.
 pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
-    let cx = Cx { file, text };
-    let root = yaml::parse(text).map_err(|e| cx.error(e.pos, e.message, None))?;
-    let entries = cx.map(&root, "a scenario")?;
-    cx.known_keys(entries, &["name", "app", "validation", "fixtures", "steps"])?;
-    let name = match cx.get(entries, "name") {
-        Some(node) => cx.text(node, "name")?,
+    let source = Source { file, text };
+    let root = yaml::parse(text).map_err(|e| source.error(e.pos, e.message, None))?;
+    let entries = source.map(&root, "a scenario")?;
+    source.known_keys(entries, &["name", "app", "validation", "fixtures", "steps"])?;
+    let name = match source.get(entries, "name") {
+        Some(node) => source.text(node, "name")?,
         None => file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let app = cx
+    let app = source
         .get(entries, "app")
-        .map(|n| cx.text(n, "app"))
+        .map(|n| source.text(n, "app"))
         .transpose()?;
-    let validation = match cx.get(entries, "validation") {
+    let validation = match source.get(entries, "validation") {
         None => None,
-        Some(node) => Some(
-            cx.text(node, "validation")?
-                .parse::<ValidationMode>()
-                .map_err(|e| cx.error(node.pos, e, None))?,
-        ),
+        Some(node) => Some({
+            let mode = source.text(node, "validation")?;
+            ValidationMode::from_str(&mode, false).map_err(|_| {
+                source.error(
+                    node.pos,
+                    format!("unknown validation mode {mode:?}"),
+                    Some("use `strict` or `faithful`".into()),
+                )
+            })?
+        }),
     };
-    let fixtures = match cx.get(entries, "fixtures") {
+    let fixtures = match source.get(entries, "fixtures") {
         None => FixtureOverlay::default(),
-        Some(node) => cx.fixtures(node)?,
+        Some(node) => source.fixtures(node)?,
     };
-    let steps_node = cx.get(entries, "steps").ok_or_else(|| {
-        cx.error(
+    let steps_node = source.get(entries, "steps").ok_or_else(|| {
+        source.error(
             root.pos,
             "a scenario needs `steps`".into(),
             Some("add `steps:` with a list of calls".into()),
         )
     })?;
-    let steps = cx
+    let steps = source
         .seq(steps_node, "steps")?
         .iter()
         .enumerate()
-        .map(|(i, node)| cx.step(i + 1, node))
+        .map(|(i, node)| source.step(i + 1, node))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Scenario {
         file: file.to_path_buf(),
@@ -95,14 +107,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
     })
 }
 
-struct Cx<'a> {
+struct Source<'a> {
     file: &'a Path,
     text: &'a str,
 }
 
 type Entries = [(String, Pos, Node)];
 
-impl Cx<'_> {
+impl Source<'_> {
     fn error(&self, pos: Pos, message: String, hint: Option<String>) -> ParseError {
         let line = self
             .text
@@ -143,15 +155,27 @@ impl Cx<'_> {
         entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
     }
 
+    fn finding_code(&self, node: &Node) -> Result<FindingCode, ParseError> {
+        self.text(node, "findings")?
+            .parse()
+            .map_err(|e: UnknownFindingCode| {
+                let hint = e.nearest.map_or_else(
+                    || "the codes are listed in the README's Findings section".to_string(),
+                    |code| format!("did you mean `{code}`?"),
+                );
+                self.error(
+                    node.pos,
+                    format!("unknown finding code {:?}", e.code),
+                    Some(hint),
+                )
+            })
+    }
+
     fn known_keys(&self, entries: &Entries, known: &[&str]) -> Result<(), ParseError> {
         for (key, pos, _) in entries {
             if !known.contains(&key.as_str()) {
-                let closest = known
-                    .iter()
-                    .map(|k| (strsim::damerau_levenshtein(key, k), *k))
-                    .min()
-                    .filter(|(distance, _)| *distance <= 3)
-                    .map(|(_, k)| format!("did you mean `{k}`?"));
+                let closest = suggest::closest(key, known.iter().copied(), 3)
+                    .map(|k| format!("did you mean `{k}`?"));
                 let hint =
                     closest.or_else(|| Some(format!("the keys here are: {}", known.join(", "))));
                 return Err(self.error(*pos, format!("unknown key `{key}`"), hint));
@@ -237,7 +261,7 @@ impl Cx<'_> {
             }
             "fault" => {
                 self.known_keys(entries, &["name", "fault"])?;
-                StepKind::Fault(self.get(entries, "fault").expect("found above").to_json())
+                StepKind::Fault(self.fault(self.get(entries, "fault").expect("found above"))?)
             }
             _ => {
                 self.known_keys(entries, &["name", "state"])?;
@@ -377,7 +401,7 @@ impl Cx<'_> {
                 findings = self
                     .seq(n, "findings")?
                     .iter()
-                    .map(|c| self.text(c, "findings"))
+                    .map(|c| self.finding_code(c))
                     .collect::<Result<_, _>>()?;
             }
         }
@@ -409,21 +433,89 @@ impl Cx<'_> {
         })
     }
 
-    fn state(&self, node: &Node) -> Result<StateStep, ParseError> {
-        let entries = self.map(node, "`state`")?;
-        self.known_keys(entries, &["users", "groups", "apps"])?;
-        let list = |key: &str| -> Result<Vec<Value>, ParseError> {
-            match self.get(entries, key) {
-                None => Ok(Vec::new()),
-                Some(n) => Ok(self.seq(n, key)?.iter().map(Node::to_json).collect()),
-            }
-        };
-        Ok(StateStep {
-            users: list("users")?,
-            groups: list("groups")?,
-            apps: list("apps")?,
+    /// A fault, validated as `/__inspect/faults` validates it.
+    fn fault(&self, node: &Node) -> Result<FaultSpec, ParseError> {
+        let entries = self.map(node, "`fault`")?;
+        self.known_keys(entries, &["method", "times", "respond"])?;
+        FaultSpec::try_from(node.to_json()).map_err(|e| {
+            let at = locate(node, &e.field).unwrap_or(node);
+            self.error(at.pos, format!("fault `{}`: {}", e.field, e.message), None)
         })
     }
+
+    /// Runtime changes, in the formats of the inspection API: users, then applications, then
+    /// groups (one with a `name` is a whole chat, added or replaced; one without is a change).
+    fn state(&self, node: &Node) -> Result<Vec<Change>, ParseError> {
+        let entries = self.map(node, "`state`")?;
+        self.known_keys(entries, &["users", "groups", "apps"])?;
+        let items = |key: &str| -> Result<&[Node], ParseError> {
+            match self.get(entries, key) {
+                None => Ok(&[]),
+                Some(n) => self.seq(n, key),
+            }
+        };
+        let refused = |key: &str, item: &Node, e: EntryError| {
+            let at = locate(item, &e.field).unwrap_or(item);
+            let field = if e.field.is_empty() {
+                key.to_string()
+            } else {
+                format!("{key}: {}", e.field)
+            };
+            self.error(at.pos, format!("state `{field}`: {}", e.problem), None)
+        };
+        let mut changes = Vec::new();
+        let users = items("users")?
+            .iter()
+            .map(|n| entry::user(n.to_json()).map_err(|e| refused("users", n, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !users.is_empty() {
+            changes.push(Change::Users(users));
+        }
+        let apps = items("apps")?
+            .iter()
+            .map(|n| entry::app_spec(n.to_json()).map_err(|e| refused("apps", n, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !apps.is_empty() {
+            changes.push(Change::Apps(apps));
+        }
+        for group in items("groups")? {
+            let mut value = group.to_json();
+            let Some(gid) = value.get("gid").and_then(Value::as_str).map(str::to_string) else {
+                return Err(self.error(group.pos, "a state group needs a `gid`".into(), None));
+            };
+            if value.get("name").is_some() {
+                let chat = entry::group(value).map_err(|e| refused("groups", group, e))?;
+                changes.push(Change::Groups(vec![chat]));
+            } else {
+                value.as_object_mut().map(|m| m.remove("gid"));
+                let patch = entry::chat_patch(value).map_err(|e| refused("groups", group, e))?;
+                changes.push(Change::Group { gid, patch });
+            }
+        }
+        Ok(changes)
+    }
+}
+
+/// The node a field path (`respond.status`, `members[1]`) names inside `node`, if it is there.
+fn locate<'n>(node: &'n Node, path: &str) -> Option<&'n Node> {
+    let mut at = node;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            at = at
+                .as_map()?
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, _, v)| v)?;
+        }
+        for index in indexes.split(['[', ']']).filter(|i| !i.is_empty()) {
+            at = at.as_seq()?.get(index.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(at)
 }
 
 #[cfg(test)]
@@ -451,6 +543,23 @@ mod tests {
             e.to_string(),
             "error: unknown key `expct`\n --> s.yaml:4:5\n  |\n4 |     expct: {status: 200}\n  |     ^\n  = hint: did you mean `expect`?"
         );
+    }
+
+    #[test]
+    fn expected_findings_are_codes_of_the_catalogue() {
+        let s = parse_text(
+            "name: x\nsteps:\n  - inspect: requests\n    expect: {findings: [users_mixed]}\n",
+        )
+        .unwrap();
+        let StepKind::Inspect(step) = &s.steps[0].kind else {
+            panic!("{s:?}")
+        };
+        assert_eq!(step.findings, [FindingCode::UsersMixed]);
+        let e = parse_text("name: x\nsteps:\n  - inspect: requests\n    expect: {findings: [users_mixed, unknown_user]}\n")
+            .unwrap_err();
+        assert_eq!(e.message, "unknown finding code \"unknown_user\"");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `unknown_users`?"));
+        assert_eq!((e.pos.line, e.pos.col), (4, 38));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::matcher::{self, Mismatch};
 use super::model::*;
 use super::yaml::Pos;
 use crate::config::{Config, ValidationMode};
+use crate::domain::Change;
 use crate::fixtures::{embedded_file, FixtureError, FixtureSource, Fixtures};
 use crate::php::query::urlencode;
 use crate::startup::Server;
@@ -245,10 +246,10 @@ impl Runner {
             StepKind::Inspect(inspect) => self.inspect(inspect, &mut result).await,
             StepKind::Wait(wait) => self.wait(wait).await,
             StepKind::Fault(fault) => self
-                .admin("POST", "faults", fault.clone())
+                .admin("POST", "faults", to_json(fault))
                 .await
                 .map(|_| ()),
-            StepKind::State(state) => self.state(state).await,
+            StepKind::State(changes) => self.state(changes).await,
         };
         if let Err(message) = outcome {
             result.status = Status::Failed;
@@ -434,29 +435,18 @@ impl Runner {
         }
     }
 
-    async fn state(&self, step: &StateStep) -> Result<(), String> {
-        if !step.users.is_empty() {
-            self.admin("POST", "users", Value::Array(step.users.clone()))
-                .await?;
-        }
-        if !step.apps.is_empty() {
-            self.admin("POST", "apps", Value::Array(step.apps.clone()))
-                .await?;
-        }
-        for group in &step.groups {
-            // A group with a name is a whole chat (added or replaced); one without is a change.
-            let gid = group["gid"]
-                .as_str()
-                .ok_or("a state group needs a `gid`")?
-                .to_string();
-            if group.get("name").is_some() {
-                self.admin("POST", "groups", group.clone()).await?;
-            } else {
-                let mut change = group.clone();
-                change.as_object_mut().map(|m| m.remove("gid"));
-                let path = format!("groups/{}", urlencode(gid.as_bytes()).replace('+', "%20"));
-                self.admin("PATCH", &path, change).await?;
-            }
+    /// Applies changes through the inspection API, in the fixture formats it reads.
+    async fn state(&self, changes: &[Change]) -> Result<(), String> {
+        for change in changes {
+            match change {
+                Change::Users(users) => self.admin("POST", "users", to_json(users)).await?,
+                Change::Apps(apps) => self.admin("POST", "apps", to_json(apps)).await?,
+                Change::Groups(chats) => self.admin("POST", "groups", to_json(chats)).await?,
+                Change::Group { gid, patch } => {
+                    let path = format!("groups/{}", urlencode(gid.as_bytes()).replace('+', "%20"));
+                    self.admin("PATCH", &path, to_json(patch)).await?
+                }
+            };
         }
         Ok(())
     }
@@ -481,4 +471,9 @@ impl Runner {
         }
         Ok(answer)
     }
+}
+
+/// A typed step's value in the JSON the inspection API reads.
+fn to_json(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }

@@ -52,14 +52,12 @@ impl Tx<'_> {
 
     /// The id of a referenced user, or a rejection naming `field`.
     pub fn resolve(&self, user: &UserRef, field: &str) -> Result<i64, StoreError> {
-        let found = match user {
-            UserRef::Id(id) => self.users_with_ids(&[*id])?.pop(),
-            UserRef::Account(account) => self.user_by_account(account)?,
-        };
-        found.map(|u| u.id).ok_or_else(|| StoreError::Rejected {
-            field: field.to_string(),
-            message: format!("there is no user with {user}"),
-        })
+        self.find_user(user)?
+            .map(|u| u.id)
+            .ok_or_else(|| StoreError::Rejected {
+                field: field.to_string(),
+                message: format!("there is no user with {user}"),
+            })
     }
 
     /// The ids of referenced users, or a rejection naming `field`.
@@ -69,11 +67,11 @@ impl Tx<'_> {
 
     /// Adds users, or updates them by id.
     pub fn upsert_users(&self, users: &[User]) -> Result<(), StoreError> {
-        self.memo.borrow_mut().directory = None;
+        self.organisation_changed();
         const CONTEXT: &str = "saving a user";
         for u in users {
             if let Some(other) = self
-                .user_by_account(&u.account)?
+                .find_user(&UserRef::Account(u.account.clone()))?
                 .filter(|other| other.id != u.id)
             {
                 return Err(StoreError::Rejected {
@@ -93,14 +91,12 @@ impl Tx<'_> {
                 .execute(params![u.id, u.account, u.realname, u.avatar, u.deleted, u.admin])
                 .context(CONTEXT)?;
         }
-        // The directory the store thread remembers is out of date now.
-        self.memo.borrow_mut().directory = None;
         Ok(())
     }
 
     /// Adds applications, or updates them by code.
     pub fn upsert_apps(&self, apps: &[App]) -> Result<(), StoreError> {
-        self.memo.borrow_mut().directory = None;
+        self.organisation_changed();
         const CONTEXT: &str = "saving an application";
         for a in apps {
             self.conn
@@ -112,13 +108,12 @@ impl Tx<'_> {
                 .execute(params![a.code, a.key, a.ip, a.account])
                 .context(CONTEXT)?;
         }
-        // The directory the store thread remembers is out of date now.
-        self.memo.borrow_mut().directory = None;
         Ok(())
     }
 
     /// Adds a chat, or replaces one (its flags and all its memberships) by gid.
     pub fn upsert_chat(&self, chat: &ChatUpsert) -> Result<(), StoreError> {
+        self.organisation_changed();
         const CONTEXT: &str = "saving a chat";
         let members = self.resolve_all(&chat.members, "members")?;
         let quit = self.resolve_all(&chat.quit, "quit")?;
@@ -150,6 +145,7 @@ impl Tx<'_> {
         let Some(chat_id) = self.chat_id(gid)? else {
             return Ok(false);
         };
+        self.organisation_changed();
         let add = self.resolve_all(&patch.add, "add")?;
         let remove = self.resolve_all(&patch.remove, "remove")?;
         let quit = self.resolve_all(&patch.quit, "quit")?;
@@ -229,7 +225,7 @@ impl Tx<'_> {
 
     /// Deletes every stored message and delivery; the journal stays.
     pub fn delete_notifications(&self) -> Result<usize, StoreError> {
-        self.memo.borrow_mut().forget();
+        self.tallies.borrow_mut().forget();
         let deleted = self
             .conn
             .execute("DELETE FROM messages", [])

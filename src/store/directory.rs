@@ -1,10 +1,11 @@
 //! The organisation in the store: users, chats, memberships and applications, their seeding from
 //! fixtures, and the reset back to them.
 
-use super::{Context, Directory, StoreError, Tx};
-use crate::domain::{App, Chat, ChatType, User};
+use super::{Context, StoreError, Tx};
+use crate::domain::{App, Chat, ChatType, Directory, DirectoryChat, User, UserRef};
 use crate::fixtures::Fixtures;
 use rusqlite::{params, OptionalExtension, Row};
+use std::collections::HashMap;
 
 const USER_COLUMNS: &str = "u.id, u.account, u.realname, u.avatar, u.deleted, u.admin";
 
@@ -64,7 +65,8 @@ impl Tx<'_> {
 
     /// Writes the fixtures into an empty organisation.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<(), StoreError> {
-        self.memo.borrow_mut().forget();
+        self.tallies.borrow_mut().forget();
+        self.organisation_changed();
         const CONTEXT: &str = "seeding the fixtures";
         let mut users = self
             .conn
@@ -138,127 +140,65 @@ impl Tx<'_> {
                  DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )
             .context("emptying the database")?;
-        self.memo.borrow_mut().forget();
+        self.tallies.borrow_mut().forget();
         self.seed(fixtures)
     }
 
-    /// The directory of users and applications, loaded once into the store thread's memo.
-    fn with_directory<T>(&self, read: impl FnOnce(&Directory) -> T) -> Result<T, StoreError> {
-        if self.memo.borrow().directory.is_none() {
-            let users = self.all_users()?;
-            let apps = self.apps()?;
-            let directory = Directory {
-                by_account: users.iter().map(|u| (u.account.clone(), u.id)).collect(),
-                users: users.into_iter().map(|u| (u.id, u)).collect(),
-                apps: apps.into_iter().map(|a| (a.code.clone(), a)).collect(),
-            };
-            self.memo.borrow_mut().directory = Some(directory);
-        }
-        let memo = self.memo.borrow();
-        Ok(read(memo.directory.as_ref().expect("loaded above")))
-    }
-
-    /// The application with this code.
-    pub fn app(&self, code: &str) -> Result<Option<App>, StoreError> {
-        self.with_directory(|d| d.apps.get(code).cloned())
-    }
-
-    /// Remembers the last timestamp accepted in time mode.
-    pub fn set_called_time(&self, code: &str, timestamp: i64) -> Result<(), StoreError> {
-        if let Some(app) = self
-            .memo
-            .borrow_mut()
-            .directory
-            .as_mut()
-            .and_then(|d| d.apps.get_mut(code))
-        {
-            app.called_time = timestamp;
-        }
+    /// The organisation as one value, for the emulated API to decide from.
+    pub fn load_directory(&self) -> Result<Directory, StoreError> {
+        const CONTEXT: &str = "reading current memberships";
+        let mut chats: Vec<DirectoryChat> = self
+            .chats()?
+            .into_iter()
+            .map(|chat| DirectoryChat {
+                chat,
+                members: Vec::new(),
+            })
+            .collect();
+        let position: HashMap<String, usize> = chats
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.chat.gid.clone(), i))
+            .collect();
         let mut stmt = self
             .conn
-            .prepare_cached("UPDATE apps SET called_time = ?2 WHERE code = ?1")
-            .context("updating an application's called time")?;
-        stmt.execute(params![code, timestamp])
-            .context("updating an application's called time")?;
-        Ok(())
+            .prepare_cached(
+                "SELECT c.gid, m.user_id FROM chat_members m JOIN chats c ON c.id = m.chat_id
+                 WHERE m.quit = 0 ORDER BY c.id, m.user_id",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .context(CONTEXT)?;
+        for row in rows {
+            let (gid, user) = row.context(CONTEXT)?;
+            if let Some(&i) = position.get(&gid) {
+                chats[i].members.push(user);
+            }
+        }
+        Ok(Directory::new(self.all_users()?, chats, self.apps()?))
     }
 
-    pub fn user_by_account(&self, account: &str) -> Result<Option<User>, StoreError> {
-        self.with_directory(|d| {
-            d.by_account
-                .get(account)
-                .and_then(|id| d.users.get(id))
-                .cloned()
-        })
+    /// Says that the organisation changed, so the store publishes a new directory once committed.
+    pub(super) fn organisation_changed(&self) {
+        self.tallies.borrow_mut().organisation_changed = true;
     }
 
-    /// Users with these ids, ascending by id, each once.
-    pub fn users_with_ids(&self, ids: &[i64]) -> Result<Vec<User>, StoreError> {
-        self.with_directory(|d| {
-            let mut found: Vec<User> = ids
-                .iter()
-                .filter_map(|id| d.users.get(id).cloned())
-                .collect();
-            found.sort_by_key(|u| u.id);
-            found.dedup_by_key(|u| u.id);
-            found
-        })
-    }
-
-    /// Users with these accounts, ascending by id, each once.
-    pub fn users_with_accounts(&self, accounts: &[String]) -> Result<Vec<User>, StoreError> {
-        self.with_directory(|d| {
-            let mut found: Vec<User> = accounts
-                .iter()
-                .filter_map(|a| d.by_account.get(a).and_then(|id| d.users.get(id)).cloned())
-                .collect();
-            found.sort_by_key(|u| u.id);
-            found.dedup_by_key(|u| u.id);
-            found
-        })
-    }
-
-    /// Every user that is not deleted, ascending by id.
-    pub fn active_users(&self) -> Result<Vec<User>, StoreError> {
-        self.users_where(
-            "reading active users",
-            "WHERE u.deleted = 0 ORDER BY u.id",
-            [],
-        )
+    /// The user with this id or account, read from the table (a change in progress included).
+    pub fn find_user(&self, user: &UserRef) -> Result<Option<User>, StoreError> {
+        match user {
+            UserRef::Id(id) => Ok(self
+                .users_where("reading a user", "WHERE u.id = ?1", [id])?
+                .pop()),
+            UserRef::Account(account) => Ok(self
+                .users_where("reading a user", "WHERE u.account = ?1", [account])?
+                .pop()),
+        }
     }
 
     /// Every user, ascending by id.
     pub fn all_users(&self) -> Result<Vec<User>, StoreError> {
         self.users_where("reading users", "ORDER BY u.id", [])
-    }
-
-    /// Current (not quit) members of the chat `gid`, ascending by id; deleted users included.
-    pub fn chat_members(&self, gid: &str) -> Result<Vec<User>, StoreError> {
-        self.users_where(
-            "reading a chat's members",
-            "JOIN chat_members m ON m.user_id = u.id JOIN chats c ON c.id = m.chat_id
-             WHERE c.gid = ?1 AND m.quit = 0 ORDER BY u.id",
-            [gid],
-        )
-    }
-
-    /// Users who are current members of at least one chat of any type, ascending by id.
-    pub fn users_in_any_chat(&self) -> Result<Vec<User>, StoreError> {
-        self.users_where(
-            "reading chat members",
-            "WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.user_id = u.id AND m.quit = 0) ORDER BY u.id",
-            [],
-        )
-    }
-
-    /// The chat `gid`.
-    pub fn chat(&self, gid: &str) -> Result<Option<Chat>, StoreError> {
-        const CONTEXT: &str = "reading a chat";
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT gid, name, type, dismissed, archived FROM chats WHERE gid = ?1")
-            .context(CONTEXT)?;
-        stmt.query_row([gid], chat_from).optional().context(CONTEXT)
     }
 
     /// Every chat, in fixture order.

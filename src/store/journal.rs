@@ -2,7 +2,6 @@
 
 use super::{Context, StoreError, Tx};
 use crate::domain::{Finding, JournalEntry, JournalRecord, Outcome};
-use base64::Engine as _;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
 
@@ -106,19 +105,9 @@ impl Tx<'_> {
             .context(CONTEXT)?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |row| {
-                let body: Vec<u8> = row.get(9)?;
-                let (body, body_encoding) = match String::from_utf8(body) {
-                    Ok(text) => (text, "utf-8"),
-                    Err(e) => (
-                        base64::engine::general_purpose::STANDARD.encode(e.into_bytes()),
-                        "base64",
-                    ),
-                };
-                let response: Vec<u8> = row.get(13)?;
                 let outcome: String = row.get(14)?;
                 let findings: String = row.get(15)?;
-                Ok(JournalEntry {
-                    seq: row.get(0)?,
+                let record = JournalRecord {
                     received_at: row.get(1)?,
                     http_method: row.get(2)?,
                     path: row.get(3)?,
@@ -127,16 +116,16 @@ impl Tx<'_> {
                     method: row.get(6)?,
                     lang: row.get(7)?,
                     client_ip: row.get(8)?,
-                    body,
-                    body_encoding: body_encoding.to_string(),
+                    body: row.get(9)?,
                     body_size: row.get::<_, i64>(10)? as usize,
                     body_truncated: row.get(11)?,
                     status: row.get(12)?,
-                    response: String::from_utf8_lossy(&response).into_owned(),
+                    response: row.get(13)?,
                     outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Rejected),
                     findings: serde_json::from_str::<Vec<Finding>>(&findings).unwrap_or_default(),
                     duration_us: row.get::<_, i64>(16)? as u64,
-                })
+                };
+                Ok(record.entry(row.get(0)?))
             })
             .context(CONTEXT)?;
         let items = rows.collect::<Result<Vec<_>, _>>().context(CONTEXT)?;
@@ -145,14 +134,6 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
-    /// Removes a journal entry (undoing a request whose other writes failed).
-    pub fn delete_journal_entry(&self, seq: i64) -> Result<(), StoreError> {
-        self.conn
-            .execute("DELETE FROM journal WHERE seq = ?1", [seq])
-            .context("undoing a journal entry")?;
-        Ok(())
-    }
-
     /// One journal entry by its `seq`.
     pub fn journal_entry(&self, seq: i64) -> Result<Option<JournalEntry>, StoreError> {
         let filter = JournalFilter {

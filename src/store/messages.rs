@@ -1,10 +1,9 @@
 //! Stored messages and their recipients: written by accepted sends, read by the inspection API.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{MessageKind, NewMessage, Notification, Recipient};
+use crate::domain::{MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Which notifications to list.
@@ -25,13 +24,14 @@ pub struct NotificationFilter {
 
 impl Tx<'_> {
     /// Stores an accepted send the way the real server does: the message with the chat's next
-    /// index, one waiting delivery per recipient, and the chat's last-message fields.
-    pub fn insert_message(
+    /// index, one waiting delivery per recipient, and the chat's last-message fields. Answers the
+    /// message's `seq` and index.
+    pub(super) fn insert_message(
         &self,
         message: &NewMessage,
         request_seq: i64,
         received_at: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, i64), StoreError> {
         const CONTEXT: &str = "storing a message";
         let index = if message.cgid == "notification" {
             1
@@ -43,14 +43,8 @@ impl Tx<'_> {
             let last: Option<i64> = stmt.query_row([&message.cgid], |r| r.get(0)).ok();
             last.unwrap_or(0) + 1
         };
-        let data = json!({
-            "title": message.title,
-            "subtitle": message.subtitle,
-            "url": message.url,
-            "actions": message.actions,
-            "sender": message.sender,
-            "target": message.recipients,
-        });
+        let data = serde_json::to_string(&message.data)
+            .map_err(|e| StoreError::Invalid(format!("encoding a message's data: {e}")))?;
         let mut insert = self
             .conn
             .prepare_cached(
@@ -65,7 +59,7 @@ impl Tx<'_> {
                 index,
                 message.content,
                 message.content_type,
-                data.to_string(),
+                data,
                 message.app,
                 received_at,
                 request_seq
@@ -84,18 +78,18 @@ impl Tx<'_> {
                     "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES {rows}"
                 ))
                 .context(CONTEXT)?;
-            let args = std::iter::once(seq).chain(chunk.iter().copied());
+            let args = std::iter::once(seq).chain(chunk.iter().map(|r| r.id));
             deliver
                 .execute(rusqlite::params_from_iter(args))
                 .context(CONTEXT)?;
         }
         {
-            let mut memo = self.memo.borrow_mut();
-            if let Some(all) = &mut memo.all {
+            let mut tallies = self.tallies.borrow_mut();
+            if let Some(all) = &mut tallies.all {
                 *all += 1;
             }
             for user in &message.recipients {
-                if let Some(n) = memo.per_user.get_mut(user) {
+                if let Some(n) = tallies.per_user.get_mut(&user.id) {
                     *n += 1;
                 }
             }
@@ -111,7 +105,7 @@ impl Tx<'_> {
             last.execute(params![message.cgid, index, seq])
                 .context(CONTEXT)?;
         }
-        Ok(seq)
+        Ok((seq, index))
     }
 
     /// The notifications matching `filter`: how many match in all, and the page asked for.
@@ -126,7 +120,7 @@ impl Tx<'_> {
             None => None,
             Some(user) => match user.parse::<i64>() {
                 Ok(id) => Some(id),
-                Err(_) => match self.user_by_account(user)? {
+                Err(_) => match self.find_user(&UserRef::Account(user.clone()))? {
                     Some(found) => Some(found.id),
                     None => return Ok((0, Vec::new())),
                 },
@@ -176,11 +170,11 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        // With no filter but the recipient, the total comes from the store thread's memo.
+        // With no filter but the recipient, the total comes from the store thread's tallies.
         let cacheable = clauses.len() == usize::from(recipient.is_some());
         let cached = match (cacheable, recipient) {
-            (true, Some(id)) => self.memo.borrow().per_user.get(&id).copied(),
-            (true, None) => self.memo.borrow().all,
+            (true, Some(id)) => self.tallies.borrow().per_user.get(&id).copied(),
+            (true, None) => self.tallies.borrow().all,
             _ => None,
         };
         let total: i64 = match cached {
@@ -191,12 +185,12 @@ impl Tx<'_> {
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
                     .context(CONTEXT)?;
                 if cacheable {
-                    let mut memo = self.memo.borrow_mut();
+                    let mut tallies = self.tallies.borrow_mut();
                     match recipient {
                         Some(id) => {
-                            memo.per_user.insert(id, total);
+                            tallies.per_user.insert(id, total);
                         }
-                        None => memo.all = Some(total),
+                        None => tallies.all = Some(total),
                     }
                 }
                 total
@@ -243,20 +237,19 @@ impl Tx<'_> {
                 received_at,
                 request_seq,
             ) = row.context(CONTEXT)?;
-            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            let field = |name: &str| data.get(name).cloned().unwrap_or(Value::Null);
+            let data: MessageData = serde_json::from_str(&data).unwrap_or_default();
             items.push(Notification {
                 seq,
                 kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Notification),
                 cgid,
                 index,
-                title: field("title"),
-                subtitle: field("subtitle"),
+                title: data.title.0,
+                subtitle: data.subtitle.0,
                 content,
                 content_type,
-                url: field("url"),
-                actions: field("actions"),
-                sender: field("sender"),
+                url: data.url.0,
+                actions: data.actions.0,
+                sender: data.sender.0,
                 recipients: Vec::new(),
                 app,
                 received_at,

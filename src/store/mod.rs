@@ -1,20 +1,30 @@
-//! The SQLite store: one connection owned by one thread, fed jobs through a channel.
+//! The SQLite store: one connection owned by one thread, fed through a channel.
 //!
-//! Requests never wait on a lock: a handler sends a job (a closure over a [`Tx`]) and awaits its
-//! answer. The store thread drains every job that is waiting, runs each inside its own savepoint
-//! of one transaction, commits once, and only then answers them all, so a batch costs one commit
-//! and nothing is acknowledged before it is durable. With `--db FILE` the database is in WAL mode
-//! and survives restarts; the default is in memory.
+//! Nothing waits on a lock: a caller sends work and awaits its answer. Two kinds of work arrive:
+//! - a request's writes ([`RequestWrite`], decided elsewhere): the store thread drains every one that
+//!   is waiting, applies them in one transaction and commits once, so a batch costs one commit. If
+//!   one of them fails, the transaction is rolled back and the others are applied again without it:
+//!   a request is written whole or not at all, whatever else shares its batch;
+//! - jobs (closures over a [`Tx`]) for the inspection API and the runtime changes, each in its own
+//!   savepoint of one transaction.
+//!
+//! Nothing is acknowledged before it is durable. After a commit that changed the organisation the
+//! store thread publishes a new [`Directory`], before it answers, so whoever was told "done" decides
+//! from the new one. With `--db FILE` the database is in WAL mode and survives restarts; the default
+//! is in memory.
 
 mod changes;
+mod commit;
 mod directory;
 mod journal;
 mod messages;
 mod schema;
 
+pub use commit::{ClockMove, RequestWrite, Stored};
 pub use journal::JournalFilter;
 pub use messages::NotificationFilter;
 
+use crate::domain::Directory;
 use crate::fixtures::Fixtures;
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -22,7 +32,7 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::oneshot;
 
 /// Where the database lives.
@@ -54,6 +64,13 @@ pub enum StoreError {
     /// A change that contradicts the stored state (an unknown user, a taken account).
     #[error("{message}")]
     Rejected { field: String, message: String },
+    /// A change names a chat that does not exist.
+    #[error("there is no chat {0:?}")]
+    UnknownChat(String),
+    /// A time-mode call was decided against an application clock that has moved since: the
+    /// decision is to be made again.
+    #[error("the application's time-mode clock moved while the request was decided")]
+    ClockMoved,
 }
 
 /// Adds the operation's name to a rusqlite error.
@@ -73,49 +90,45 @@ impl<T> Context<T> for Result<T, rusqlite::Error> {
 /// The typed operations of the store, available inside a job. Handlers never see SQL.
 pub struct Tx<'c> {
     conn: &'c Connection,
-    memo: &'c RefCell<Memo>,
+    tallies: &'c RefCell<Tallies>,
 }
 
-/// What the store thread remembers between jobs, so the request path reads less SQL: counts of
-/// stored notifications (so `total` stays cheap at hundreds of thousands of messages) and the
-/// directory of users and applications. Everything is loaded from SQL on first use; anything that
-/// could make it wrong (a rollback, a change, a delete, a reset) forgets it.
+/// What the store thread remembers between jobs: counts of stored notifications (so `total` stays
+/// cheap at hundreds of thousands of messages), loaded from SQL on first use and forgotten by
+/// anything that could make them wrong (a rollback, a delete, a reset); and whether the
+/// transaction in progress changed the organisation or an application's clock.
 #[derive(Debug, Default)]
-pub(crate) struct Memo {
+pub(crate) struct Tallies {
     pub(crate) all: Option<i64>,
     pub(crate) per_user: HashMap<i64, i64>,
-    pub(crate) directory: Option<Directory>,
+    pub(crate) organisation_changed: bool,
+    pub(crate) clocks_moved: bool,
 }
 
-/// Users and applications, as the entry check and recipient resolution look them up.
-#[derive(Debug, Default)]
-pub(crate) struct Directory {
-    pub(crate) users: HashMap<i64, crate::domain::User>,
-    pub(crate) by_account: HashMap<String, i64>,
-    pub(crate) apps: HashMap<String, crate::domain::App>,
-}
-
-impl Memo {
+impl Tallies {
     pub(crate) fn forget(&mut self) {
         self.all = None;
         self.per_user.clear();
-        self.directory = None;
     }
 }
 
+/// The directory as last published by the store thread.
+type Published = Arc<RwLock<Directory>>;
+
 type Completion = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
 /// A job's work: whether its writes are to be kept, and what to do once they are committed.
-type Work = Box<dyn FnOnce(&Connection, &RefCell<Memo>) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnOnce(&Connection, &RefCell<Tallies>) -> (bool, Completion) + Send>;
 
-/// A job, and whether it runs in its own savepoint (see [`Store::run_append`]).
-struct Job {
-    guarded: bool,
-    work: Work,
+/// A request's writes, and who waits for them.
+struct Commit {
+    write: Arc<RequestWrite>,
+    reply: oneshot::Sender<Result<Stored, StoreError>>,
 }
 
 /// What the store thread is asked to do.
 enum Command {
     Run(Job),
+    Commit(Commit),
     /// Swap in a new connection (an in-memory reset), answering when done.
     Replace(
         Box<dyn FnOnce() -> Result<Connection, StoreError> + Send>,
@@ -131,6 +144,7 @@ const MAX_BATCH: usize = 512;
 pub struct Store {
     jobs: mpsc::Sender<Command>,
     location: DbLocation,
+    directory: Published,
     /// Keeps the checkpoint thread of a database file alive while any handle is.
     _checkpoints: Option<Arc<mpsc::Sender<()>>>,
 }
@@ -139,10 +153,17 @@ impl Store {
     /// Opens (and migrates) the database and starts its thread.
     pub fn open(location: &DbLocation) -> Result<Store, StoreError> {
         let conn = schema::open(location)?;
+        let directory = Published::default();
+        *directory.write().unwrap_or_else(|e| e.into_inner()) = Tx {
+            conn: &conn,
+            tallies: &RefCell::default(),
+        }
+        .load_directory()?;
         let (jobs, queue) = mpsc::channel::<Command>();
+        let publish = directory.clone();
         std::thread::Builder::new()
             .name("xxb-mock-store".into())
-            .spawn(move || run_jobs(conn, queue))
+            .spawn(move || run_jobs(conn, queue, publish))
             .map_err(|e| StoreError::Invalid(format!("cannot start the store thread: {e}")))?;
         let checkpoints = match location {
             DbLocation::File(path) => Some(Arc::new(start_checkpoints(path.clone())?)),
@@ -151,8 +172,26 @@ impl Store {
         Ok(Store {
             jobs,
             location: location.clone(),
+            directory,
             _checkpoints: checkpoints,
         })
+    }
+
+    /// The organisation as last committed.
+    pub fn directory(&self) -> Directory {
+        self.directory
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
+    pub async fn commit(&self, write: Arc<RequestWrite>) -> Result<Stored, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Command::Commit(Commit { write, reply }))
+            .map_err(|_| StoreError::Stopped)?;
+        answer.await.map_err(|_| StoreError::Stopped)?
     }
 
     /// Runs `work` on the store thread and waits for it to be committed.
@@ -163,20 +202,7 @@ impl Store {
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.submit(true, work, reply)?;
-        answer.await.map_err(|_| StoreError::Stopped)?
-    }
-
-    /// [`Store::run`] without a savepoint, for the request path: `work` must only write at its end
-    /// and undo its own writes when it fails. Saves two statements and the savepoint's page copies
-    /// on every request.
-    pub async fn run_append<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
-    {
-        let (reply, answer) = oneshot::channel();
-        self.submit(false, work, reply)?;
+        self.submit(work, reply)?;
         answer.await.map_err(|_| StoreError::Stopped)?
     }
 
@@ -192,7 +218,7 @@ impl Store {
             let conn = schema::open(&DbLocation::Memory)?;
             Tx {
                 conn: &conn,
-                memo: &RefCell::default(),
+                tallies: &RefCell::default(),
             }
             .seed(&fixtures)?;
             Ok(conn)
@@ -205,7 +231,6 @@ impl Store {
 
     fn submit<T, F>(
         &self,
-        guarded: bool,
         work: F,
         reply: oneshot::Sender<Result<T, StoreError>>,
     ) -> Result<(), StoreError>
@@ -213,8 +238,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
-        let run = Box::new(move |conn: &Connection, memo: &RefCell<Memo>| {
-            match work(&Tx { conn, memo }) {
+        let run = Box::new(move |conn: &Connection, tallies: &RefCell<Tallies>| {
+            match work(&Tx { conn, tallies }) {
                 Ok(value) => (
                     true,
                     Box::new(move |committed: Result<(), Arc<str>>| {
@@ -229,15 +254,14 @@ impl Store {
                 ),
             }
         });
-        let job = Job { guarded, work: run };
         self.jobs
-            .send(Command::Run(job))
+            .send(Command::Run(run))
             .map_err(|_| StoreError::Stopped)
     }
 }
 
-fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
-    let memo = RefCell::new(Memo::default());
+fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Published) {
+    let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
     loop {
         let first = match pending.take() {
@@ -247,33 +271,149 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>) {
                 Err(_) => return,
             },
         };
-        let first = match first {
-            Command::Run(job) => job,
+        // What arrives while a batch runs joins it, if it is of the same kind: under load, one
+        // commit serves many. The first of another kind waits for the next batch.
+        match first {
             Command::Replace(fresh, reply) => {
-                memo.borrow_mut().forget();
+                tallies.borrow_mut().forget();
                 let result = fresh().map(|new| {
                     let old = std::mem::replace(&mut conn, new);
                     // Freeing a large in-memory database takes a while: not on this thread.
                     std::thread::spawn(move || drop(old));
+                    tallies.borrow_mut().organisation_changed = true;
                 });
+                publish_changes(&conn, &tallies, &publish);
                 let _ = reply.send(result);
-                continue;
             }
-        };
-        // Jobs that arrive while the batch runs join it: under load, one commit serves many.
-        let mut more = || match queue.try_recv() {
-            Ok(Command::Run(job)) => Some(job),
-            Ok(replace) => {
-                pending = Some(replace);
-                None
+            Command::Run(job) => {
+                let mut more = || match queue.try_recv() {
+                    Ok(Command::Run(job)) => Some(job),
+                    Ok(other) => {
+                        pending = Some(other);
+                        None
+                    }
+                    Err(_) => None,
+                };
+                let completions = run_batch(&mut conn, &tallies, job, &mut more);
+                publish_changes(&conn, &tallies, &publish);
+                for (completion, committed) in completions {
+                    completion(committed);
+                }
             }
-            Err(_) => None,
-        };
-        let completions = run_batch(&mut conn, &memo, first, &mut more);
-        for (completion, committed) in completions {
-            completion(committed);
+            Command::Commit(commit) => {
+                let mut batch = vec![commit];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(Command::Commit(commit)) => batch.push(commit),
+                        Ok(other) => {
+                            pending = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let answers = commit_batch(&conn, &tallies, batch);
+                publish_changes(&conn, &tallies, &publish);
+                for (reply, stored) in answers {
+                    let _ = reply.send(stored);
+                }
+            }
         }
     }
+}
+
+/// After a commit: a new directory when the organisation changed, or new application clocks.
+fn publish_changes(conn: &Connection, tallies: &RefCell<Tallies>, publish: &Published) {
+    let (organisation, clocks) = {
+        let mut tallies = tallies.borrow_mut();
+        let flags = (tallies.organisation_changed, tallies.clocks_moved);
+        tallies.organisation_changed = false;
+        tallies.clocks_moved = false;
+        flags
+    };
+    if !organisation && !clocks {
+        return;
+    }
+    let tx = Tx { conn, tallies };
+    let fresh = if organisation {
+        tx.load_directory()
+    } else {
+        let current = publish.read().unwrap_or_else(|e| e.into_inner()).clone();
+        tx.apps().map(|apps| current.with_apps(apps))
+    };
+    match fresh {
+        Ok(directory) => *publish.write().unwrap_or_else(|e| e.into_inner()) = directory,
+        // The old directory stays; the next change tries again.
+        Err(e) => {
+            tracing::error!("cannot read the organisation back: {e}");
+            tallies.borrow_mut().organisation_changed = true;
+        }
+    }
+}
+
+type Answer = (
+    oneshot::Sender<Result<Stored, StoreError>>,
+    Result<Stored, StoreError>,
+);
+
+/// Applies a batch of request writes in one transaction. A write that fails is answered with its
+/// error and the transaction rolled back; the others are applied again without it, so no request
+/// is ever written in part, and none loses its writes to another's failure.
+fn commit_batch(
+    conn: &Connection,
+    tallies: &RefCell<Tallies>,
+    mut batch: Vec<Commit>,
+) -> Vec<Answer> {
+    let step = |sql: &str| -> Result<(), StoreError> {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+            .map_err(|e| StoreError::Commit(Arc::from(e.to_string())))
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    while !batch.is_empty() {
+        if let Err(e) = step("BEGIN") {
+            answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
+            break;
+        }
+        let tx = Tx { conn, tallies };
+        let mut stored = Vec::with_capacity(batch.len());
+        let mut failed = None;
+        for (i, commit) in batch.iter().enumerate() {
+            match catch_unwind(AssertUnwindSafe(|| tx.commit_request(&commit.write))) {
+                Ok(Ok(done)) => stored.push(done),
+                Ok(Err(e)) => {
+                    failed = Some((i, e));
+                    break;
+                }
+                Err(_) => {
+                    tracing::error!("writing a request panicked; it was not written");
+                    failed = Some((i, StoreError::Invalid("writing the request failed".into())));
+                    break;
+                }
+            }
+        }
+        if let Some((i, error)) = failed {
+            let _ = step("ROLLBACK");
+            let mut tallies = tallies.borrow_mut();
+            tallies.forget();
+            tallies.clocks_moved = false;
+            drop(tallies);
+            answers.push((batch.remove(i).reply, Err(error)));
+            continue;
+        }
+        if let Err(e) = step("COMMIT") {
+            let _ = step("ROLLBACK");
+            let mut tallies = tallies.borrow_mut();
+            tallies.forget();
+            tallies.clocks_moved = false;
+            drop(tallies);
+            answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
+            break;
+        }
+        answers.extend(batch.drain(..).zip(stored).map(|(c, s)| (c.reply, Ok(s))));
+    }
+    answers
 }
 
 /// How often the write-ahead log is copied back into the database file.
@@ -303,12 +443,11 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
     Ok(alive)
 }
 
-/// Runs a batch in one transaction, each job in its own savepoint, and says for each job whether
-/// its writes were committed. The savepoint statements are prepared once and cached: on the hot
-/// path they cost as much as the jobs' own statements otherwise.
+/// Runs a batch of jobs in one transaction, each in its own savepoint, and says for each job whether
+/// its writes were committed. The savepoint statements are prepared once and cached.
 fn run_batch(
     conn: &mut Connection,
-    memo: &RefCell<Memo>,
+    tallies: &RefCell<Tallies>,
     first: Job,
     more: &mut dyn FnMut() -> Option<Job>,
 ) -> Vec<(Completion, Result<(), Arc<str>>)> {
@@ -326,47 +465,28 @@ fn run_batch(
     let mut done = Vec::new();
     let mut next = Some(first);
     while let Some(job) = next.take() {
-        if !job.guarded {
-            match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, memo))) {
-                Ok((kept, completion)) => {
-                    if !kept {
-                        memo.borrow_mut().forget();
-                    }
-                    done.push((completion, Ok(())));
-                }
-                Err(_) => {
-                    // Its writes cannot be told apart: the whole batch is rolled back.
-                    tracing::error!("a store job panicked; its batch was rolled back");
-                    let _ = step("ROLLBACK");
-                    memo.borrow_mut().forget();
-                    let reason: Arc<str> = Arc::from("the batch was rolled back: a job failed");
-                    return done
-                        .into_iter()
-                        .map(|(completion, _)| (completion, Err(reason.clone())))
-                        .collect();
-                }
-            }
-            if done.len() < MAX_BATCH {
-                next = more();
-            }
-            continue;
-        }
         if let Err(reason) = step("SAVEPOINT job") {
             done.push((Box::new(|_| {}) as Completion, Err(reason)));
             continue;
         }
-        // A panicking job loses only its own writes; its caller sees the store as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| (job.work)(conn, memo))) {
+        let before = (
+            tallies.borrow().organisation_changed,
+            tallies.borrow().clocks_moved,
+        );
+        // A failing or panicking job loses only its own writes; a panic's caller sees the store
+        // as stopped for it.
+        match catch_unwind(AssertUnwindSafe(|| job(conn, tallies))) {
             Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
-            Ok((false, completion)) => {
+            outcome => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
-                memo.borrow_mut().forget();
-                done.push((completion, Ok(())));
-            }
-            Err(_) => {
-                let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
-                memo.borrow_mut().forget();
-                tracing::error!("a store job panicked; its writes were rolled back");
+                let mut tallies = tallies.borrow_mut();
+                tallies.forget();
+                (tallies.organisation_changed, tallies.clocks_moved) = before;
+                drop(tallies);
+                match outcome {
+                    Ok((_, completion)) => done.push((completion, Ok(()))),
+                    Err(_) => tracing::error!("a store job panicked; its writes were rolled back"),
+                }
             }
         }
         if done.len() < MAX_BATCH {
@@ -376,7 +496,10 @@ fn run_batch(
     let committed = step("COMMIT");
     if committed.is_err() {
         let _ = step("ROLLBACK");
-        memo.borrow_mut().forget();
+        let mut tallies = tallies.borrow_mut();
+        tallies.forget();
+        tallies.organisation_changed = false;
+        tallies.clocks_moved = false;
     }
     done.into_iter()
         .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))

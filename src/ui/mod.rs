@@ -5,8 +5,8 @@
 pub mod render;
 
 use crate::domain::Notification;
+use crate::emulator::Emulator;
 use crate::inspect::{self, InspectError};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -78,10 +78,10 @@ fn shown(notification: Notification) -> Shown {
 /// `GET /__ui/api/notifications`: as `/__inspect/notifications` (same filters), with `content_html`.
 async fn notifications(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let filter = inspect::notification_filter(req.query_string())?;
-    let (total, items) = state.store.run(move |tx| tx.notifications(&filter)).await?;
+    let (total, items) = emulator.notifications(filter).await?;
     let items: Vec<Shown> = items.into_iter().map(shown).collect();
     inspect::json(
         StatusCode::OK,
@@ -92,10 +92,10 @@ async fn notifications(
 /// `GET /__ui/api/notifications/{seq}`: one, with `content_html`.
 async fn notification(
     seq: web::Path<i64>,
-    state: web::Data<AppState>,
+    emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let seq = seq.into_inner();
-    match state.store.run(move |tx| tx.notification(seq)).await? {
+    match emulator.notification(seq).await? {
         Some(n) => inspect::json(StatusCode::OK, &shown(n)),
         None => Err(InspectError::not_found(
             "seq",

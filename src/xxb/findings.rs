@@ -1,14 +1,24 @@
-//! The catalogue of findings: every diagnostic the emulated API attaches to a journal entry, with its
-//! stable code, its message and a hint on how to fix it. The codes are documented in the README.
-//! Findings never reach the emulated answer.
+//! The catalogue of findings: every diagnostic the emulated API attaches to a journal entry. Each
+//! [`FindingCode`] is stable (the README lists them, the `?finding=` filter and scenarios' `findings:`
+//! name them), and the functions below are the only way to build a [`Finding`] or a strict-rule
+//! [`Violation`], each with its message and its hint. `xxb::strict` decides *when* a rule is broken;
+//! this module says *what* it tells the user. Findings never reach the emulated answer.
+//!
+//! It is one file on purpose: the whole vocabulary the mock speaks to its user, read in one place.
 
 use super::ip::{AddressSource, CallerAddress};
+use super::lang::Lang;
 use super::params::{RefusalReason, Refused};
 use super::request::ApiRequest;
+use super::strict::ACTION_TYPES;
 use super::token;
-use crate::domain::{App, Finding};
+use crate::domain::{App, ChatType};
 use crate::faults::Respond;
 use crate::php::query::urlencode;
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+use strum::VariantArray;
 
 /// The token printed in the XXB docs for every example URL.
 pub const DOCS_TOKEN: &str = "f5633c34c0c551a16c1d63bceb38d6a8";
@@ -21,49 +31,326 @@ const METHODS: [&str; 4] = [
     "sendChatMessage",
 ];
 
+/// What a finding is about: a stable snake_case code, serialised as that string. README.md lists
+/// every code (a unit test checks both ways).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FindingCode {
+    // What the real server rejects, in the order it checks.
+    /// No `token=` and 32 letters or digits in the query: the server answered its HTML page.
+    NotApiCall,
+    /// No `m` or `f`: `{"error":"EMPTY_ENTRY"}`.
+    MissingModuleOrMethod,
+    /// No application `code` (missing, empty or `0`).
+    MissingCode,
+    /// Another parameter looked like a token, but there is no `token`.
+    MissingToken,
+    /// No application has the `code`.
+    UnknownApp,
+    /// The application has no secret key.
+    AppWithoutKey,
+    /// The caller's address is not in the application's allow-list.
+    IpDenied,
+    /// `time` is not a 10-digit Unix timestamp.
+    BadTimestamp,
+    /// A time-mode timestamp not later than the last one.
+    TimeReused,
+    /// The token does not sign the query (with what it signs instead, when that can be found).
+    InvalidToken,
+    /// The application is bound to no user account.
+    AccountUnbound,
+    /// The application's account is unknown or deleted.
+    InvalidAccount,
+    /// A call to the retired `/api.php`.
+    OldApi,
+    /// No such `m`/`f` (names are case-sensitive).
+    UnknownMethod,
+    /// A parameter outside the server's filter: `Bad Request!`.
+    ParamRefused,
+    /// A body over PHP's `post_max_size`, which the server sees as empty.
+    BodyTooLarge,
+    /// A body in the retired api.php format.
+    OldApiBody,
+    /// A body that is not a JSON object.
+    BodyNotJsonObject,
+    /// `users` is empty in PHP's sense.
+    MissingUsers,
+    /// `gid` is empty in PHP's sense.
+    MissingGid,
+    /// `sender` is empty in PHP's sense.
+    MissingSender,
+    /// `title` is empty in PHP's sense (`"0"` included).
+    MissingTitle,
+    // The strict rules: what the real server accepts but mishandles.
+    /// `users` is not an array (the server takes it as a chat gid).
+    UsersNotArray,
+    /// `users` mixes ids and accounts (the server drops the entries of the other kind).
+    UsersMixed,
+    /// `users` names users that do not exist.
+    UnknownUsers,
+    /// `title`, `subtitle`, `content` or `url` is not a string.
+    NotAString,
+    /// `contentType` is not `text` or `plain`.
+    ContentType,
+    /// `actions` is not an array.
+    ActionsNotArray,
+    /// An action lacks a `label` or a `url`.
+    ActionInvalid,
+    /// `sender` is not an object with an `id` and an `avatar`.
+    SenderInvalid,
+    /// `content` has characters above U+FFFF, stored as `????`.
+    CharactersLost,
+    /// sendChatMessage to a chat that does not exist (everyone is notified).
+    UnknownChat,
+    /// sendChatMessage to a dismissed chat.
+    ChatDismissed,
+    /// sendChatMessage to a one-to-one or system chat.
+    ChatNotGroup,
+    // Suspicious but allowed.
+    /// An action `type` the clients do not know.
+    ActionType,
+    /// A `url` that is not `http(s)://...`.
+    UrlNotAbsolute,
+    /// `sender` has no `name`.
+    SenderWithoutName,
+    /// sendChatMessage to an archived chat.
+    ChatArchived,
+    /// A fault armed through `/__inspect/faults` applied.
+    FaultInjected,
+    /// The caller's address came from `X-Forwarded-For` or `Client-IP`.
+    ForwardedAddress,
+    /// A parameter taken as the gid by its position.
+    PositionalParam,
+    /// The send reached nobody, yet succeeded.
+    NoRecipients,
+    /// A recipient is a deleted user.
+    DeletedRecipient,
+    /// (faithful) every user who is not deleted was notified.
+    EveryoneNotified,
+}
+
+/// How a code weighs, as the README's finding table says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weight {
+    /// The request was rejected for it: always an error.
+    Error,
+    /// A strict rule: an error in strict mode (it rejects), a warning in faithful mode.
+    Rule,
+    /// Suspicious but answered: always a warning.
+    Warning,
+}
+
+impl FindingCode {
+    /// The code as the journal, the README and the filters spell it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// How it weighs. Exhaustive: a new code must say whether it rejects.
+    pub fn weight(self) -> Weight {
+        use FindingCode::*;
+        match self {
+            NotApiCall
+            | MissingModuleOrMethod
+            | MissingCode
+            | MissingToken
+            | UnknownApp
+            | AppWithoutKey
+            | IpDenied
+            | BadTimestamp
+            | TimeReused
+            | InvalidToken
+            | AccountUnbound
+            | InvalidAccount
+            | OldApi
+            | UnknownMethod
+            | ParamRefused
+            | BodyTooLarge
+            | OldApiBody
+            | BodyNotJsonObject
+            | MissingUsers
+            | MissingGid
+            | MissingSender
+            | MissingTitle => Weight::Error,
+            UsersNotArray | UsersMixed | UnknownUsers | NotAString | ContentType
+            | ActionsNotArray | ActionInvalid | SenderInvalid | CharactersLost | UnknownChat
+            | ChatDismissed | ChatNotGroup => Weight::Rule,
+            ActionType | UrlNotAbsolute | SenderWithoutName | ChatArchived | FaultInjected
+            | ForwardedAddress | PositionalParam | NoRecipients | DeletedRecipient
+            | EveryoneNotified => Weight::Warning,
+        }
+    }
+}
+
+impl fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A code that is not in the catalogue, with the nearest one that is.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown finding code {code:?}{}", .nearest.map(|n| format!("; did you mean {n}?")).unwrap_or_default())]
+pub struct UnknownFindingCode {
+    pub code: String,
+    pub nearest: Option<&'static str>,
+}
+
+impl FromStr for FindingCode {
+    type Err = UnknownFindingCode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let names = FindingCode::VARIANTS.iter().map(|c| c.as_str());
+        FindingCode::VARIANTS
+            .iter()
+            .find(|c| c.as_str() == s)
+            .copied()
+            .ok_or_else(|| UnknownFindingCode {
+                code: s.to_string(),
+                nearest: crate::suggest::closest(s, names, 3),
+            })
+    }
+}
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// It caused the rejection.
+    Error,
+    /// The request was answered, but something about it is suspicious.
+    Warning,
+}
+
+/// A diagnostic attached to a journal entry; never part of the emulated answer. Built only by this
+/// module's functions.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    pub message: String,
+    pub hint: String,
+}
+
+/// A finding of a code that is always an error or always a warning (strict rules go through
+/// [`Violation::finding`]).
+fn found(code: FindingCode, message: impl Into<String>, hint: impl Into<String>) -> Finding {
+    debug_assert_ne!(code.weight(), Weight::Rule, "{code} is a strict rule");
+    Finding {
+        code,
+        severity: match code.weight() {
+            Weight::Warning => Severity::Warning,
+            Weight::Error | Weight::Rule => Severity::Error,
+        },
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// A broken strict rule: its code, the rejection message strict mode answers with (Chinese for
+/// zh-cn and zh-tw, English otherwise), what the real server would do, and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub code: FindingCode,
+    zh: String,
+    en: String,
+    /// What the real server does with such a request.
+    upstream: String,
+    hint: &'static str,
+}
+
+impl Violation {
+    fn new(
+        code: FindingCode,
+        zh: String,
+        en: String,
+        upstream: impl Into<String>,
+        hint: &'static str,
+    ) -> Self {
+        debug_assert_eq!(code.weight(), Weight::Rule, "{code} is not a strict rule");
+        Violation {
+            code,
+            zh,
+            en,
+            upstream: upstream.into(),
+            hint,
+        }
+    }
+
+    /// The strict rejection message in the request's language.
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::ZhCn | Lang::ZhTw => &self.zh,
+            Lang::En | Lang::De | Lang::Fr => &self.en,
+        }
+    }
+
+    /// The journal finding: an error when it rejected the request, a warning when it did not.
+    pub fn finding(&self, severity: Severity) -> Finding {
+        Finding {
+            code: self.code,
+            severity,
+            message: format!("{} {}", self.en, self.upstream),
+            hint: self.hint.into(),
+        }
+    }
+}
+
 pub fn not_an_api_call() -> Finding {
-    Finding::error(
-        "not_api_call",
+    found(
+        FindingCode::NotApiCall,
         "The query has no `token=` followed by 32 letters or digits, so the server took its web path and answered an HTML page.",
         "Add `&token=<32 hex characters>` to the query (see `xxb-mock sign`).",
     )
 }
 
 pub fn missing_route() -> Finding {
-    Finding::error(
-        "missing_module_or_method",
+    found(
+        FindingCode::MissingModuleOrMethod,
         "The query lacks `m` or `f`; the server answers {\"error\":\"EMPTY_ENTRY\"}.",
         "Call /x.php?m=im&f=<method>&code=<app code>&token=<token>.",
     )
 }
 
 pub fn missing_code() -> Finding {
-    Finding::error(
-        "missing_code",
+    found(
+        FindingCode::MissingCode,
         "The query has no application `code` (missing, empty or \"0\").",
         "Add `&code=<your application's code>` before signing.",
     )
 }
 
 pub fn missing_token() -> Finding {
-    Finding::error(
-        "missing_token",
+    found(
+        FindingCode::MissingToken,
         "The query has no `token` parameter (another parameter matched the token pattern, so the server treated it as an API call).",
         "Add `&token=<token>`; the parameter must be called exactly `token`.",
     )
 }
 
 pub fn unknown_app(code: &str) -> Finding {
-    Finding::error(
-        "unknown_app",
+    found(
+        FindingCode::UnknownApp,
         format!("No application has the code {code:?}."),
         "Use a code from the fixtures' apps.json (GET /__inspect/state lists them); codes are case-sensitive.",
     )
 }
 
 pub fn app_without_key(code: &str) -> Finding {
-    Finding::error(
-        "app_without_key",
+    found(
+        FindingCode::AppWithoutKey,
         format!("The application {code:?} has no secret key, so the server refuses every call it makes."),
         "Give the application a key in apps.json (the XXB admin page generates one).",
     )
@@ -74,16 +361,16 @@ pub fn forwarded_address(caller: &CallerAddress) -> Finding {
         AddressSource::ClientIp => "Client-IP",
         _ => "X-Forwarded-For",
     };
-    Finding::warning(
-        "forwarded_address",
+    found(
+        FindingCode::ForwardedAddress,
         format!("The caller's address {:?} was taken from the {header} header, which any client can set.", caller.ip),
         "Behind a proxy this is expected; otherwise do not rely on it to pass an IP allow-list.",
     )
 }
 
 pub fn ip_denied(app: &App, caller: &CallerAddress) -> Finding {
-    Finding::error(
-        "ip_denied",
+    found(
+        FindingCode::IpDenied,
         format!(
             "The address {:?} is not in the application {:?}'s allow-list {:?}.",
             caller.ip, app.code, app.ip
@@ -93,8 +380,8 @@ pub fn ip_denied(app: &App, caller: &CallerAddress) -> Finding {
 }
 
 pub fn bad_timestamp(time: &[u8]) -> Finding {
-    Finding::error(
-        "bad_timestamp",
+    found(
+        FindingCode::BadTimestamp,
         format!(
             "The `time` parameter {:?} is not a 10-digit Unix timestamp below 4000000000; the server checks it before the token.",
             String::from_utf8_lossy(time)
@@ -104,8 +391,8 @@ pub fn bad_timestamp(time: &[u8]) -> Finding {
 }
 
 pub fn reused_time(stamp: &str, last: i64) -> Finding {
-    Finding::error(
-        "time_reused",
+    found(
+        FindingCode::TimeReused,
         format!("The timestamp {stamp} is not later than the last one this application used ({last}); time-mode tokens are single-use."),
         "Use a new, increasing `time` for every call in time mode.",
     )
@@ -150,12 +437,12 @@ pub fn invalid_token(req: &ApiRequest, sent: &str, signed: &str, key: &str) -> F
             hint = "Encode names and values as PHP urlencode does (space as `+`, `~` as `%7E`) before signing.".into();
         }
     }
-    Finding::error("invalid_token", message, hint)
+    found(FindingCode::InvalidToken, message, hint)
 }
 
 pub fn account_unbound(code: &str) -> Finding {
-    Finding::error(
-        "account_unbound",
+    found(
+        FindingCode::AccountUnbound,
         format!("The application {code:?} is bound to no user account; the server runs API calls as that account."),
         "Set `account` for the application in apps.json.",
     )
@@ -167,24 +454,24 @@ pub fn invalid_account(code: &str, account: &str, deleted: bool) -> Finding {
     } else {
         "does not exist"
     };
-    Finding::error(
-        "invalid_account",
+    found(
+        FindingCode::InvalidAccount,
         format!("The application {code:?} is bound to the account {account:?}, which {why}."),
         "Bind the application to an existing, active user in apps.json.",
     )
 }
 
 pub fn old_api() -> Finding {
-    Finding::error(
-        "old_api",
+    found(
+        FindingCode::OldApi,
         "/api.php is the retired XXB integration entry (chat/getChatGroups, chat/getChatUsers, chat/notifyMSG); the current server answers it with an empty body.",
         "Call /x.php?m=im&f=getGroupChats|getChatUsers|sendNotification|sendChatMessage instead; see the README's quick tour.",
     )
 }
 
 pub fn unknown_method(module: Option<&str>, method: Option<&str>) -> Finding {
-    Finding::error(
-        "unknown_method",
+    found(
+        FindingCode::UnknownMethod,
         format!(
             "There is no method m={:?} f={:?}; the server answers an empty body.",
             module.unwrap_or("<array>"),
@@ -203,24 +490,24 @@ pub fn param_refused(refused: &Refused) -> Finding {
         ),
         RefusalReason::Array => format!("The parameter {:?} is an array (`name[]=`)", refused.name),
     };
-    Finding::error(
-        "param_refused",
+    found(
+        FindingCode::ParamRefused,
         format!("{what}, so the server answers `Bad Request!`."),
         "Pass such values in the JSON body where the method allows it; a one-to-one gid like `3&4` cannot be passed in the query.",
     )
 }
 
 pub fn positional_param(name: &str) -> Finding {
-    Finding::warning(
-        "positional_param",
+    found(
+        FindingCode::PositionalParam,
         format!("The first parameter is called {name:?}, not `gid`; the server takes method parameters by position, so its value was used as the gid."),
         "Call the parameter `gid` and put it first after m, f, code and token.",
     )
 }
 
 pub fn body_discarded(size: usize) -> Finding {
-    Finding::error(
-        "body_too_large",
+    found(
+        FindingCode::BodyTooLarge,
         format!("The body is {size} bytes, over PHP's post_max_size (8 MiB); the server discards it and sees an empty body."),
         "Send a smaller notification; link to large content with `url` instead.",
     )
@@ -231,52 +518,68 @@ pub fn body_not_object(body: &[u8]) -> Finding {
     let old_api =
         text.starts_with("data=") || text.contains("userList") || text.contains("receiver");
     if old_api {
-        return Finding::error(
-            "old_api_body",
+        return found(
+        FindingCode::OldApiBody,
             "The body is in the retired api.php format (form field `data=`, `userList`, `receiver`); the server reads the raw body as JSON and finds no `users`.",
             r#"Send the JSON object itself as the body: {"users":[1,3],"title":"...","sender":{"id":"bot","name":"Bot","avatar":"https://..."},"contentType":"text","content":"..."}."#,
         );
     }
-    Finding::error(
-        "body_not_json_object",
+    found(
+        FindingCode::BodyNotJsonObject,
         format!("The body is not a JSON object (it starts {text:?}), so the server finds no fields at all."),
         "Send the notification as a raw JSON object body; the Content-Type header does not matter.",
     )
 }
 
+/// `field` is empty in PHP's sense; the send methods check `users` or `gid`, then `sender`, then `title`.
 pub fn missing_field(field: &str) -> Finding {
-    let hint = match field {
-        "users" => "Give `users` as a non-empty array of user ids or of accounts.",
-        "gid" => "Give the gid of the chat to post to (GET getGroupChats lists them).",
-        "sender" => "The docs call `sender` optional, but the server requires it: send {\"id\":...,\"name\":...,\"avatar\":...}.",
-        _ => "Give a non-empty string `title` (\"0\" counts as empty).",
+    let (code, hint) = match field {
+        "users" => (
+            FindingCode::MissingUsers,
+            "Give `users` as a non-empty array of user ids or of accounts.",
+        ),
+        "gid" => (
+            FindingCode::MissingGid,
+            "Give the gid of the chat to post to (GET getGroupChats lists them).",
+        ),
+        "sender" => (
+            FindingCode::MissingSender,
+            "The docs call `sender` optional, but the server requires it: send {\"id\":...,\"name\":...,\"avatar\":...}.",
+        ),
+        other => {
+            debug_assert_eq!(other, "title", "no method checks {other:?} for emptiness");
+            (
+                FindingCode::MissingTitle,
+                "Give a non-empty string `title` (\"0\" counts as empty).",
+            )
+        }
     };
-    Finding::error(
-        &format!("missing_{field}"),
+    found(
+        code,
         format!("`{field}` is missing or empty (PHP empty(): null, false, 0, \"\", \"0\" and [] are empty)."),
         hint,
     )
 }
 
 pub fn everyone_notified(reason: &str) -> Finding {
-    Finding::warning(
-        "everyone_notified",
+    found(
+        FindingCode::EveryoneNotified,
         format!("{reason} The real server then delivers the message to every user who is not deleted."),
         "Name the recipients explicitly (an array of ids or accounts), or post to an existing group.",
     )
 }
 
 pub fn no_recipients() -> Finding {
-    Finding::warning(
-        "no_recipients",
+    found(
+        FindingCode::NoRecipients,
         "No user matched `users`, so the notification reached nobody; the server still answered success.",
         "Check the ids or accounts against GET /__inspect/state.",
     )
 }
 
 pub fn deleted_recipients(accounts: &[String]) -> Finding {
-    Finding::warning(
-        "deleted_recipient",
+    found(
+        FindingCode::DeletedRecipient,
         format!(
             "These recipients are deleted users, and the server delivers to them anyway: {}.",
             accounts.join(", ")
@@ -294,9 +597,387 @@ pub fn fault_injected(fault: &Respond) -> Finding {
         Respond::Delay { delay_ms } => format!("answered normally after a delay of {delay_ms} ms"),
         Respond::Drop { .. } => "dropped without an answer".to_string(),
     };
-    Finding::warning(
-        "fault_injected",
+    found(
+        FindingCode::FaultInjected,
         format!("A fault armed through /__inspect/faults applied: the call was {what}."),
         "DELETE /__inspect/faults clears armed faults.",
     )
+}
+
+// The strict rules of the two send methods: each is a `Violation`, rejected in strict mode and a
+// warning in faithful mode (`xxb::strict` decides when).
+
+/// `users` is not an array.
+pub fn users_not_array(users: Option<&Value>) -> Violation {
+    let shown = users.map(Value::to_string).unwrap_or_default();
+    Violation::new(
+        FindingCode::UsersNotArray,
+        format!("users 必须是用户 ID 或账号组成的数组，而不是 {shown}"),
+        format!("`users` must be an array of user ids or accounts, not {shown}."),
+        "The real server takes a non-array `users` as a chat gid (an upstream bug): that chat's members, or every user if it has none.",
+        "Send `users` as an array, e.g. [1, 3] or [\"admin\"]; use sendChatMessage to post into a chat.",
+    )
+}
+
+/// `users` mixes ids and accounts: the server reads every entry as the first one's kind (an id
+/// when `by_id`) and drops `dropped`, the entries of the other kind that then match nobody.
+pub fn users_mixed(by_id: bool, dropped: &[&Value]) -> Violation {
+    let (kind, kind_zh) = if by_id {
+        ("an id", "ID")
+    } else {
+        ("an account", "账号")
+    };
+    let (en, zh, upstream) = if dropped.is_empty() {
+        (
+            format!("`users` mixes user ids and accounts; the server reads every entry as {kind}, as it reads the first."),
+            format!("users 不能混用用户 ID 和账号：服务器按第一个条目把每个条目都当作{kind_zh}"),
+            "The real server matches the entries of the other kind only by accident (MySQL compares \"3abc\" with an id as 3, and 3 with an account as \"3\").",
+        )
+    } else {
+        let list = entry_list(dropped);
+        (
+            format!("`users` mixes user ids and accounts; the server reads every entry as {kind}, as it reads the first, so it drops {list}."),
+            format!("users 不能混用用户 ID 和账号：服务器按第一个条目把每个条目都当作{kind_zh}，会丢弃 {list}"),
+            "The real server drops them silently and answers success.",
+        )
+    };
+    Violation::new(
+        FindingCode::UsersMixed,
+        zh,
+        en,
+        upstream,
+        "Use only ids ([1, 3]) or only accounts ([\"admin\", \"zhangsan\"]).",
+    )
+}
+
+/// `users` names nobody the server knows: each entry with the account it was probably meant to be.
+pub fn unknown_users(unknown: &[(&Value, Option<&str>)]) -> Violation {
+    let list = |did_you_mean: fn(&str) -> String| {
+        unknown
+            .iter()
+            .map(|(entry, nearest)| match nearest {
+                Some(account) => format!("{entry}{}", did_you_mean(account)),
+                None => entry.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let en = list(|a| format!(" (did you mean {a:?}?)"));
+    let zh = list(|a| format!("（是否应为 {a:?}？）"));
+    Violation::new(
+        FindingCode::UnknownUsers,
+        format!("users 中有不存在的用户：{zh}"),
+        format!("`users` names unknown users: {en}."),
+        "The real server drops them silently and answers success.",
+        "Use existing ids or accounts (GET /__inspect/state lists them).",
+    )
+}
+
+/// Entries as the client sent them, JSON-encoded: `1, "zhangsan"`.
+fn entry_list(entries: &[&Value]) -> String {
+    entries
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A text field that is not a string.
+pub fn not_a_string(field: &str, value: &Value) -> Violation {
+    Violation::new(
+        FindingCode::NotAString,
+        format!("{field} 必须是字符串，而不是 {value}"),
+        format!("`{field}` must be a string, not {value}."),
+        "The real server stores it as it is (or as PHP casts it), and clients may fail to show it.",
+        "Send the field as a JSON string.",
+    )
+}
+
+/// `contentType` is neither `text` nor `plain`.
+pub fn content_type(value: Option<&Value>) -> Violation {
+    let shown = value.map_or("nothing".to_string(), Value::to_string);
+    Violation::new(
+        FindingCode::ContentType,
+        format!("contentType 必须是 \"text\"（Markdown）或 \"plain\"，而不是 {shown}"),
+        format!("`contentType` must be \"text\" (Markdown) or \"plain\", not {shown}."),
+        "The real server stores a missing or empty one as `text` and any value outside its enum as \"\", which clients cannot render.",
+        "Set \"contentType\": \"text\" for Markdown or \"plain\" for plain text.",
+    )
+}
+
+/// `actions[index]` lacks a `label` or a `url`.
+pub fn action_invalid(index: usize) -> Violation {
+    Violation::new(
+        FindingCode::ActionInvalid,
+        format!("actions[{index}] 必须是含 label 和 url 的对象"),
+        format!("actions[{index}] must be an object with a `label` and a `url`."),
+        "The real server stores it as it is; clients show a broken button or none.",
+        "Give each action {\"label\": \"...\", \"url\": \"https://...\"} (and optionally `icon`, `type`).",
+    )
+}
+
+/// `actions` is not an array.
+pub fn actions_not_array(value: &Value) -> Violation {
+    Violation::new(
+        FindingCode::ActionsNotArray,
+        format!("actions 必须是数组，而不是 {value}"),
+        format!("`actions` must be an array, not {value}."),
+        "The real server stores it as it is; clients show no buttons.",
+        "Send `actions` as an array of {label, url, type?, icon?} objects.",
+    )
+}
+
+/// `sender` is not an object with an `id` and an `avatar`.
+pub fn sender_invalid(sender: Option<&Value>) -> Violation {
+    let shown = sender.map(Value::to_string).unwrap_or_default();
+    Violation::new(
+        FindingCode::SenderInvalid,
+        format!("sender 必须是含 id 和 avatar 的对象，而不是 {shown}"),
+        format!("`sender` must be an object with an `id` and an `avatar`, not {shown}."),
+        "The real server accepts any non-empty sender, and clients show the notification without a usable sender.",
+        "Send \"sender\": {\"id\": \"your-app\", \"name\": \"Your App\", \"avatar\": \"https://.../logo.png\"}.",
+    )
+}
+
+/// `content` has characters the server's utf8 column cannot store.
+pub fn characters_lost() -> Violation {
+    Violation::new(
+        FindingCode::CharactersLost,
+        "content 含有 U+FFFF 以上的字符（如 emoji），服务器会把每个存为 ????".into(),
+        "`content` has characters above U+FFFF (emoji); the server's utf8 column stores each as `????`.".into(),
+        "The real server accepts it and stores `????` in their place.",
+        "Avoid emoji in `content`; they survive in `title`, `subtitle` and `url`.",
+    )
+}
+
+/// sendChatMessage to a gid that names no chat.
+pub fn unknown_chat(gid: &str) -> Violation {
+    Violation::new(
+        FindingCode::UnknownChat,
+        format!("讨论组 {gid} 不存在"),
+        format!("There is no chat {gid:?}."),
+        "The real server then delivers the message to every user who is not deleted.",
+        "Use a gid from getGroupChats.",
+    )
+}
+
+/// sendChatMessage to a dismissed chat.
+pub fn chat_dismissed(gid: &str) -> Violation {
+    Violation::new(
+        FindingCode::ChatDismissed,
+        format!("讨论组 {gid} 已解散"),
+        format!("The chat {gid:?} is dismissed."),
+        "The real server still posts into it; nobody reads a dismissed chat.",
+        "Post to an active group from getGroupChats.",
+    )
+}
+
+/// sendChatMessage to a chat that is not a group.
+pub fn chat_not_group(gid: &str, chat_type: ChatType) -> Violation {
+    Violation::new(
+        FindingCode::ChatNotGroup,
+        format!("{gid} 不是讨论组（类型为 {chat_type}）"),
+        format!("The chat {gid:?} is not a group (its type is {chat_type})."),
+        "The real server posts into any chat, one-to-one and system chats included.",
+        "Use sendNotification for individual users, or a group gid from getGroupChats.",
+    )
+}
+
+// Suspicious but allowed, in both modes.
+
+/// `actions[index].type` is not one of [`ACTION_TYPES`].
+pub fn action_type(index: usize, action_type: &str) -> Finding {
+    found(
+        FindingCode::ActionType,
+        format!(
+            "actions[{index}].type is {action_type:?}, which is not one of {}; clients show a default button.",
+            ACTION_TYPES.join(", ")
+        ),
+        "Use one of the listed types (the docs' own example uses `normal`, which is not one of them).",
+    )
+}
+
+/// A `url` (the message's or an action's, named by `field`) that is not absolute.
+pub fn url_not_absolute(field: &str, url: &str) -> Finding {
+    found(
+        FindingCode::UrlNotAbsolute,
+        format!("`{field}` is {url:?}, not an absolute http(s) URL; XXB clients open it relative to nothing."),
+        "Use a full URL such as https://example.com/path.",
+    )
+}
+
+pub fn sender_without_name() -> Finding {
+    found(
+        FindingCode::SenderWithoutName,
+        "`sender` has no `name`; clients show the notification without a sender name.",
+        "Add \"name\" to `sender`.",
+    )
+}
+
+pub fn chat_archived(gid: &str) -> Finding {
+    found(
+        FindingCode::ChatArchived,
+        format!(
+            "The chat {gid:?} is archived; the message is stored but its members may not see it."
+        ),
+        "Post to an active group, or unarchive the chat.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of the table under `heading` (up to the next blank line after it starts).
+    fn table_under(heading: &str) -> Vec<String> {
+        let readme = include_str!("../../README.md");
+        let after = &readme[readme.find(heading).expect(heading)..];
+        after
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .map(String::from)
+            .collect()
+    }
+
+    fn first_cell_codes(row: &str) -> Vec<&str> {
+        row.split('|')
+            .nth(1)
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|c| c.trim().strip_prefix('`')?.strip_suffix('`'))
+            .collect()
+    }
+
+    #[test]
+    fn every_code_is_in_the_readme_with_its_weight() {
+        let findings = table_under("## Findings");
+        let rules = table_under("The strict rules (");
+        for code in FindingCode::VARIANTS {
+            let name = code.as_str();
+            match code.weight() {
+                Weight::Rule => assert!(
+                    rules.iter().any(|r| first_cell_codes(r).contains(&name)),
+                    "{name} is not in the README's table of strict rules"
+                ),
+                weight => {
+                    let row = findings
+                        .iter()
+                        .find(|r| first_cell_codes(r).contains(&name))
+                        .unwrap_or_else(|| panic!("{name} is not in the README's finding table"));
+                    let severity = row.split('|').nth(2).unwrap_or_default().trim();
+                    let expected = if weight == Weight::Error {
+                        "error"
+                    } else {
+                        "warning"
+                    };
+                    assert_eq!(severity, expected, "{name}: the README says {severity}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_code_in_the_readme_exists() {
+        let tables: Vec<String> = table_under("## Findings")
+            .into_iter()
+            .chain(table_under("The strict rules ("))
+            .collect();
+        for name in tables.iter().flat_map(|r| first_cell_codes(r)) {
+            assert!(
+                name.parse::<FindingCode>().is_ok(),
+                "the README lists {name:?}, which is no code"
+            );
+        }
+    }
+
+    #[test]
+    fn the_json_is_the_code_string() {
+        for code in FindingCode::VARIANTS {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, Value::String(code.as_str().into()), "{code:?}");
+            let back: FindingCode = serde_json::from_value(json).unwrap();
+            assert_eq!(back, *code);
+            assert_eq!(code.as_str().parse::<FindingCode>(), Ok(*code));
+        }
+        assert_eq!(
+            FindingCode::BodyNotJsonObject.as_str(),
+            "body_not_json_object"
+        );
+        assert_eq!(FindingCode::NotAString.to_string(), "not_a_string");
+    }
+
+    #[test]
+    fn an_unknown_code_gets_a_did_you_mean() {
+        let e = "users_mix".parse::<FindingCode>().unwrap_err();
+        assert_eq!(e.nearest, Some("users_mixed"));
+        assert_eq!(
+            e.to_string(),
+            "unknown finding code \"users_mix\"; did you mean users_mixed?"
+        );
+        let e = "completely different".parse::<FindingCode>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown finding code \"completely different\""
+        );
+    }
+
+    #[test]
+    fn the_missing_field_codes() {
+        let codes: Vec<&str> = ["users", "gid", "sender", "title"]
+            .map(|f| missing_field(f).code.as_str())
+            .to_vec();
+        assert_eq!(
+            codes,
+            [
+                "missing_users",
+                "missing_gid",
+                "missing_sender",
+                "missing_title"
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_answer_in_the_requests_language_and_journal_in_english() {
+        let v = users_not_array(Some(&Value::from("x")));
+        assert!(v.message(Lang::ZhTw).starts_with("users 必须"));
+        assert!(v.message(Lang::De).starts_with("`users` must"));
+        let f = v.finding(Severity::Warning);
+        assert_eq!(
+            (f.code, f.severity),
+            (FindingCode::UsersNotArray, Severity::Warning)
+        );
+        assert!(
+            f.message.starts_with("`users` must") && f.message.contains("The real server takes")
+        );
+    }
+
+    #[test]
+    fn unknown_users_name_the_nearest_account() {
+        let (nobody, typo) = (Value::from("nobody"), Value::from("zhangsna"));
+        let v = unknown_users(&[(&nobody, None), (&typo, Some("zhangsan"))]);
+        assert_eq!(
+            v.message(Lang::En),
+            r#"`users` names unknown users: "nobody", "zhangsna" (did you mean "zhangsan"?)."#
+        );
+        assert_eq!(
+            v.message(Lang::ZhCn),
+            r#"users 中有不存在的用户："nobody", "zhangsna"（是否应为 "zhangsan"？）"#
+        );
+    }
+
+    #[test]
+    fn a_mixed_list_says_what_is_dropped() {
+        let zhangsan = Value::from("zhangsan");
+        assert_eq!(
+            users_mixed(true, &[&zhangsan]).message(Lang::En),
+            r#"`users` mixes user ids and accounts; the server reads every entry as an id, as it reads the first, so it drops "zhangsan"."#
+        );
+        let three = Value::from(3);
+        assert!(users_mixed(false, &[&three])
+            .message(Lang::ZhCn)
+            .ends_with("当作账号，会丢弃 3"));
+        assert!(!users_mixed(true, &[]).message(Lang::En).contains("drops"));
+    }
 }

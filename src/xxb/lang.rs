@@ -1,21 +1,28 @@
 //! The five languages of the real server and every text it answers with, copied from its language
 //! files (the `?` in the French texts are in the upstream files and kept deliberately).
 
+use clap::ValueEnum;
 use std::fmt;
-use std::str::FromStr;
 
-/// A language the real server ships texts for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// A language the real server ships texts for; `--lang` takes its code.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ValueEnum,
+)]
 pub enum Lang {
     #[serde(rename = "zh-cn")]
+    #[value(name = "zh-cn")]
     ZhCn,
     #[serde(rename = "zh-tw")]
+    #[value(name = "zh-tw")]
     ZhTw,
     #[serde(rename = "en")]
+    #[value(name = "en")]
     En,
     #[serde(rename = "de")]
+    #[value(name = "de")]
     De,
     #[serde(rename = "fr")]
+    #[value(name = "fr")]
     Fr,
 }
 
@@ -33,39 +40,34 @@ impl Lang {
     }
 
     /// The request's language, as the real server picks it: the `Accept-Language` header up to its
-    /// first comma, lower-cased; `hans` in it means zh-cn and `hant` zh-tw; anything that is not one of
-    /// the five codes falls back to the server's default. Deliberately faithful: `en-US,en;q=0.9` is
-    /// not `en` (it is `en-us`), so such a client gets the default language.
+    /// first comma (the whole header when it has none), leading white space dropped, lower-cased;
+    /// `hans` in it means zh-cn and `hant` zh-tw; anything that is not exactly one of the five codes
+    /// falls back to the server's default. Deliberately faithful, as observed: `ZH-TW` and ` EN`
+    /// are zh-tw and en, but `en-US,en;q=0.9` is `en-us`, and `de-DE;q=0.9`, `fr-FR`,
+    /// `zh-TW;q=0.8`, `zh`, `zh-HK`, `*` and an empty header all get the default.
     pub fn from_accept_language(header: Option<&[u8]>, default: Lang) -> Lang {
         let Some(header) = header else {
             return default;
         };
         let first = header.split(|&b| b == b',').next().unwrap_or_default();
-        let lowered = String::from_utf8_lossy(first).to_ascii_lowercase();
+        let start = first
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t'))
+            .unwrap_or(first.len());
+        let lowered = String::from_utf8_lossy(&first[start..]).to_ascii_lowercase();
         if lowered.contains("hans") {
             return Lang::ZhCn;
         }
         if lowered.contains("hant") {
             return Lang::ZhTw;
         }
-        lowered.parse().unwrap_or(default)
+        Lang::from_str(&lowered, false).unwrap_or(default)
     }
 }
 
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
-    }
-}
-
-impl FromStr for Lang {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.code() == s)
-            .ok_or_else(|| format!("unknown language {s:?}: use zh-cn, zh-tw, en, de or fr"))
     }
 }
 
@@ -152,7 +154,9 @@ impl EntryError {
     }
 }
 
-/// The failures of the two send methods, answered as `{"result":"fail","message":...}`.
+/// The failures of the two send methods, answered as `{"result":"fail","message":...}`. The
+/// upstream language files have no German or French texts for them, so `de` and `fr` requests get
+/// the English ones (observed on the real server).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SendError {
     /// `empty(users)` in sendNotification.
@@ -198,6 +202,7 @@ pub fn config_error(lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn accept_language_is_read_up_to_the_first_comma() {
@@ -212,7 +217,78 @@ mod tests {
         // Deliberate: a region or a weight makes it unknown, so the default applies.
         assert_eq!(pick("en-US,en;q=0.9"), Lang::ZhCn);
         assert_eq!(pick("fr;q=1"), Lang::ZhCn);
+        assert_eq!(pick("ZH-TW"), Lang::ZhTw);
+        assert_eq!(pick("  EN"), Lang::En);
+        assert_eq!(pick("\tfr"), Lang::Fr);
+        assert_eq!(pick(" de ,en"), Lang::ZhCn);
+        for unknown in [
+            "de-DE;q=0.9",
+            "fr-FR",
+            "zh-TW;q=0.8",
+            "zh",
+            "zh-HK",
+            "*",
+            "",
+            " ",
+        ] {
+            assert_eq!(pick(unknown), Lang::ZhCn, "{unknown:?}");
+        }
+        assert_eq!(
+            Lang::from_accept_language(Some(b"\xff"), Lang::En),
+            Lang::En
+        );
         assert_eq!(Lang::from_accept_language(None, Lang::De), Lang::De);
         assert_eq!(Lang::from_accept_language(Some(b"xx"), Lang::En), Lang::En);
+    }
+
+    #[test]
+    fn the_flag_the_header_and_the_json_spell_each_language_alike() {
+        for lang in Lang::ALL {
+            let flag = lang.to_possible_value().map(|v| v.get_name().to_string());
+            assert_eq!(flag.as_deref(), Some(lang.code()));
+            assert_eq!(serde_json::to_value(lang).unwrap(), lang.code());
+            let header = Lang::from_accept_language(Some(lang.code().as_bytes()), Lang::Fr);
+            assert_eq!(header, lang);
+        }
+        assert_eq!(Lang::value_variants(), Lang::ALL);
+    }
+
+    #[test]
+    fn send_failures_are_english_in_german_and_french() {
+        for error in [
+            SendError::NoUsers,
+            SendError::NoGid,
+            SendError::NoSender,
+            SendError::NoTitle,
+        ] {
+            assert_eq!(error.message(Lang::De), error.message(Lang::En));
+            assert_eq!(error.message(Lang::Fr), error.message(Lang::En));
+            assert!(error.message(Lang::En).is_ascii());
+        }
+    }
+
+    proptest! {
+        /// Model: the text before the first comma, without leading blanks, lower-cased, is the
+        /// language when it is one of the five codes (or names a Chinese script).
+        #[test]
+        fn picks_what_the_model_picks(header in "[ \t]{0,2}(zh|ZH|en|EN|de|fr|Fr|x)?(-(tw|TW|cn|Hans|hant|us))?(;q=0.8)?( )?(,en)?") {
+            let first = header.split(',').next().unwrap();
+            let code = first.trim_start_matches([' ', '\t']).to_lowercase();
+            let expected = if code.contains("hans") {
+                Lang::ZhCn
+            } else if code.contains("hant") {
+                Lang::ZhTw
+            } else {
+                match code.as_str() {
+                    "zh-cn" => Lang::ZhCn,
+                    "zh-tw" => Lang::ZhTw,
+                    "en" => Lang::En,
+                    "de" => Lang::De,
+                    "fr" => Lang::Fr,
+                    _ => Lang::De,
+                }
+            };
+            prop_assert_eq!(Lang::from_accept_language(Some(header.as_bytes()), Lang::De), expected);
+        }
     }
 }

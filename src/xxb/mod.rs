@@ -1,13 +1,13 @@
 //! The emulated XXB application-integration API (`/x.php?m=im&f=...`), reproducing the real
 //! server byte for byte: how it recognises an API call (`token`), authenticates the application
-//! (`entry`, `ip`), filters parameters (`params`), runs the four methods (`methods`), and encodes
-//! its answers (`answer`, `lang`). `dispatch` strings these together in the real server's order;
+//! (`auth`, `ip`), filters parameters (`params`), runs the four methods (`methods`), and encodes
+//! its answers (`answer`, `lang`). `decide` strings these together in the real server's order;
 //! `http` is the HTTP edge; `findings` explains every decision in the journal.
 
 pub mod answer;
+pub mod auth;
 pub mod body;
-pub mod dispatch;
-pub mod entry;
+pub mod decide;
 pub mod findings;
 pub mod http;
 pub mod ip;

@@ -1,6 +1,6 @@
 //! The entry check (SPEC 1.2): every row of both tables, in every language, and the order.
 
-use crate::helpers::{signed, spawn_app, token, KEY};
+use crate::helpers::{signed, spawn_app, time_token, token, KEY};
 
 const T32: &str = "0123456789abcdef0123456789abcdef";
 
@@ -92,13 +92,6 @@ fn errcode_body(row: (u16, [&str; 5]), lang_index: usize) -> String {
     format!(
         "{{\"errcode\":{},\"errmsg\":\"{}\"}}",
         row.0, row.1[lang_index]
-    )
-}
-
-fn time_token(code: &str, key: &str, time: &str) -> String {
-    format!(
-        "{:x}",
-        md5::compute(format!("{code}{key}{time}").as_bytes())
     )
 }
 

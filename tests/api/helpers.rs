@@ -57,6 +57,14 @@ pub fn token(query: &str, key: &str) -> String {
     format!("{:x}", md5::compute(format!("{inner}{key}").as_bytes()))
 }
 
+/// The time-mode token `md5(code + key + time)`, written here independently of the server's code.
+pub fn time_token(code: &str, key: &str, time: &str) -> String {
+    format!(
+        "{:x}",
+        md5::compute(format!("{code}{key}{time}").as_bytes())
+    )
+}
+
 /// `query&token=...` signed with the default application's key.
 pub fn signed(query: &str) -> String {
     format!("{query}&token={}", token(query, KEY))

@@ -95,6 +95,26 @@ async fn bad_inspect_parameters_get_a_400_naming_the_field() {
 }
 
 #[tokio::test]
+async fn an_unknown_finding_code_is_refused_with_the_nearest_one() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/__inspect/requests?finding=users_mix", app.url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["field"], "finding");
+    assert_eq!(
+        body["error"],
+        "unknown finding code \"users_mix\"; did you mean users_mixed?"
+    );
+    // A code of the catalogue filters, even when no entry carries it yet.
+    assert_eq!(
+        app.inspect("requests?finding=users_mixed").await["total"],
+        0
+    );
+}
+
+#[tokio::test]
 async fn the_journal_records_every_request_with_its_answer() {
     let app = spawn_app().await;
     app.send_notification(&notification(json!([1]))).await;

@@ -1,7 +1,7 @@
 //! The Rust library API: `MockServer` in a test's own runtime, in parallel tests.
 
 use std::time::Duration;
-use xxb_mock::{Filter, Lang, MessageKind, MockServer, Respond, ValidationMode};
+use xxb_mock::{FaultSpec, Filter, Lang, MessageKind, MockServer, Respond, ValidationMode};
 
 const BODY: &str = r#"{"users":["zhangsan","lisi"],"title":"构建成功","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/logo.png"}}"#;
 
@@ -116,22 +116,22 @@ async fn the_builder_sets_every_option_and_faults_can_be_armed() {
         send(&server, "{}").await,
         r#"{"result":"fail","message":"Should set user list."}"#
     );
-    server.arm_fault(
-        Some("sendNotification"),
-        Some(1),
-        Respond::Body {
+    server.arm_fault(FaultSpec {
+        method: Some("sendNotification".into()),
+        times: Some(1),
+        respond: Respond::Body {
             body: serde_json::json!({"result": "fail"}),
         },
-    );
+    });
     assert_eq!(send(&server, BODY).await, r#"{"result":"fail"}"#);
-    server.arm_fault(
-        None,
-        None,
-        Respond::Status {
+    server.arm_fault(FaultSpec {
+        method: None,
+        times: None,
+        respond: Respond::Status {
             status: 500,
             body: None,
         },
-    );
+    });
     server.clear_faults();
     assert_eq!(
         send(&server, BODY).await,

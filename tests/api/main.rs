@@ -2,12 +2,14 @@
 //! HTTP to it.
 
 mod admin;
+mod commit;
 mod distribution;
 mod entry;
 mod examples;
 mod faults;
 mod helpers;
 mod inspect;
+mod languages;
 mod library;
 mod methods;
 mod persistence;
@@ -15,6 +17,7 @@ mod probe;
 mod reliability;
 mod routing;
 mod scenarios;
+mod semantics;
 mod shutdown;
 mod state;
 mod strict;

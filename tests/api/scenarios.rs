@@ -123,6 +123,50 @@ fn replay_exit_codes_and_junit_file() {
     assert_eq!(code, 2);
 }
 
+/// Fault and state steps are typed when the file is parsed: an error in one fails the replay
+/// before anything runs, pointing at the value, as every other step's errors do.
+#[test]
+fn fault_and_state_step_errors_are_parse_errors_with_a_position() {
+    let dir = crate::helpers::tempdir("typed-steps");
+    let cases = [
+        (
+            "name: x\nsteps:\n  - fault:\n      method: sendNotifcation\n      respond: {status: 502}\n",
+            ":4:15",
+            "did you mean \"sendNotification\"?",
+        ),
+        (
+            "name: x\nsteps:\n  - fault:\n      respond: {status: 502}\n      times: 0\n",
+            ":5:14",
+            "`times` must be at least 1",
+        ),
+        (
+            "name: x\nsteps:\n  - fault:\n      respnd: {status: 502}\n",
+            ":4:7",
+            "did you mean `respond`?",
+        ),
+        (
+            "name: x\nsteps:\n  - state:\n      users:\n        - {id: 7, account: \"\"}\n",
+            ":5:28",
+            "state `users: account`: must not be empty",
+        ),
+        (
+            "name: x\nsteps:\n  - state:\n      groups:\n        - {gid: g, add: [1, true]}\n",
+            ":5:29",
+            "state `groups: add[1]`",
+        ),
+    ];
+    for (i, (text, position, message)) in cases.iter().enumerate() {
+        let file = dir.join(format!("case{i}.yaml"));
+        std::fs::write(&file, text).unwrap();
+        let (code, out) = replay_binary(&[file.to_str().unwrap()]);
+        assert_eq!(code, 2, "case {i}: {out}");
+        assert!(
+            out.contains(&format!("case{i}.yaml{position}")) && out.contains(message),
+            "case {i}: expected {position} and {message:?} in:\n{out}"
+        );
+    }
+}
+
 #[test]
 fn replay_against_a_separately_started_server() {
     let (mut child, url) = start_binary(&[]);

@@ -255,6 +255,105 @@ async fn strict_messages_name_the_field_and_value_in_the_requests_language() {
     assert!(a.text().is_ascii());
 }
 
+/// A sendNotification in English; the answer's text.
+async fn send_in_english(app: &TestApp, users: Value) -> String {
+    let q = signed("m=im&f=sendNotification&code=myAppCode");
+    app.request(
+        "POST",
+        &format!("/x.php?{q}"),
+        notification(users).to_string().as_bytes(),
+        &[("Accept-Language", "en")],
+    )
+    .await
+    .text()
+}
+
+/// The message of the finding `code` on the last journal entry.
+async fn finding_message(app: &TestApp, code: &str) -> String {
+    let entry = app.last_request().await;
+    let finding = entry["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["code"] == code).cloned());
+    finding.map_or_else(
+        || panic!("no {code} in {entry}"),
+        |f| f["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_mixed_list_reports_what_the_server_drops_and_no_unknown_user() {
+    let strict = spawn_app().await;
+    let faithful = spawn_faithful_app().await;
+    // zhangsan exists: it is the mixed list that drops it, not an unknown account.
+    assert_eq!(
+        send_in_english(&strict, json!([1, "zhangsan"])).await,
+        r#"{"result":"fail","message":"`users` mixes user ids and accounts; the server reads every entry as an id, as it reads the first, so it drops \"zhangsan\"."}"#
+    );
+    assert_eq!(strict.last_findings().await, ["users_mixed"]);
+
+    assert_eq!(
+        faithful
+            .send_notification(&notification(json!([1, "zhangsan"])))
+            .await
+            .text(),
+        SENT
+    );
+    assert_eq!(faithful.last_findings().await, ["users_mixed"]);
+    assert!(finding_message(&faithful, "users_mixed")
+        .await
+        .contains(r#"so it drops "zhangsan"."#));
+    let sent = &faithful.inspect("notifications").await["items"][0];
+    assert_eq!(sent["recipients"][0]["id"], 1);
+    assert_eq!(sent["recipients"].as_array().map(Vec::len), Some(1));
+
+    // An account list with an id: 3 is dropped, and user 3 exists.
+    assert_eq!(
+        send_in_english(&strict, json!(["admin", 3])).await,
+        r#"{"result":"fail","message":"`users` mixes user ids and accounts; the server reads every entry as an account, as it reads the first, so it drops 3."}"#
+    );
+    assert_eq!(strict.last_findings().await, ["users_mixed"]);
+
+    // An entry that is dropped and names nobody either is reported by both rules.
+    send_in_english(&strict, json!([1, "nobody"])).await;
+    assert_eq!(
+        strict.last_findings().await,
+        ["users_mixed", "unknown_users"]
+    );
+    assert_eq!(
+        finding_message(&strict, "unknown_users").await,
+        r#"`users` names unknown users: "nobody". The real server drops them silently and answers success."#
+    );
+}
+
+#[tokio::test]
+async fn unknown_users_are_only_the_unknown_ones_each_with_the_nearest_account() {
+    let app = spawn_app().await;
+    assert_eq!(
+        send_in_english(&app, json!(["admin", "zhangsna", "nobody", "lisi"])).await,
+        r#"{"result":"fail","message":"`users` names unknown users: \"zhangsna\" (did you mean \"zhangsan\"?), \"nobody\"."}"#
+    );
+    assert_eq!(app.last_findings().await, ["unknown_users"]);
+    let zh = app
+        .send_notification(&notification(json!(["adimn"])))
+        .await
+        .json();
+    assert_eq!(
+        zh["message"],
+        "users 中有不存在的用户：\"adimn\"（是否应为 \"admin\"？）"
+    );
+    // Ids get no suggestion.
+    assert_eq!(
+        send_in_english(&app, json!([1, 99])).await,
+        r#"{"result":"fail","message":"`users` names unknown users: 99."}"#
+    );
+    // A deleted user is known: the server delivers to it (with its own warning).
+    assert_eq!(
+        send_in_english(&app, json!(["admin", "zhaoliu"])).await,
+        SENT
+    );
+    assert_eq!(app.last_findings().await, ["deleted_recipient"]);
+}
+
 #[tokio::test]
 async fn the_real_servers_answer_wins_over_strict_rules() {
     let app = spawn_app().await;

@@ -4,13 +4,13 @@
 //! `gid` lists the users who are members of at least one chat of any type (not "all users", as the
 //! docs say); deleted users are listed; an unknown gid answers `"data":[]`.
 
-use super::{Call, Decision};
-use crate::store::{StoreError, Tx};
+use super::{Call, Verdict};
+use crate::domain::Directory;
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use serde_json::{Map, Value};
 
-pub fn run(call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+pub fn run(call: Call, directory: &Directory) -> Verdict {
     let first = call.positional.first();
     if let Some(p) = first.filter(|p| p.name != "gid") {
         call.findings.push(findings::positional_param(&p.name));
@@ -20,13 +20,13 @@ pub fn run(call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         .map(|p| String::from_utf8_lossy(&p.value).into_owned())
         .unwrap_or_default();
     let users = if gid.is_empty() || gid == "0" {
-        tx.users_in_any_chat()?
+        directory.users_in_any_chat()
     } else {
-        tx.chat_members(&gid)?
+        directory.chat_members(&gid)
     };
     let data: Map<String, Value> = users
         .into_iter()
         .map(|u| (u.id.to_string(), Value::String(u.realname)))
         .collect();
-    Ok(Decision::answer(Answer::Data(Value::Object(data))))
+    Verdict::answer(Answer::Data(Value::Object(data)))
 }

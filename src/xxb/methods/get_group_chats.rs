@@ -1,18 +1,15 @@
 //! `im/getGroupChats`: the group chats that are not dismissed (archived ones included;
 //! one-to-one and system chats not), as `{gid: name}` in the order of the database rows.
 
-use super::{Call, Decision};
-use crate::domain::ChatType;
-use crate::store::{StoreError, Tx};
+use super::{Call, Verdict};
+use crate::domain::Directory;
 use crate::xxb::answer::Answer;
 use serde_json::{Map, Value};
 
-pub fn run(_call: Call, tx: &Tx) -> Result<Decision, StoreError> {
-    let data: Map<String, Value> = tx
-        .chats()?
-        .into_iter()
-        .filter(|c| c.chat_type == ChatType::Group && !c.dismissed)
-        .map(|c| (c.gid, Value::String(c.name)))
+pub fn run(_call: Call, directory: &Directory) -> Verdict {
+    let data: Map<String, Value> = directory
+        .open_groups()
+        .map(|c| (c.gid.clone(), Value::String(c.name.clone())))
         .collect();
-    Ok(Decision::answer(Answer::Data(Value::Object(data))))
+    Verdict::answer(Answer::Data(Value::Object(data)))
 }

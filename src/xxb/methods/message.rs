@@ -1,8 +1,8 @@
 //! What the two send methods share: the `sender` and `title` checks, and the message the real
 //! server stores for an accepted send (defaults filled in, storage losses applied).
 
-use super::{Call, Decision};
-use crate::domain::{Finding, MessageKind, NewMessage, User};
+use super::{Call, Verdict};
+use crate::domain::{ClientJson, Finding, MessageData, MessageKind, NewMessage, Recipient, User};
 use crate::mysql;
 use crate::php::value::to_php_string;
 use crate::xxb::answer::Answer;
@@ -13,18 +13,18 @@ use crate::xxb::strict::Violation;
 use serde_json::{json, Value};
 
 /// The refusal for `error`, with its finding.
-pub fn fail(call: &mut Call, error: SendError, finding: Finding) -> Decision {
+pub fn fail(call: &mut Call, error: SendError, finding: Finding) -> Verdict {
     call.findings.push(finding);
-    Decision::answer(Answer::Fail(error.message(call.req.lang).to_string()))
+    Verdict::answer(Answer::Fail(error.message(call.req.lang).to_string()))
 }
 
 /// The strict rejection for `violation`, in the request's language (its findings are already journaled).
-pub fn refuse(call: &Call, violation: &Violation) -> Decision {
-    Decision::answer(Answer::Fail(violation.message(call.req.lang).to_string()))
+pub fn refuse(call: &Call, violation: &Violation) -> Verdict {
+    Verdict::answer(Answer::Fail(violation.message(call.req.lang).to_string()))
 }
 
 /// The checks that follow the recipient check in both methods: `empty(sender)`, then `empty(title)`.
-pub fn check_sender_and_title(call: &mut Call, body: &SendBody) -> Option<Decision> {
+pub fn check_sender_and_title(call: &mut Call, body: &SendBody) -> Option<Verdict> {
     if body.is_empty("sender") {
         return Some(fail(
             call,
@@ -80,12 +80,22 @@ pub fn build(
         cgid,
         content: mysql::utf8_text(&content),
         content_type,
-        title: body.or("title", json!("")),
-        subtitle: body.or("subtitle", json!("")),
-        url: body.or("url", json!("")),
-        actions: body.or("actions", json!([])),
-        sender: body.or("sender", Value::Null),
-        recipients: recipients.iter().map(|u| u.id).collect(),
-        app: call.entered.app.code.clone(),
+        data: MessageData {
+            title: ClientJson(body.or("title", json!(""))),
+            subtitle: ClientJson(body.or("subtitle", json!(""))),
+            url: ClientJson(body.or("url", json!(""))),
+            actions: ClientJson(body.or("actions", json!([]))),
+            sender: ClientJson(body.or("sender", Value::Null)),
+            target: recipients.iter().map(|u| u.id).collect(),
+        },
+        recipients: recipients
+            .iter()
+            .map(|u| Recipient {
+                id: u.id,
+                account: u.account.clone(),
+                realname: u.realname.clone(),
+            })
+            .collect(),
+        app: call.auth.app.code.clone(),
     }
 }

@@ -7,12 +7,11 @@ mod send_chat_message;
 mod send_notification;
 
 use super::answer::Answer;
-use super::entry::Entered;
+use super::auth::Authenticated;
 use super::params::Positional;
 use super::request::ApiRequest;
 use crate::config::ValidationMode;
-use crate::domain::{Finding, NewMessage};
-use crate::store::{StoreError, Tx};
+use crate::domain::{Directory, Finding, NewMessage};
 
 /// A method of the `im` module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,21 +38,21 @@ impl Method {
 /// What a method call needs.
 pub struct Call<'a> {
     pub req: &'a ApiRequest,
-    pub entered: &'a Entered,
+    pub auth: &'a Authenticated,
     pub positional: &'a [Positional],
     pub mode: ValidationMode,
     pub findings: &'a mut Vec<Finding>,
 }
 
-/// What a method call decided: its answer, and the message to store when it was a send.
-pub struct Decision {
+/// What a method call decided: its answer, and the message to store when it was an accepted send.
+pub struct Verdict {
     pub answer: Answer,
     pub message: Option<NewMessage>,
 }
 
-impl Decision {
+impl Verdict {
     pub fn answer(answer: Answer) -> Self {
-        Decision {
+        Verdict {
             answer,
             message: None,
         }
@@ -61,11 +60,11 @@ impl Decision {
 }
 
 /// Runs `method`.
-pub fn run(method: Method, call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+pub fn run(method: Method, call: Call, directory: &Directory) -> Verdict {
     match method {
-        Method::GetGroupChats => get_group_chats::run(call, tx),
-        Method::GetChatUsers => get_chat_users::run(call, tx),
-        Method::SendNotification => send_notification::run(call, tx),
-        Method::SendChatMessage => send_chat_message::run(call, tx),
+        Method::GetGroupChats => get_group_chats::run(call, directory),
+        Method::GetChatUsers => get_chat_users::run(call, directory),
+        Method::SendNotification => send_notification::run(call, directory),
+        Method::SendChatMessage => send_chat_message::run(call, directory),
     }
 }

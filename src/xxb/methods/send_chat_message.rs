@@ -6,16 +6,16 @@
 //! reaches every user who is not deleted.
 
 use super::message::{build, check_sender_and_title, fail, recipient_findings, refuse};
-use super::{Call, Decision};
+use super::{Call, Verdict};
+use crate::domain::Directory;
 use crate::domain::MessageKind;
 use crate::php::value::to_php_string;
-use crate::store::{StoreError, Tx};
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
 use crate::xxb::strict;
 
-pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+pub fn run(mut call: Call, directory: &Directory) -> Verdict {
     let body = call.req.send_body();
     if call.req.body_discarded() {
         call.findings
@@ -27,32 +27,32 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         } else {
             findings::body_not_object(&call.req.body)
         };
-        return Ok(fail(&mut call, SendError::NoGid, finding));
+        return fail(&mut call, SendError::NoGid, finding);
     }
     if let Some(refused) = check_sender_and_title(&mut call, &body) {
-        return Ok(refused);
+        return refused;
     }
     let gid = body.get("gid").and_then(to_php_string).unwrap_or_default();
-    let chat = tx.chat(&gid)?;
+    let chat = directory.chat(&gid).cloned();
     let mut violations = strict::chat_rules(&gid, chat.as_ref());
     violations.extend(strict::message_rules(&body));
     if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
-        return Ok(refuse(&call, &violation));
+        return refuse(&call, &violation);
     }
     call.findings.extend(strict::warnings(&body));
     call.findings
         .extend(strict::archived_warning(chat.as_ref()));
-    let mut recipients = tx.chat_members(&gid)?;
+    let mut recipients = directory.chat_members(&gid);
     if recipients.is_empty() {
         call.findings.push(findings::everyone_notified(&format!(
             "The chat {gid:?} has no members (or does not exist)."
         )));
-        recipients = tx.active_users()?;
+        recipients = directory.active_users();
     }
     recipient_findings(call.findings, &recipients);
     let message = build(&call, &body, MessageKind::Chat, gid, &recipients);
-    Ok(Decision {
+    Verdict {
         answer: Answer::Sent,
         message: Some(message),
-    })
+    }
 }

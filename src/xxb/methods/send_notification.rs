@@ -7,18 +7,18 @@
 //! (an upstream bug) and an unknown gid reaches every user who is not deleted.
 
 use super::message::{build, check_sender_and_title, fail, recipient_findings, refuse};
-use super::{Call, Decision};
+use super::{Call, Verdict};
+use crate::domain::Directory;
 use crate::domain::{MessageKind, User};
 use crate::mysql;
 use crate::php::value::{is_numeric, to_php_string};
-use crate::store::{StoreError, Tx};
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
 use crate::xxb::strict;
 use serde_json::Value;
 
-pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
+pub fn run(mut call: Call, directory: &Directory) -> Verdict {
     let body = call.req.send_body();
     if call.req.body_discarded() {
         call.findings
@@ -30,32 +30,34 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
         } else {
             findings::body_not_object(&call.req.body)
         };
-        return Ok(fail(&mut call, SendError::NoUsers, finding));
+        return fail(&mut call, SendError::NoUsers, finding);
     }
     if let Some(refused) = check_sender_and_title(&mut call, &body) {
-        return Ok(refused);
+        return refused;
     }
     let users = body.get("users");
-    let (cgid, recipients, unknown, everyone) = match users {
+    let (cgid, recipients, unmatched, everyone) = match users {
         Some(Value::Array(list)) => {
-            let (found, unknown) = users_in_list(tx, list)?;
-            ("notification".to_string(), found, unknown, false)
+            let (found, unmatched) = users_in_list(directory, list);
+            ("notification".to_string(), found, unmatched, false)
         }
         other => {
             // Upstream bug, reproduced: a non-array `users` is used as a chat gid.
             let gid = other.and_then(to_php_string).unwrap_or_default();
-            let members = tx.chat_members(&gid)?;
+            let members = directory.chat_members(&gid);
             if members.is_empty() {
-                (gid, tx.active_users()?, Vec::new(), true)
+                (gid, directory.active_users(), Vec::new(), true)
             } else {
                 (gid, members, Vec::new(), false)
             }
         }
     };
-    let mut violations = strict::users_rules(users, &unknown);
+    // The whole directory: to tell unknown entries from dropped ones, and to suggest the nearest
+    // account.
+    let mut violations = strict::users_rules(users, &unmatched, directory.users());
     violations.extend(strict::message_rules(&body));
     if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
-        return Ok(refuse(&call, &violation));
+        return refuse(&call, &violation);
     }
     call.findings.extend(strict::warnings(&body));
     if everyone {
@@ -65,18 +67,22 @@ pub fn run(mut call: Call, tx: &Tx) -> Result<Decision, StoreError> {
     }
     recipient_findings(call.findings, &recipients);
     let message = build(&call, &body, MessageKind::Notification, cgid, &recipients);
-    Ok(Decision {
+    Verdict {
         answer: Answer::Sent,
         message: Some(message),
-    })
+    }
 }
 
 /// The users an array of `users` names, and the entries that matched nobody: by id when its first
 /// element is numeric (compared as MySQL compares an integer column with a string: `"3abc"` is 3),
 /// by account otherwise.
-fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), StoreError> {
+fn users_in_list<'a>(directory: &Directory, list: &'a [Value]) -> (Vec<User>, Vec<&'a Value>) {
     let by_id = list.first().is_some_and(is_numeric);
-    let entries: Vec<String> = list.iter().filter_map(to_php_string).collect();
+    let sent: Vec<(&Value, String)> = list
+        .iter()
+        .filter_map(|e| Some((e, to_php_string(e)?)))
+        .collect();
+    let entries: Vec<String> = sent.iter().map(|(_, e)| e.clone()).collect();
     let users = if by_id {
         let ids: Vec<i64> = entries
             .iter()
@@ -84,9 +90,9 @@ fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), St
             .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
             .map(|n| n as i64)
             .collect();
-        tx.users_with_ids(&ids)?
+        directory.users_with_ids(&ids)
     } else {
-        tx.users_with_accounts(&entries)?
+        directory.users_with_accounts(&entries)
     };
     let matches = |entry: &String, user: &User| {
         if by_id {
@@ -95,10 +101,10 @@ fn users_in_list(tx: &Tx, list: &[Value]) -> Result<(Vec<User>, Vec<String>), St
             user.account == *entry
         }
     };
-    let unknown = entries
+    let unmatched = sent
         .iter()
-        .filter(|e| !users.iter().any(|u| matches(e, u)))
-        .map(|e| format!("{e:?}"))
+        .filter(|(_, e)| !users.iter().any(|u| matches(e, u)))
+        .map(|(value, _)| *value)
         .collect();
-    Ok((users, unknown))
+    (users, unmatched)
 }

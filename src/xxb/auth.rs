@@ -1,8 +1,10 @@
-//! The entry check: how the real server authenticates an application, step by step, in its order.
+//! Application authentication (the real server's "entry" check), step by step, in its order.
 //!
 //! `m`/`f` present, `code`, `token`; then the application (exists, has a key, allows the caller's
 //! address), time mode, the token, and the bound account. The first failure answers. The first
-//! three are answered in the bare `{"error":...}` form, the rest in the `errcode` form.
+//! three are answered in the bare `{"error":...}` form, the rest in the `errcode` form. It reads
+//! the directory and writes nothing: a time-mode call that passes says how the application's clock
+//! moves, and the commit moves it.
 
 use super::answer::Answer;
 use super::findings;
@@ -10,47 +12,49 @@ use super::ip::{self, AddressSource};
 use super::lang::EntryError;
 use super::request::ApiRequest;
 use super::token;
-use crate::domain::{App, Finding};
+use crate::domain::{App, Directory, Finding};
 use crate::php::query::{PhpArray, QueryValue};
 use crate::php::value::{is_numeric_str, loose_eq};
-use crate::store::{StoreError, Tx};
+use crate::store::ClockMove;
 
-/// A request that passed the entry check.
+/// A request whose application is authenticated.
 #[derive(Debug)]
-pub struct Entered {
+pub struct Authenticated {
     pub app: App,
     pub module: Option<String>,
     pub method: Option<String>,
     /// `$_GET` without `code`, `token`, `m`, `f`, `t` (and an accepted `time`).
     pub params: PhpArray,
+    /// For a time-mode call: the application's clock moved to its timestamp.
+    pub clock: Option<ClockMove>,
 }
 
-/// Runs the entry check. `Ok(Err(answer))` is a refusal; `Err` only a store failure.
+/// Authenticates the application; `Err` is the refusal the real server answers.
 pub fn check(
     req: &ApiRequest,
-    tx: &Tx,
+    directory: &Directory,
     findings: &mut Vec<Finding>,
-) -> Result<Result<Entered, Answer>, StoreError> {
+) -> Result<Authenticated, Answer> {
     let params = &req.params;
     let (Some(module), Some(method)) = (params.get("m"), params.get("f")) else {
         findings.push(findings::missing_route());
-        return Ok(Err(Answer::Bare("EMPTY_ENTRY")));
+        return Err(Answer::Bare("EMPTY_ENTRY"));
     };
     if !params.get("code").is_some_and(QueryValue::is_truthy) {
         findings.push(findings::missing_code());
-        return Ok(Err(Answer::Bare("PARAM_CODE_MISSING")));
+        return Err(Answer::Bare("PARAM_CODE_MISSING"));
     }
     let Some(token) = params.get("token").filter(|t| t.is_truthy()) else {
         findings.push(findings::missing_token());
-        return Ok(Err(Answer::Bare("PARAM_TOKEN_MISSING")));
+        return Err(Answer::Bare("PARAM_TOKEN_MISSING"));
     };
     let refuse = |findings: &mut Vec<Finding>, error: EntryError, finding: Finding| {
         findings.push(finding);
-        Ok(Err(Answer::Entry(error)))
+        Err(Answer::Entry(error))
     };
 
     let code = text(params.get("code"));
-    let Some(app) = tx.app(&code)? else {
+    let Some(app) = directory.app(&code).cloned() else {
         return refuse(
             findings,
             EntryError::EmptyEntry,
@@ -77,7 +81,7 @@ pub fn check(
 
     let token = text(Some(token));
     let mut remaining = params.clone();
-    let mut signed_by_time = false;
+    let mut clock = None;
     if let Some(time) = params.get("time") {
         let time = time.as_bytes().unwrap_or_default();
         let stamp = &time[..time.len().min(10)];
@@ -97,12 +101,15 @@ pub fn check(
                     findings::reused_time(&stamp, app.called_time),
                 );
             }
-            tx.set_called_time(&app.code, crate::mysql::to_number(&stamp) as i64)?;
+            clock = Some(ClockMove {
+                app: app.code.clone(),
+                from: app.called_time,
+                to: crate::mysql::to_number(&stamp) as i64,
+            });
             remaining.remove("time");
-            signed_by_time = true;
         }
     }
-    if !signed_by_time {
+    if clock.is_none() {
         let signed = &req.signed_query;
         if !loose_eq(&token, &token::keyed_token(&req.signed_query_md5, &key)) {
             let finding = findings::invalid_token(req, &token, signed, &key);
@@ -117,7 +124,7 @@ pub fn check(
             findings::account_unbound(&app.code),
         );
     };
-    match tx.user_by_account(&account)? {
+    match directory.user_by_account(&account) {
         Some(user) if !user.deleted => {}
         found => {
             let deleted = found.is_some();
@@ -132,7 +139,7 @@ pub fn check(
     for name in super::params::ROUTING_NAMES {
         remaining.remove(name);
     }
-    Ok(Ok(Entered {
+    Ok(Authenticated {
         app,
         module: module
             .as_bytes()
@@ -141,7 +148,8 @@ pub fn check(
             .as_bytes()
             .map(|b| String::from_utf8_lossy(b).into_owned()),
         params: remaining,
-    }))
+        clock,
+    })
 }
 
 fn text(value: Option<&QueryValue>) -> String {

@@ -1,4 +1,4 @@
-//! Announcements of what the store has committed: a version number that wakes `/__inspect/wait`
+//! The announcer of what was committed: a version number that wakes `/__inspect/wait`
 //! the moment a notification is stored, and a broadcast of new notifications and journal entries
 //! for `/__inspect/events`, which ends every stream when the server stops. Waiters are woken by the
 //! write itself, never by polling.
@@ -14,7 +14,7 @@ pub enum Event {
 }
 
 /// The announcer. One per server.
-pub struct Hub {
+pub struct Announcer {
     version: watch::Sender<u64>,
     events: broadcast::Sender<Event>,
     /// Set when the server stops: event streams never end on their own, and an open one would
@@ -22,9 +22,9 @@ pub struct Hub {
     stopping: watch::Sender<bool>,
 }
 
-impl Default for Hub {
+impl Default for Announcer {
     fn default() -> Self {
-        Hub {
+        Announcer {
             version: watch::Sender::new(0),
             events: broadcast::Sender::new(1024),
             stopping: watch::Sender::new(false),
@@ -32,7 +32,7 @@ impl Default for Hub {
     }
 }
 
-impl Hub {
+impl Announcer {
     /// Says that stored notifications changed (added, deleted, reset): every waiter re-checks.
     pub fn notifications_changed(&self) {
         self.version.send_modify(|v| *v += 1);
@@ -61,7 +61,7 @@ impl Hub {
         self.stopping.send_replace(true);
     }
 
-    /// Whether streams must stop: `wait_for(|stop| *stop)` completes once [`Hub::stop_streams`]
+    /// Whether streams must stop: `wait_for(|stop| *stop)` completes once [`Announcer::stop_streams`]
     /// has been called (at once if it already was).
     pub fn stopping(&self) -> watch::Receiver<bool> {
         self.stopping.subscribe()

@@ -1,0 +1,195 @@
+//! The emulated API's decision, from request to answer, in the real server's order: API-mode
+//! detection, application authentication, the method lookup, the parameter filter, the method.
+//!
+//! It is a pure function of the request, the directory and the mode: it reads and writes nothing
+//! else. What the request is to leave behind (its journal entry, the message of an accepted send, an
+//! application's moved clock) is part of the decision, for the store to commit as one unit.
+
+use super::answer::{self, Answer};
+use super::auth;
+use super::findings;
+use super::methods::{self, Call, Method, Verdict};
+use super::params;
+use super::request::{ApiRequest, EntryPoint};
+use super::token;
+use crate::config::ValidationMode;
+use crate::domain::{Directory, Finding, JournalRecord, Outcome};
+use crate::faults::Respond;
+use crate::php;
+use crate::store::{ClockMove, RequestWrite};
+use time::format_description::well_known::Rfc3339;
+
+/// The most bytes of a request body the journal keeps.
+pub const JOURNAL_BODY_CAP: usize = 64 * 1024;
+
+/// What the client gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// An HTTP answer.
+    Http {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
+    /// The connection closed without an answer (an injected fault).
+    Drop,
+}
+
+/// A decided request: what the client gets and what the store is to write.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub reply: Reply,
+    pub write: RequestWrite,
+}
+
+/// Decides `req` against `directory`. An injected `fault` replaces the answer (nothing is stored);
+/// a delay is only noted here (whoever serves the request waits).
+pub fn decide(
+    req: &ApiRequest,
+    directory: &Directory,
+    mode: ValidationMode,
+    fault: Option<&Respond>,
+) -> Decision {
+    let mut findings = Vec::new();
+    if let Some(fault) = fault {
+        findings.push(findings::fault_injected(fault));
+    }
+    let app = req.param_text("code").filter(|c| !c.is_empty());
+    let method = req.param_text("f");
+    let (reply, outcome, message, clock, app) = match fault {
+        Some(Respond::Delay { .. }) | None => {
+            let decided = emulate(req, directory, mode, &mut findings);
+            let status = answer::STATUS;
+            let body = decided.answer.body(req.lang);
+            let reply = Reply::Http {
+                status,
+                headers: answer::headers(req.lang, req.received_at),
+                body,
+            };
+            (
+                reply,
+                decided.answer.outcome(),
+                decided.message,
+                decided.clock,
+                app,
+            )
+        }
+        Some(fault) => {
+            let reply = match fault {
+                Respond::Body { body } => Reply::Http {
+                    status: answer::STATUS,
+                    headers: answer::headers(req.lang, req.received_at),
+                    body: php::json::encode(body).into_bytes(),
+                },
+                Respond::Status { status, body } => Reply::Http {
+                    status: *status,
+                    headers: answer::headers(req.lang, req.received_at),
+                    body: body
+                        .as_ref()
+                        .map(|b| php::json::encode(b).into_bytes())
+                        .unwrap_or_default(),
+                },
+                Respond::Drop { .. } | Respond::Delay { .. } => Reply::Drop,
+            };
+            (reply, Outcome::Rejected, None, None, app)
+        }
+    };
+    let (status, response) = match &reply {
+        Reply::Http { status, body, .. } => (*status, body.clone()),
+        Reply::Drop => (0, Vec::new()),
+    };
+    let kept = req.body.len().min(JOURNAL_BODY_CAP);
+    let journal = JournalRecord {
+        received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
+        http_method: req.http_method.clone(),
+        path: req.entry_point.path().to_string(),
+        query: req.raw_query.clone(),
+        app,
+        method,
+        lang: req.lang.code().to_string(),
+        client_ip: req.caller.ip.clone(),
+        body: req.body[..kept].to_vec(),
+        body_size: req.body_size,
+        body_truncated: req.body_size > kept,
+        status,
+        response,
+        outcome,
+        findings,
+        duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    };
+    Decision {
+        reply,
+        write: RequestWrite {
+            journal,
+            message,
+            clock,
+        },
+    }
+}
+
+/// What the real server would do, with the findings that explain it.
+struct Emulated {
+    answer: Answer,
+    message: Option<crate::domain::NewMessage>,
+    clock: Option<ClockMove>,
+}
+
+fn emulate(
+    req: &ApiRequest,
+    directory: &Directory,
+    mode: ValidationMode,
+    findings: &mut Vec<Finding>,
+) -> Emulated {
+    let only = |answer: Answer| Emulated {
+        answer,
+        message: None,
+        clock: None,
+    };
+    if req.entry_point == EntryPoint::XPhp && !token::is_api_call(req.raw_query.as_bytes()) {
+        findings.push(findings::not_an_api_call());
+        return only(Answer::WebPage);
+    }
+    let auth = match auth::check(req, directory, findings) {
+        Ok(auth) => auth,
+        Err(refusal) => return only(refusal),
+    };
+    // From here on the call is authenticated: a time-mode clock moves whatever it answers.
+    let clock = auth.clock.clone();
+    let moved = |answer: Answer| Emulated {
+        answer,
+        message: None,
+        clock: clock.clone(),
+    };
+    if req.entry_point == EntryPoint::ApiPhp {
+        // The retired entry: ZenTao's own API answers an unknown module with an empty body.
+        findings.push(findings::old_api());
+        return moved(Answer::Empty);
+    }
+    let Some(method) = Method::find(auth.module.as_deref(), auth.method.as_deref()) else {
+        findings.push(findings::unknown_method(
+            auth.module.as_deref(),
+            auth.method.as_deref(),
+        ));
+        return moved(Answer::Empty);
+    };
+    let positional = match params::filter(&auth.params) {
+        Ok(positional) => positional,
+        Err(refused) => {
+            findings.push(findings::param_refused(&refused));
+            return moved(Answer::BadRequest);
+        }
+    };
+    let call = Call {
+        req,
+        auth: &auth,
+        positional: &positional,
+        mode,
+        findings,
+    };
+    let Verdict { answer, message } = methods::run(method, call, directory);
+    Emulated {
+        answer,
+        message,
+        clock,
+    }
+}

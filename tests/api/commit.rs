@@ -1,0 +1,133 @@
+//! A request is written whole or not at all. A failure is injected into the commit the way a full
+//! disk or a broken database would fail it: a trigger, added to the `--db` file from outside,
+//! aborts every delivery row, after the request's journal entry and message were written in the
+//! same transaction.
+
+use crate::helpers::{signed, spawn_app_with, tempdir, time_token, TestApp, KEY};
+use serde_json::{json, Value};
+use xxb_mock::config::Config;
+use xxb_mock::store::DbLocation;
+
+const BODY: &str = r#"{"users":["zhangsan"],"title":"t","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/a.png"}}"#;
+
+async fn app_on_file(name: &str) -> (TestApp, rusqlite::Connection) {
+    let db = tempdir(name).join("state.db");
+    let app = spawn_app_with(Config {
+        db: DbLocation::File(db.clone()),
+        ..Config::default()
+    })
+    .await;
+    let outside = rusqlite::Connection::open(&db).unwrap();
+    outside
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    (app, outside)
+}
+
+fn break_deliveries(db: &rusqlite::Connection) {
+    db.execute_batch(
+        "CREATE TRIGGER broken_disk BEFORE INSERT ON recipients
+         BEGIN SELECT RAISE(ABORT, 'injected: the disk is full'); END;",
+    )
+    .unwrap();
+}
+
+fn mend_deliveries(db: &rusqlite::Connection) {
+    db.execute_batch("DROP TRIGGER broken_disk").unwrap();
+}
+
+async fn totals(app: &TestApp) -> (Value, Value) {
+    (
+        app.inspect("requests?limit=1").await["total"].clone(),
+        app.inspect("notifications?limit=1").await["total"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_send_whose_commit_fails_writes_nothing_and_answers_500() {
+    let (app, db) = app_on_file("commit-fails").await;
+    assert_eq!(totals(&app).await, (json!(0), json!(0)));
+    break_deliveries(&db);
+
+    let answer = app
+        .post(&signed("m=im&f=sendNotification&code=myAppCode"), BODY)
+        .await;
+    assert_eq!(answer.status, 500);
+    // Neither its journal entry nor its message, both written before the failing delivery.
+    assert_eq!(totals(&app).await, (json!(0), json!(0)));
+    let messages: i64 = db
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(messages, 0);
+
+    mend_deliveries(&db);
+    let answer = app
+        .post(&signed("m=im&f=sendNotification&code=myAppCode"), BODY)
+        .await;
+    assert_eq!(answer.text(), r#"{"result":"success","message":""}"#);
+    assert_eq!(totals(&app).await, (json!(1), json!(1)));
+}
+
+#[tokio::test]
+async fn a_failed_commit_does_not_use_up_a_time_mode_token() {
+    let (app, db) = app_on_file("commit-time-token").await;
+    let time = "1800000000";
+    let query = format!(
+        "m=im&f=sendNotification&code=myAppCode&time={time}&token={}",
+        time_token("myAppCode", KEY, time)
+    );
+    break_deliveries(&db);
+    assert_eq!(app.post(&query, BODY).await.status, 500);
+    let clock: i64 = db
+        .query_row(
+            "SELECT called_time FROM apps WHERE code = 'myAppCode'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(clock, 0, "the failed call must not move the clock");
+
+    mend_deliveries(&db);
+    // The same token again: accepted, since the failed call left nothing behind ...
+    assert_eq!(
+        app.post(&query, BODY).await.text(),
+        r#"{"result":"success","message":""}"#
+    );
+    // ... and now used up.
+    assert_eq!(
+        app.post(&query, BODY).await.text(),
+        r#"{"errcode":405,"errmsg":"Token已失效"}"#
+    );
+}
+
+#[tokio::test]
+async fn requests_batched_with_a_failing_one_are_written_in_full() {
+    let (app, db) = app_on_file("commit-batch").await;
+    break_deliveries(&db);
+    let lookups = 40;
+    let sends = 40;
+    let mut calls = Vec::new();
+    for i in 0..lookups + sends {
+        let app = &app;
+        calls.push(async move {
+            if i % 2 == 0 {
+                app.get(&signed("m=im&f=getGroupChats&code=myAppCode"))
+                    .await
+                    .status
+            } else {
+                app.post(&signed("m=im&f=sendNotification&code=myAppCode"), BODY)
+                    .await
+                    .status
+            }
+        });
+    }
+    let statuses = futures_util::future::join_all(calls).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), lookups);
+    assert_eq!(statuses.iter().filter(|s| **s == 500).count(), sends);
+    // Every lookup was journaled, whichever batch it shared with a failing send; no send was.
+    let journal = app
+        .inspect("requests?limit=1000&method=getGroupChats")
+        .await;
+    assert_eq!(journal["total"], json!(lookups));
+    assert_eq!(totals(&app).await, (json!(lookups), json!(0)));
+}
