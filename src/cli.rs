@@ -1,18 +1,14 @@
 //! The command line: arguments parsed into a raw form by clap, turned once into a [`Config`], and
 //! the commands run. Every `serve` flag also reads an `XXB_MOCK_*` environment variable.
 
-use crate::config::{Config, ValidationMode};
-use crate::fixtures::{FixtureSource, Fixtures};
 use crate::readiness;
-use crate::scenario::{self, report, report::Format};
-use crate::startup::Server;
-use crate::store::DbLocation;
-use crate::xxb::lang::Lang;
-use crate::xxb::token;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use xxb_mock::scenario::{self, report, report::Format};
+use xxb_mock::sign as token;
+use xxb_mock::{Config, DbLocation, FixtureSource, Fixtures, Lang, Server, ValidationMode};
 
 /// A faithful, strict, inspectable test double of the XXB (喧喧) server's integration API.
 #[derive(Debug, Parser)]

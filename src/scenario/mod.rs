@@ -6,17 +6,19 @@
 //! `yaml` reads text with positions, `parse` turns it into the `model`, `run` plays it and returns
 //! results as data, `report` renders them, `expect` follows an application through a scenario.
 
-pub mod expect;
-pub mod matcher;
-pub mod model;
-pub mod parse;
+pub(crate) mod expect;
+mod matcher;
+mod model;
+mod parse;
 pub mod report;
-pub mod run;
-pub mod yaml;
+pub(crate) mod run;
+mod yaml;
 
-pub use model::Scenario;
+pub use matcher::Mismatch;
+pub use model::*;
 pub use parse::ParseError;
-pub use run::{ScenarioResult, Status};
+pub use run::{ScenarioResult, Status, StepResult};
+pub use yaml::Pos;
 
 use std::path::{Path, PathBuf};
 

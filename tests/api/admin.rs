@@ -2,7 +2,7 @@
 
 use crate::helpers::{signed, spawn_app, spawn_app_with};
 use serde_json::Value;
-use xxb_mock::config::Config;
+use xxb_mock::Config;
 
 #[tokio::test]
 async fn the_admin_token_guards_inspect_but_not_the_emulated_api() {
@@ -54,7 +54,7 @@ async fn every_documented_path_answers_and_every_route_is_documented() {
             documented.push((method.to_uppercase(), path.clone()));
         }
     }
-    let mut routed: Vec<(String, String)> = xxb_mock::inspect::ROUTES
+    let mut routed: Vec<(String, String)> = xxb_mock::internals::ROUTES
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
