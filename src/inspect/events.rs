@@ -4,6 +4,7 @@
 //! Each frame is serialised once by the announcer, whatever the number of clients. A busy stream is
 //! written in batches: what arrived while the last batch was written goes out together, at most
 //! every [`BATCH_EVERY`], so a thousand open streams cost a thousand writes per batch, not per event.
+//! A stream ends, and its connection closes, when the server stops, so that it does not hold the stop.
 
 use crate::emulator::Emulator;
 use actix_web::web::{Bytes, BytesMut};
@@ -20,20 +21,33 @@ const BATCH_EVERY: Duration = Duration::from_millis(20);
 
 pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
     let receiver = emulator.announcer().subscribe();
+    let stopping = emulator.announcer().stopping();
     // A comment first, so a client knows the stream is open before it sends anything.
     let opening = futures_util::stream::once(async {
         Ok::<_, std::io::Error>(Bytes::from_static(b": connected\n\n"))
     });
-    let start = (receiver, Instant::now() - BATCH_EVERY);
-    let events = futures_util::stream::unfold(start, |(mut receiver, last)| async move {
-        tokio::time::sleep_until(last + BATCH_EVERY).await;
-        let chunk = next_batch(&mut receiver).await?;
-        Some((Ok::<_, std::io::Error>(chunk), (receiver, Instant::now())))
-    });
-    HttpResponse::Ok()
+    let start = (receiver, stopping, Instant::now() - BATCH_EVERY);
+    let events =
+        futures_util::stream::unfold(start, |(mut receiver, mut stopping, last)| async move {
+            let chunk = tokio::select! {
+                chunk = async {
+                    tokio::time::sleep_until(last + BATCH_EVERY).await;
+                    next_batch(&mut receiver).await
+                } => chunk?,
+                _ = stopping.wait_for(|stop| *stop) => return None,
+            };
+            Some((
+                Ok::<_, std::io::Error>(chunk),
+                (receiver, stopping, Instant::now()),
+            ))
+        });
+    let mut response = HttpResponse::Ok();
+    response
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
-        .streaming(futures_util::StreamExt::chain(opening, events))
+        // Closed once the stream ends: an idle kept-alive connection would hold the stop too.
+        .force_close();
+    response.streaming(futures_util::StreamExt::chain(opening, events))
 }
 
 /// The next event and every one already waiting behind it, as one chunk; a keep-alive comment

@@ -39,6 +39,9 @@ pub async fn get(
         () = crate::connection::closed(&req) => {
             return Err(InspectError::bad_request("connection", "the client closed the connection"))
         }
+        () = emulator.announcer().stopped() => {
+            return Err(InspectError::unavailable("the server is stopping"))
+        }
     };
     let status = if waited.satisfied {
         StatusCode::OK

@@ -97,3 +97,27 @@ async fn every_documented_path_answers_and_every_route_is_documented() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn health_answers_without_the_admin_token_and_tells_only_status_and_version() {
+    let app = spawn_app_with(Config {
+        admin_token: Some("s3cret".into()),
+        ..Config::default()
+    })
+    .await;
+    let answer = app.request("GET", "/__inspect/health", b"", &[]).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+    // Only the health endpoint: its neighbours still need the token.
+    for path in [
+        "/__inspect/state",
+        "/__inspect/health/",
+        "/__inspect/healthz",
+    ] {
+        let answer = app.request("GET", path, b"", &[]).await;
+        assert_eq!(answer.status, 401, "{path}");
+    }
+}
