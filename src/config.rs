@@ -35,6 +35,9 @@ pub struct Config {
     pub fixtures: FixtureSource,
     pub lang: Lang,
     pub validation: ValidationMode,
+    /// Whether a database seeded with other fixtures is emptied and seeded with `fixtures`
+    /// (otherwise the server refuses to start on it).
+    pub reseed: bool,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
     /// A scenario the server follows (`serve --scenario`): its fixtures replace `fixtures`.
@@ -51,6 +54,7 @@ impl Default for Config {
             fixtures: FixtureSource::Embedded,
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
+            reseed: false,
             admin_token: None,
             scenario: None,
         }

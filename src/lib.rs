@@ -32,7 +32,7 @@ pub mod ui;
 pub mod xxb;
 
 pub use config::{Config, ValidationMode};
-pub use domain::{JournalEntry, MessageKind, Notification};
+pub use domain::{JournalEntry, MessageKind, Notification, WaitExplanation};
 pub use faults::{FaultSpec, Respond};
 pub use mock::{Builder, Error, Filter, MockServer};
 pub use startup::{Server, StartError};
