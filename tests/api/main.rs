@@ -15,6 +15,7 @@ mod persistence;
 mod reliability;
 mod routing;
 mod scenarios;
+mod scoping;
 mod semantics;
 mod state;
 mod strict;
