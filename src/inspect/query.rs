@@ -171,11 +171,68 @@ impl Params {
 
 #[cfg(test)]
 mod tests {
-    use super::concat;
+    use super::{concat, refuse_unread};
+    use crate::inspect::ROUTES;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
 
     #[test]
     fn concat_keeps_both_in_order() {
         const BOTH: [&str; 3] = concat(&["a"], &["b", "c"]);
         assert_eq!(BOTH, ["a", "b", "c"]);
+    }
+
+    /// Names a client might send: every parameter of any endpoint, misspellings, the token, and
+    /// names that need percent-encoding.
+    fn names() -> Vec<&'static str> {
+        let mut names: Vec<&str> = ROUTES
+            .iter()
+            .flat_map(|e| e.query.iter().copied())
+            .collect();
+        names.extend([
+            "access_token",
+            "usr",
+            "timeout",
+            "Count",
+            "user ",
+            "用户",
+            "a&b",
+            "",
+        ]);
+        names
+    }
+
+    proptest! {
+        /// Model: a query is let through exactly when every name but `access_token` is one the
+        /// endpoint reads, none of them twice, and each has a value.
+        #[test]
+        fn a_query_passes_only_when_the_endpoint_reads_all_of_it(
+            route in 0..ROUTES.len(),
+            pairs in proptest::collection::vec(
+                (prop::sample::select(names()), prop::sample::select(vec!["", "1", "x y", "中", "%"])),
+                0..5,
+            ),
+        ) {
+            let endpoint = &ROUTES[route];
+            let raw = pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            let mut seen = HashSet::new();
+            let expected = pairs.iter().filter(|(k, _)| *k != "access_token").all(|(k, v)| {
+                endpoint.query.contains(k) && seen.insert(*k) && !v.is_empty()
+            });
+            prop_assert_eq!(refuse_unread(endpoint, &raw).is_ok(), expected, "{}", raw);
+        }
+    }
+
+    fn urlencode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' => (b as char).to_string(),
+                other => format!("%{other:02X}"),
+            })
+            .collect()
     }
 }
