@@ -51,6 +51,9 @@ pub struct ServeArgs {
     /// Fixture directory (users.json, groups.json, apps.json). Default: the embedded fixtures.
     #[arg(long, env = "XXB_MOCK_FIXTURES")]
     pub fixtures: Option<PathBuf>,
+    /// When --db was seeded with other fixtures, empty it and seed these (otherwise refuse to start).
+    #[arg(long, env = "XXB_MOCK_RESEED")]
+    pub reseed: bool,
     /// Default language of answers when Accept-Language names none of the five.
     #[arg(long, env = "XXB_MOCK_LANG", value_enum, default_value_t = Lang::ZhCn)]
     pub lang: Lang,
@@ -123,6 +126,7 @@ impl ServeArgs {
                 .map_or(FixtureSource::Embedded, FixtureSource::Directory),
             lang: self.lang,
             validation: self.validation,
+            reseed: self.reseed,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             allowed_hosts: self.allowed_hosts.clone(),
             scenario,

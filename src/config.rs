@@ -35,6 +35,9 @@ pub struct Config {
     pub fixtures: FixtureSource,
     pub lang: Lang,
     pub validation: ValidationMode,
+    /// Whether a database seeded with other fixtures is emptied and seeded with `fixtures`
+    /// (otherwise the server refuses to start on it).
+    pub reseed: bool,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
     /// Host names `/__inspect` and `/__ui` answer to besides the loopback ones (see `boundary`).
@@ -53,6 +56,7 @@ impl Default for Config {
             fixtures: FixtureSource::Embedded,
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
+            reseed: false,
             admin_token: None,
             allowed_hosts: Vec::new(),
             scenario: None,

@@ -53,7 +53,7 @@ mod xxb;
 pub use config::{Config, ValidationMode};
 pub use domain::{
     AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
-    Notification, Outcome, Recipient, User, UserRef,
+    Notification, Outcome, Recipient, User, UserRef, WaitExplanation,
 };
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};

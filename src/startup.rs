@@ -18,6 +18,8 @@ pub enum StartError {
     Fixtures(#[from] FixtureError),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("database: {0}")]
+    FixturesDiffer(#[from] crate::emulator::FixturesDiffer),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,

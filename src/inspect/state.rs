@@ -37,7 +37,7 @@ fn entries<T>(
                     (true, false) => format!("[{i}].{}", e.field),
                     (false, _) => e.field.clone(),
                 };
-                InspectError::bad_request(&field, e.problem)
+                InspectError::unknown(&field, e.problem, e.nearest)
             })
         })
         .collect()
@@ -94,7 +94,7 @@ pub async fn patch_group(
         } else {
             e.field
         };
-        InspectError::bad_request(&field, e.problem)
+        InspectError::unknown(&field, e.problem, e.nearest)
     })?;
     let change = Change::Group {
         gid: gid.into_inner(),

@@ -18,6 +18,7 @@ mod probe;
 mod reliability;
 mod routing;
 mod scenarios;
+mod scoping;
 mod semantics;
 mod shutdown;
 mod state;
