@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use xxb_mock::scenario::{self, report, report::Format};
 use xxb_mock::sign as token;
-use xxb_mock::{Config, DbLocation, FixtureSource, Fixtures, Lang, Server, ValidationMode};
+use xxb_mock::{Api, Config, DbLocation, FixtureSource, Fixtures, Lang, Server, ValidationMode};
 
 /// A faithful, strict, inspectable test double of the XXB (喧喧) server's integration API.
 #[derive(Debug, Parser)]
@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the emulated API (/x.php) and the inspection API (/__inspect).
+    /// Serve the emulated APIs (/x.php and the direct API /im/...) and the inspection API (/__inspect).
     Serve(ServeArgs),
     /// Run scenario scripts against a fresh in-process server or a target, and report.
     Replay(ReplayArgs),
@@ -45,6 +45,11 @@ pub struct ServeArgs {
     /// Port to listen on; 0 picks a free one.
     #[arg(long, env = "XXB_MOCK_PORT", default_value_t = 8080)]
     pub port: u16,
+    /// Also listen on this port (the chat daemon's is 11443), serving the same application: for
+    /// clients configured with one base URL for /x.php and another for the direct API (/im/...).
+    /// 0 picks a free one.
+    #[arg(long, env = "XXB_MOCK_XXD_PORT")]
+    pub xxd_port: Option<u16>,
     /// SQLite database file (WAL); state survives restarts. Default: in memory.
     #[arg(long, env = "XXB_MOCK_DB")]
     pub db: Option<PathBuf>,
@@ -119,6 +124,7 @@ impl ServeArgs {
         Ok(Config {
             host: self.host.clone(),
             port: self.port,
+            xxd_port: self.xxd_port,
             db: self.db.clone().map_or(DbLocation::Memory, DbLocation::File),
             fixtures: self
                 .fixtures
@@ -139,13 +145,18 @@ pub struct TokenArgs {
     /// The application's secret key.
     #[arg(long)]
     pub key: String,
-    /// With --code: print the time-mode token md5(code + key + time) instead.
-    #[arg(long, requires = "code")]
+    /// The API whose signature to compute: x.php signs the query as sent, xxd (the direct API)
+    /// the path and the query sorted by name.
+    #[arg(long, value_enum, default_value_t = Api::XPhp)]
+    pub api: Api,
+    /// With --code: print the time-mode token md5(code + key + time) instead (x.php only).
+    #[arg(long, requires = "code", conflicts_with = "api")]
     pub time: Option<String>,
     /// The application code, for --time.
     #[arg(long, requires = "time")]
     pub code: Option<String>,
-    /// The query, e.g. 'm=im&f=getGroupChats&code=myAppCode' (a `token` in it is ignored).
+    /// The query, e.g. 'm=im&f=getGroupChats&code=myAppCode' (a `token` in it is ignored); with
+    /// --api xxd the path and query, e.g. '/im/getChatGroups?code=myAppCode', or a whole URL.
     pub query: Option<String>,
 }
 
@@ -154,7 +165,10 @@ pub struct SignArgs {
     /// The application's secret key.
     #[arg(long)]
     pub key: String,
-    /// The URL or query to sign.
+    /// The API whose signature to append: x.php or xxd (the direct API, /im/...).
+    #[arg(long, value_enum, default_value_t = Api::XPhp)]
+    pub api: Api,
+    /// The URL or query to sign (with --api xxd, a URL or PATH?QUERY).
     pub url: String,
 }
 
@@ -179,6 +193,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 (Some(time), Some(code), _) => {
                     token::time_token(code.as_bytes(), &args.key, time.as_bytes())
                 }
+                (_, _, Some(target)) if args.api == Api::Xxd => {
+                    token::xxd::token_for(target, &args.key)
+                }
                 (_, _, Some(query)) => token::token_for_query(query, &args.key),
                 _ => {
                     eprintln!(
@@ -191,7 +208,11 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Sign(args) => {
-            println!("{}", token::sign_url(&args.url, &args.key));
+            let signed = match args.api {
+                Api::XPhp => token::sign_url(&args.url, &args.key),
+                Api::Xxd => token::xxd::sign_url(&args.url, &args.key),
+            };
+            println!("{signed}");
             ExitCode::SUCCESS
         }
         Command::Fixtures {
@@ -301,6 +322,13 @@ fn serve(args: &ServeArgs) -> ExitCode {
         }
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "xxb-mock listening on {}", server.url());
+        if server.xxd_port().is_some() {
+            let _ = writeln!(
+                stdout,
+                "xxb-mock also listening on {} (the same server, for the direct API /im/...)",
+                server.xxd_url()
+            );
+        }
         let _ = stdout.flush();
         let handle = server.handle();
         let emulator = server.emulator();

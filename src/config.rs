@@ -31,6 +31,9 @@ pub struct Config {
     pub host: String,
     /// 0 picks a free port.
     pub port: u16,
+    /// A second port serving the same application (`--xxd-port`), for clients configured with
+    /// one base URL for `/x.php` and another for the direct API; 0 picks a free one.
+    pub xxd_port: Option<u16>,
     pub db: DbLocation,
     pub fixtures: FixtureSource,
     pub lang: Lang,
@@ -52,6 +55,7 @@ impl Default for Config {
         Config {
             host: "127.0.0.1".into(),
             port: 0,
+            xxd_port: None,
             db: DbLocation::Memory,
             fixtures: FixtureSource::Embedded,
             lang: Lang::ZhCn,

@@ -3,8 +3,10 @@
 //! every front end uses. `/__inspect`, `/__ui`, the Rust [`MockServer`](crate::MockServer) and
 //! `serve --scenario` are thin adapters over it; none of them reaches the store on its own.
 //!
-//! A request to the emulated API goes through three stages, each in one place:
-//! 1. **decide** ([`xxb::decide`]): a pure function of the request, the directory and the mode;
+//! A request to an emulated API (`/x.php`, or the direct API `/im/...`) goes through three stages,
+//! each in one place:
+//! 1. **decide** ([`xxb::decide`], or [`xxd::decide`] for the direct API, chosen by the request's
+//!    entry point, [`Incoming`]): a pure function of the request, the directory and the mode;
 //! 2. **commit** ([`Store::commit`]): the journal entry, the message and an application's clock, in
 //!    one transaction; if it fails nothing of the request is written and the client gets a 500;
 //! 3. **observe**: the committed rows, as they were written, wake waiters, feed the event stream
@@ -27,6 +29,7 @@ use crate::store::{
 use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
 use crate::xxb::request::ApiRequest;
+use crate::xxd::{self, Operation, XxdRequest};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,19 +203,18 @@ impl Emulator {
         self.expectation.as_ref()
     }
 
-    /// Answers a request to the emulated API: decided, committed whole, then observed.
-    pub async fn handle(&self, request: ApiRequest) -> Reply {
-        let fault = self.faults.take(
-            request.param_text("f").as_deref(),
-            request.param_text("code").as_deref(),
-        );
+    /// Answers a request to one of the emulated APIs: decided, committed whole, then observed.
+    pub async fn handle(&self, request: impl Into<Incoming>) -> Reply {
+        let request = request.into();
+        let (method, app) = request.fault_target();
+        let fault = self.faults.take(method.as_deref(), app.as_deref());
         if let Some(Respond::Delay { delay_ms }) = fault {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
         for _ in 0..CLOCK_RETRIES {
             let directory = self.store.directory();
             let Decision { reply, write } =
-                decide(&request, &directory, self.config.validation, fault.as_ref());
+                request.decide(&directory, self.config.validation, fault.as_ref());
             let write = Arc::new(write);
             match self.store.commit(write.clone()).await {
                 Ok(stored) => {
@@ -228,7 +230,7 @@ impl Emulator {
     }
 
     /// Feeds waiters, the event stream and the followed scenario from what was just committed.
-    async fn observe(&self, request: &ApiRequest, write: &RequestWrite, stored: Stored) {
+    async fn observe(&self, request: &Incoming, write: &RequestWrite, stored: Stored) {
         let notification =
             write
                 .message
@@ -248,19 +250,9 @@ impl Emulator {
             }
         }
         if let Some(expectation) = &self.expectation {
-            let query: Vec<(String, String)> = request
-                .params
-                .iter()
-                .filter_map(|(k, v)| {
-                    Some((
-                        String::from_utf8_lossy(&k.to_bytes()).into_owned(),
-                        String::from_utf8_lossy(v.as_bytes()?).into_owned(),
-                    ))
-                })
-                .collect();
-            let body = serde_json::from_slice::<serde_json::Value>(&request.body).ok();
-            let method = request.param_text("f");
+            let (method, query, body) = request.arrival();
             let actions = expectation.observe(Arrived {
+                api: write.journal.api,
                 method: method.as_deref(),
                 query: &query,
                 body: body.as_ref(),
@@ -575,6 +567,90 @@ impl Emulator {
             matched,
             unmatched: Unmatched { total, items },
         })
+    }
+}
+
+/// A request to one of the emulated APIs, by the entry point it arrived at: each is decided by its
+/// own API's pure decision, into the same [`Decision`].
+pub enum Incoming {
+    /// `/x.php` (and the retired `/api.php`).
+    XPhp(ApiRequest),
+    /// The chat daemon's direct API, `/im/...`.
+    Xxd(XxdRequest),
+}
+
+impl From<ApiRequest> for Incoming {
+    fn from(request: ApiRequest) -> Self {
+        Incoming::XPhp(request)
+    }
+}
+
+impl From<XxdRequest> for Incoming {
+    fn from(request: XxdRequest) -> Self {
+        Incoming::Xxd(request)
+    }
+}
+
+impl Incoming {
+    /// The method and the application faults are armed for. A fault names `/x.php`'s method, and
+    /// applies to the direct API's operation that does the same (`getGroupChats` to
+    /// `/im/getChatGroups`).
+    fn fault_target(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Incoming::XPhp(request) => (request.param_text("f"), request.param_text("code")),
+            Incoming::Xxd(request) => (
+                Some(
+                    Operation::named(&request.segment)
+                        .map_or(request.segment.clone(), |op| op.x_php_method().to_string()),
+                ),
+                request.query.text("code"),
+            ),
+        }
+    }
+
+    fn decide(
+        &self,
+        directory: &crate::domain::Directory,
+        mode: crate::config::ValidationMode,
+        fault: Option<&Respond>,
+    ) -> Decision {
+        match self {
+            Incoming::XPhp(request) => decide(request, directory, mode, fault),
+            Incoming::Xxd(request) => xxd::decide::decide(request, directory, mode, fault),
+        }
+    }
+
+    /// What a followed scenario compares with its next call: the method (or operation), the query
+    /// and the body.
+    fn arrival(
+        &self,
+    ) -> (
+        Option<String>,
+        Vec<(String, String)>,
+        Option<serde_json::Value>,
+    ) {
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        match self {
+            Incoming::XPhp(request) => {
+                let query = request
+                    .params
+                    .iter()
+                    .filter_map(|(k, v)| Some((text(&k.to_bytes()), text(v.as_bytes()?))))
+                    .collect();
+                let body = serde_json::from_slice(&request.body).ok();
+                (request.param_text("f"), query, body)
+            }
+            Incoming::Xxd(request) => {
+                let query = request
+                    .query
+                    .pairs()
+                    .iter()
+                    .map(|(k, v)| (text(k), text(v)))
+                    .collect();
+                let body = serde_json::from_slice(&request.body).ok();
+                (Some(request.segment.clone()), query, body)
+            }
+        }
     }
 }
 

@@ -22,7 +22,8 @@
 //! ```
 //!
 //! The crate is organised as the server is (its modules are private; this page lists what it
-//! offers): the emulated API (`xxb`, with the platform it depends on in `php` and `mysql`), the
+//! offers): the emulated APIs (`xxb` for `/x.php`, with the platform it depends on in `php` and
+//! `mysql`; `xxd` for the chat daemon's direct API, `/im/...`), the
 //! domain's types, the SQLite store, the fixtures, the application core (`emulator`) and its front
 //! ends: `/__inspect`, `/__ui`, [`MockServer`], and [`scenario`] scripts.
 
@@ -49,10 +50,11 @@ mod suggest;
 mod ui;
 mod waiters;
 mod xxb;
+mod xxd;
 
 pub use config::{Config, ValidationMode};
 pub use domain::{
-    AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
+    Api, AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
     Notification, Outcome, Recipient, User, UserRef, WaitExplanation,
 };
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
@@ -66,6 +68,12 @@ pub use xxb::lang::Lang;
 /// Signing requests as the real server checks them.
 pub mod sign {
     pub use crate::xxb::token::{sign_url, time_token, token_for_query};
+
+    /// Signing requests to the chat daemon's direct API (`/im/...`), as its guide documents:
+    /// `md5(md5(P) + key)` over the path without its slash, `?` and the query sorted by name.
+    pub mod xxd {
+        pub use crate::xxd::signature::{sign_url, token_for};
+    }
 }
 
 /// What the test suite reads of the server's inside: not part of the library's interface.

@@ -16,9 +16,27 @@
 //! assert_eq!(arrived[0].title, "构建成功");
 //! # });
 //! ```
+//!
+//! The chat daemon's direct API is served by the same server ([`MockServer::xxd_uri`],
+//! [`MockServer::sign_xxd`]):
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use xxb_mock::{Api, Filter, MockServer};
+//! use std::time::Duration;
+//!
+//! let server = MockServer::start().await;
+//! let url = format!("{}{}", server.xxd_uri(), server.sign_xxd("/im/sendNotification?code=myAppCode"));
+//! let body = r#"{"users":[3],"title":"部署完成","sender":{"id":"cd","displayName":"CD","avatar":"https://cd/logo.png"}}"#;
+//! reqwest::Client::new().post(url).body(body).send().await.unwrap();
+//!
+//! let arrived = server.wait_for(Filter::new().user(3).api(Api::Xxd), 1, Duration::from_secs(5)).await.unwrap();
+//! assert_eq!(arrived[0].sender["displayName"], "CD");
+//! # });
+//! ```
 
 use crate::config::{Config, ValidationMode};
-use crate::domain::{JournalEntry, MessageKind, Notification, WaitExplanation};
+use crate::domain::{Api, JournalEntry, MessageKind, Notification, WaitExplanation};
 use crate::emulator::{Emulator, ResetScope};
 use crate::faults::{Fault, FaultSpec};
 use crate::fixtures::FixtureSource;
@@ -99,6 +117,12 @@ impl Filter {
         self.inner.title = Some(part.into());
         self
     }
+
+    /// Notifications sent through this API (`/x.php`, or the direct API `/im/...`).
+    pub fn api(mut self, api: Api) -> Self {
+        self.inner.api = Some(api);
+        self
+    }
 }
 
 /// Configures a [`MockServer`]: one method per `serve` option.
@@ -152,6 +176,13 @@ impl Builder {
         self
     }
 
+    /// Also listen on a second free port, serving the same application: for a client configured
+    /// with one base URL for `/x.php` and another for the direct API ([`MockServer::xxd_uri`]).
+    pub fn separate_xxd_port(mut self, separate: bool) -> Self {
+        self.config.xxd_port = separate.then_some(0);
+        self
+    }
+
     /// Require `Authorization: Bearer <token>` on `/__inspect`.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.config.admin_token = Some(token.into());
@@ -178,6 +209,7 @@ impl Builder {
         config.port = 0;
         let server = Server::build(config).await?;
         let uri = server.url();
+        let xxd_uri = server.xxd_url();
         let emulator = server.emulator();
         let handle = server.handle();
         tokio::spawn(server.run_until_stopped());
@@ -190,6 +222,7 @@ impl Builder {
             .unwrap_or_default();
         Ok(MockServer {
             uri,
+            xxd_uri,
             emulator,
             handle,
             app_code: signer.0,
@@ -201,6 +234,7 @@ impl Builder {
 /// A running xxb-mock, stopped when dropped.
 pub struct MockServer {
     uri: String,
+    xxd_uri: String,
     emulator: Arc<Emulator>,
     handle: ServerHandle,
     app_code: String,
@@ -232,6 +266,12 @@ impl MockServer {
         self.uri.clone()
     }
 
+    /// The base URL of the chat daemon's direct API (`/im/...`): [`MockServer::uri`], or the second
+    /// port's with [`Builder::separate_xxd_port`].
+    pub fn xxd_uri(&self) -> String {
+        self.xxd_uri.clone()
+    }
+
     /// The code of the application that signs (the first one with a key: `myAppCode` by default).
     pub fn app_code(&self) -> &str {
         &self.app_code
@@ -258,6 +298,23 @@ impl MockServer {
             "{query}&token={}",
             token::token_for_query(query, &self.app_key)
         )
+    }
+
+    /// A request target of the direct API (`/im/getChatGroups?code=myAppCode`, or a whole URL)
+    /// with `token=...` appended or replaced, signed with the application's key as the direct API's
+    /// guide documents (the path and the query sorted by name).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let server = xxb_mock::MockServer::start().await;
+    /// assert_eq!(
+    ///     server.sign_xxd("/im/getChatGroups?code=myAppCode"),
+    ///     "/im/getChatGroups?code=myAppCode&token=a722c984dba5175fe85024841b8a8ddb"
+    /// );
+    /// # });
+    /// ```
+    pub fn sign_xxd(&self, target: &str) -> String {
+        crate::xxd::signature::sign_url(target, &self.app_key)
     }
 
     /// Every stored notification, oldest first.

@@ -31,6 +31,8 @@ pub enum StartError {
 pub struct Server {
     host: String,
     port: u16,
+    /// The second port, with `--xxd-port`.
+    xxd_port: Option<u16>,
     server: ActixServer,
     emulator: web::Data<Emulator>,
 }
@@ -39,18 +41,16 @@ impl Server {
     /// Opens the emulator (fixtures loaded, store opened and seeded) and binds.
     pub async fn build(config: Config) -> Result<Server, StartError> {
         let address = format!("{}:{}", bracket_ipv6(&config.host), config.port);
+        let xxd_address = config
+            .xxd_port
+            .map(|port| format!("{}:{port}", bracket_ipv6(&config.host)));
         let host = config.host.clone();
         let emulator = web::Data::new(Emulator::open(config).await?);
-        let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
-            address: address.clone(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { address, source })?
-            .port();
+        let (listener, port) = bind(&address)?;
+        let xxd_listener = xxd_address.as_deref().map(bind).transpose()?;
+        let xxd_port = xxd_listener.as_ref().map(|(_, port)| *port);
         let shared = emulator.clone();
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::boundary::guard))
                 .app_data(shared.clone())
@@ -61,18 +61,19 @@ impl Server {
         // are served at once per worker; slow or idle clients cannot exhaust the server.
         .client_request_timeout(std::time::Duration::from_secs(5))
         .client_disconnect_timeout(std::time::Duration::from_secs(1))
-        .max_connections(10_000)
-        .listen(listener)
-        .map_err(|source| StartError::Bind {
-            address: format!("{host}:{port}"),
-            source,
-        })?
-        .disable_signals()
-        .shutdown_timeout(5)
-        .run();
+        .max_connections(10_000);
+        // With `--xxd-port`, a second listener serves the same application.
+        for (listener, port) in std::iter::once((listener, port)).chain(xxd_listener) {
+            server = server.listen(listener).map_err(|source| StartError::Bind {
+                address: format!("{host}:{port}"),
+                source,
+            })?;
+        }
+        let server = server.disable_signals().shutdown_timeout(5).run();
         Ok(Server {
             host: bracket_ipv6(&host),
             port,
+            xxd_port,
             server,
             emulator,
         })
@@ -85,6 +86,21 @@ impl Server {
     /// `http://HOST:PORT`, with the real port.
     pub fn url(&self) -> String {
         format!("http://{}:{}", self.host, self.port)
+    }
+
+    /// The base URL of the direct API (`/im/...`): the `--xxd-port` listener's, or [`Server::url`]
+    /// (every port serves both APIs).
+    pub fn xxd_url(&self) -> String {
+        format!(
+            "http://{}:{}",
+            self.host,
+            self.xxd_port.unwrap_or(self.port)
+        )
+    }
+
+    /// The second port, when `--xxd-port` asked for one.
+    pub fn xxd_port(&self) -> Option<u16> {
+        self.xxd_port
     }
 
     /// A handle that stops the server.
@@ -101,6 +117,17 @@ impl Server {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// A listener on `address`, with the port it got.
+fn bind(address: &str) -> Result<(TcpListener, u16), StartError> {
+    let failed = |source| StartError::Bind {
+        address: address.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(address).map_err(failed)?;
+    let port = listener.local_addr().map_err(failed)?.port();
+    Ok((listener, port))
 }
 
 fn bracket_ipv6(host: &str) -> String {

@@ -30,6 +30,7 @@ struct Key {
     kind: Option<crate::domain::MessageKind>,
     app: Option<String>,
     title: Option<String>,
+    api: Option<crate::domain::Api>,
     after: Option<i64>,
 }
 
@@ -41,6 +42,7 @@ impl Key {
             kind: filter.kind,
             app: filter.app.clone(),
             title: filter.title.clone(),
+            api: filter.api,
             after: filter.after,
         }
     }
@@ -51,6 +53,7 @@ impl Key {
             && self.kind.is_none_or(|kind| n.kind == kind)
             && self.gid.as_ref().is_none_or(|gid| n.cgid == *gid)
             && self.app.as_ref().is_none_or(|app| n.app == *app)
+            && self.api.is_none_or(|api| n.api == api)
             && self
                 .user
                 .as_ref()
@@ -251,6 +254,7 @@ mod tests {
                 realname: String::new(),
             }],
             app: "app".into(),
+            api: crate::domain::Api::XPhp,
             received_at: String::new(),
             request_seq: seq,
         }
@@ -275,6 +279,16 @@ mod tests {
         let by_id = Key::of(&filter(Some("3"), Some("12")));
         assert!(by_id.matches(&notification(1, 3, json!(123))));
         assert!(by_id.matches(&notification(1, 3, json!({"a": 12}))));
+        let direct = Key::of(&NotificationFilter {
+            api: Some(crate::domain::Api::Xxd),
+            ..filter(None, None)
+        });
+        assert!(!direct.matches(&notification(1, 3, json!("build"))));
+        let sent_directly = Notification {
+            api: crate::domain::Api::Xxd,
+            ..notification(1, 3, json!("build"))
+        };
+        assert!(direct.matches(&sent_directly));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The request journal: everything the emulated API received and what it answered.
 
-use super::Finding;
+use super::{Api, Finding};
 use base64::Engine as _;
 
 /// Whether the emulated API did what the caller asked.
@@ -33,6 +33,8 @@ impl Outcome {
 pub struct JournalRecord {
     pub received_at: String,
     pub http_method: String,
+    /// The API the request came through.
+    pub api: Api,
     pub path: String,
     pub query: String,
     pub app: Option<String>,
@@ -64,6 +66,7 @@ impl JournalRecord {
             seq,
             received_at: self.received_at.clone(),
             http_method: self.http_method.clone(),
+            api: self.api,
             path: self.path.clone(),
             query: self.query.clone(),
             app: self.app.clone(),
@@ -89,6 +92,8 @@ pub struct JournalEntry {
     pub seq: i64,
     pub received_at: String,
     pub http_method: String,
+    /// `x.php` or `xxd`.
+    pub api: Api,
     pub path: String,
     pub query: String,
     pub app: Option<String>,

@@ -1,5 +1,6 @@
 //! A message the real server would store for an accepted send, and the notification view of it.
 
+use super::Api;
 use serde_json::Value;
 
 /// Which call stored the message.
@@ -44,6 +45,8 @@ pub struct NewMessage {
     /// The recipients, ascending by id.
     pub recipients: Vec<Recipient>,
     pub app: String,
+    /// The API the send came through.
+    pub api: Api,
 }
 
 /// A value of the client's JSON, kept exactly as it arrived: the real server stores these fields
@@ -88,6 +91,7 @@ impl NewMessage {
             sender: self.data.sender.0.clone(),
             recipients: self.recipients.clone(),
             app: self.app.clone(),
+            api: self.api,
             received_at: received_at.to_string(),
             request_seq,
         }
@@ -120,6 +124,8 @@ pub struct Notification {
     pub sender: Value,
     pub recipients: Vec<Recipient>,
     pub app: String,
+    /// `x.php` or `xxd`: the API the send came through.
+    pub api: Api,
     pub received_at: String,
     pub request_seq: i64,
 }

@@ -1,9 +1,11 @@
 //! The domain's types, in its own words: users, chats, applications, messages, findings, the
-//! request journal and the explanation of a wait that came up short. They are plain data; parsing from untrusted input happens at the edges
-//! (`fixtures`, `xxb::body`), and the store reads and writes only these types. Findings are
+//! API a request came through, the request journal and the explanation of a wait that came up
+//! short. They are plain data; parsing from untrusted input happens at the edges
+//! (`fixtures`, `xxb::body`, `xxd::body`), and the store reads and writes only these types. Findings are
 //! defined beside their catalogue of codes, messages and hints (`xxb::findings`), and re-exported
 //! here with the journal that carries them.
 
+pub mod api;
 pub mod app;
 pub mod change;
 pub mod chat;
@@ -14,6 +16,7 @@ pub mod user;
 pub mod wait;
 
 pub use crate::xxb::findings::{Finding, FindingCode, Severity};
+pub use api::Api;
 pub use app::App;
 pub use change::{AppSpec, Binding, Change, ChatPatch, ChatState, ChatUpsert, State};
 pub use chat::{Chat, ChatType};

@@ -2,7 +2,7 @@
 //! with its 408, and `MockServer::wait_for` fails with it, printed as text. Both come from
 //! `Emulator::explain_wait`, so they always say the same thing.
 
-use super::{Finding, JournalEntry, Notification, Outcome};
+use super::{Api, Finding, JournalEntry, Notification, Outcome};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -39,7 +39,9 @@ pub struct UnmatchedRequest {
     /// The journal entry's seq.
     pub seq: i64,
     pub received_at: String,
-    /// The emulated method (`f`), when the request named one.
+    /// The API the request came through.
+    pub api: Api,
+    /// The emulated method (`f`, or the direct API's operation), when the request named one.
     pub method: Option<String>,
     pub app: Option<String>,
     pub outcome: Outcome,
@@ -57,6 +59,7 @@ impl UnmatchedRequest {
         UnmatchedRequest {
             seq: entry.seq,
             received_at: entry.received_at,
+            api: entry.api,
             method: entry.method,
             app: entry.app,
             outcome: entry.outcome,
@@ -105,9 +108,13 @@ impl fmt::Display for WaitExplanation {
         for request in &self.unmatched.items {
             write!(
                 f,
-                "\n  #{} {} by {}: {}",
+                "\n  #{} {}{} by {}: {}",
                 request.seq,
                 request.method.as_deref().unwrap_or("(no method)"),
+                match request.api {
+                    Api::XPhp => "",
+                    Api::Xxd => " (xxd)",
+                },
                 request.app.as_deref().unwrap_or("(no app)"),
                 request.outcome.as_str(),
             )?;

@@ -10,9 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// The filters, which `DELETE` reads too.
-pub const FILTERS: [&str; 6] = ["user", "gid", "kind", "app", "title", "after"];
+pub const FILTERS: [&str; 7] = ["user", "gid", "kind", "app", "title", "api", "after"];
 /// What a list reads: the filters and the page.
-pub const LIST: [&str; 8] = concat(&FILTERS, &PAGE);
+pub const LIST: [&str; 9] = concat(&FILTERS, &PAGE);
 
 /// The filter a query asks for: the [`FILTERS`] and the page (`limit`, `order`).
 pub fn filter(params: &Params) -> Result<NotificationFilter, InspectError> {
@@ -31,6 +31,7 @@ pub fn filter(params: &Params) -> Result<NotificationFilter, InspectError> {
         kind,
         app: params.text("app"),
         title: params.text("title"),
+        api: params.api()?,
         after: params.parsed("after", "a notification seq")?,
         limit: params.limit()?,
         descending: params.descending()?,

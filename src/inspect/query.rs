@@ -156,6 +156,17 @@ impl Params {
         Ok(limit)
     }
 
+    /// `api`: `x.php` or `xxd`, the API a request or a send came through.
+    pub fn api(&self) -> Result<Option<crate::domain::Api>, InspectError> {
+        match self.0.get("api") {
+            None => Ok(None),
+            Some(api) => api
+                .parse()
+                .map(Some)
+                .map_err(|message: String| InspectError::bad_request("api", message)),
+        }
+    }
+
     /// `order`: `asc` (default) or `desc`; true for descending.
     pub fn descending(&self) -> Result<bool, InspectError> {
         match self.0.get("order").map(String::as_str) {

@@ -10,9 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// The filters, which `DELETE` reads too.
-pub const FILTERS: [&str; 5] = ["outcome", "method", "app", "finding", "after"];
+pub const FILTERS: [&str; 6] = ["outcome", "method", "app", "finding", "api", "after"];
 /// What a list reads: the filters and the page.
-pub const LIST: [&str; 7] = concat(&FILTERS, &PAGE);
+pub const LIST: [&str; 8] = concat(&FILTERS, &PAGE);
 
 /// The filter a query asks for: the [`FILTERS`] and the page (`limit`, `order`).
 pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
@@ -37,6 +37,7 @@ pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
                     .to_string(),
             ),
         },
+        api: params.api()?,
         after: params.parsed("after", "a journal seq")?,
         limit: params.limit()?,
         descending: params.descending()?,

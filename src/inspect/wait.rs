@@ -16,7 +16,7 @@ pub const MAX_TIMEOUT_MS: u64 = 300_000;
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 /// What a wait reads: how many and how long, and what `/notifications` reads.
-pub const PARAMETERS: [&str; 10] = concat(&["count", "timeout_ms"], &notifications::LIST);
+pub const PARAMETERS: [&str; 11] = concat(&["count", "timeout_ms"], &notifications::LIST);
 
 /// A wait that timed out: what matched (as a list answers it), and the explanation, as data and
 /// as the text `MockServer::wait_for` fails with.

@@ -49,6 +49,8 @@ pub enum Action {
 
 /// A call as it arrived.
 pub struct Arrived<'a> {
+    /// The API it came through.
+    pub api: crate::domain::Api,
     pub method: Option<&'a str>,
     pub query: &'a [(String, String)],
     pub body: Option<&'a Value>,
@@ -136,7 +138,8 @@ impl Expectation {
         let StepKind::Call(call) = &step.kind else {
             return Vec::new();
         };
-        if arrived.method != Some(call.method.as_str()) {
+        if arrived.method != Some(call.method.as_str()) || arrived.api != self.scenario.api_of(call)
+        {
             progress.unexpected.push(arrived.journal_seq);
             return Vec::new();
         }

@@ -2,7 +2,7 @@
 
 use super::yaml::Pos;
 use crate::config::ValidationMode;
-use crate::domain::{Change, FindingCode};
+use crate::domain::{Api, Change, FindingCode};
 use crate::faults::FaultSpec;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -15,8 +15,17 @@ pub struct Scenario {
     /// The application whose key signs calls; `None`: the first application with a key.
     pub app: Option<String>,
     pub validation: Option<ValidationMode>,
+    /// The API its calls use unless a call says otherwise (`api: xxd`); `None`: `/x.php`.
+    pub api: Option<Api>,
     pub fixtures: FixtureOverlay,
     pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The API `call` goes through: its own `api`, else the scenario's, else `/x.php`.
+    pub fn api_of(&self, call: &CallStep) -> Api {
+        call.api.or(self.api).unwrap_or_default()
+    }
 }
 
 /// Fixtures the scenario adds to (or puts in place of) the defaults, in the fixture formats.
@@ -71,12 +80,16 @@ pub enum StepKind {
     State(Vec<Change>),
 }
 
-/// A call of the emulated API.
+/// A call of an emulated API.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallStep {
-    /// `getGroupChats`, `getChatUsers`, `sendNotification`, `sendChatMessage` (or any other `f`).
+    /// `getGroupChats`, `getChatUsers`, `sendNotification`, `sendChatMessage` (or any other `f`);
+    /// on the direct API, the operation in its path (`getChatGroups`, ...).
     pub method: String,
-    /// Extra query parameters, in order, after `m`, `f` and `code`.
+    /// The API it goes through, when it is not the scenario's.
+    pub api: Option<Api>,
+    /// Extra query parameters, in order, after `m`, `f` and `code` (on the direct API, after
+    /// `code`).
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
     /// A raw body text instead of `body`.

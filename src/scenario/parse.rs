@@ -4,8 +4,7 @@
 use super::model::*;
 use super::yaml::{self, Node, Pos};
 use crate::config::ValidationMode;
-use crate::domain::Change;
-use crate::domain::FindingCode;
+use crate::domain::{Api, Change, FindingCode};
 use crate::faults::FaultSpec;
 use crate::fixtures::{entry, EntryError};
 use crate::suggest;
@@ -55,7 +54,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
     let source = Source { file, text };
     let root = yaml::parse(text).map_err(|e| source.error(e.pos, e.message, None))?;
     let entries = source.map(&root, "a scenario")?;
-    source.known_keys(entries, &["name", "app", "validation", "fixtures", "steps"])?;
+    source.known_keys(
+        entries,
+        &["name", "app", "validation", "api", "fixtures", "steps"],
+    )?;
     let name = match source.get(entries, "name") {
         Some(node) => source.text(node, "name")?,
         None => file
@@ -80,6 +82,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
             })?
         }),
     };
+    let api = source
+        .get(entries, "api")
+        .map(|node| source.api(node))
+        .transpose()?;
     let fixtures = match source.get(entries, "fixtures") {
         None => FixtureOverlay::default(),
         Some(node) => source.fixtures(node)?,
@@ -102,6 +108,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
         name,
         app,
         validation,
+        api,
         fixtures,
         steps,
     })
@@ -169,6 +176,17 @@ impl Source<'_> {
                     Some(hint),
                 )
             })
+    }
+
+    /// `api: x.php` or `api: xxd`.
+    fn api(&self, node: &Node) -> Result<Api, ParseError> {
+        self.text(node, "api")?.parse().map_err(|message: String| {
+            self.error(
+                node.pos,
+                message,
+                Some("`api: xxd` calls the chat daemon's direct API (/im/...)".into()),
+            )
+        })
     }
 
     fn known_keys(&self, entries: &Entries, known: &[&str]) -> Result<(), ParseError> {
@@ -284,6 +302,7 @@ impl Source<'_> {
             &[
                 "name",
                 "call",
+                "api",
                 "query",
                 "body",
                 "raw",
@@ -297,6 +316,10 @@ impl Source<'_> {
             ],
         )?;
         let method = self.text(self.get(entries, "call").expect("a call step"), "call")?;
+        let api = self
+            .get(entries, "api")
+            .map(|node| self.api(node))
+            .transpose()?;
         let body = self.get(entries, "body").map(Node::to_json);
         let raw = self
             .get(entries, "raw")
@@ -345,6 +368,7 @@ impl Source<'_> {
         };
         Ok(CallStep {
             method,
+            api,
             query: self.pairs(self.get(entries, "query"), "query")?,
             body,
             raw,

@@ -5,7 +5,7 @@ use super::matcher::{self, Mismatch};
 use super::model::*;
 use super::yaml::Pos;
 use crate::config::{Config, ValidationMode};
-use crate::domain::Change;
+use crate::domain::{Api, Change};
 use crate::fixtures::{embedded_file, FixtureError, FixtureSource, Fixtures};
 use crate::php::query::urlencode;
 use crate::startup::Server;
@@ -158,6 +158,7 @@ pub async fn run(scenario: &Scenario, target: Option<&str>) -> ScenarioResult {
         inspectable,
         code,
         key,
+        api: scenario.api,
     };
     for step in &scenario.steps {
         let step_started = Instant::now();
@@ -215,6 +216,8 @@ struct Runner {
     inspectable: bool,
     code: String,
     key: Option<String>,
+    /// The scenario's API, for calls that name none.
+    api: Option<Api>,
 }
 
 fn encode_pairs(pairs: &[(String, String)]) -> String {
@@ -272,13 +275,25 @@ impl Runner {
         result
     }
 
-    async fn call(&self, call: &CallStep, result: &mut StepResult) -> Result<(), String> {
+    /// The URL a call goes to, signed as its API signs: `/x.php?m=im&f=...`, or the direct API's
+    /// `/im/<operation>?code=...`.
+    fn target(&self, call: &CallStep) -> Result<String, String> {
         let code = call.code.clone().unwrap_or_else(|| self.code.clone());
-        let mut query = format!(
-            "m=im&f={}&code={}",
-            urlencode(call.method.as_bytes()),
-            urlencode(code.as_bytes())
-        );
+        let api = call.api.or(self.api).unwrap_or_default();
+        let (path, mut query) = match api {
+            Api::XPhp => (
+                "/x.php".to_string(),
+                format!(
+                    "m=im&f={}&code={}",
+                    urlencode(call.method.as_bytes()),
+                    urlencode(code.as_bytes())
+                ),
+            ),
+            Api::Xxd => (
+                format!("/im/{}", call.method),
+                format!("code={}", urlencode(code.as_bytes())),
+            ),
+        };
         if !call.query.is_empty() {
             query.push('&');
             query.push_str(&encode_pairs(&call.query));
@@ -289,7 +304,11 @@ impl Runner {
             }
             (None, true, _) => {}
             (None, false, Some(key)) => {
-                query.push_str(&format!("&token={}", token::token_for_query(&query, key)))
+                let token = match api {
+                    Api::XPhp => token::token_for_query(&query, key),
+                    Api::Xxd => crate::xxd::signature::token_for(&format!("{path}?{query}"), key),
+                };
+                query.push_str(&format!("&token={token}"))
             }
             (None, false, None) => {
                 return Err(format!(
@@ -297,11 +316,14 @@ impl Runner {
             ))
             }
         }
+        Ok(format!("{}{path}?{query}", self.base))
+    }
+
+    async fn call(&self, call: &CallStep, result: &mut StepResult) -> Result<(), String> {
+        let url = self.target(call)?;
         let method = reqwest::Method::from_bytes(call.http_method().as_bytes())
             .map_err(|e| format!("bad http_method: {e}"))?;
-        let mut request = self
-            .client
-            .request(method, format!("{}/x.php?{query}", self.base));
+        let mut request = self.client.request(method, url);
         for (name, value) in &call.headers {
             request = request.header(name, value);
         }

@@ -1,7 +1,7 @@
 //! The request journal in the store: one row per request to the emulated API.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{Finding, JournalEntry, JournalRecord, Outcome};
+use crate::domain::{Api, Finding, JournalEntry, JournalRecord, Outcome};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
 
@@ -14,6 +14,8 @@ pub struct JournalFilter {
     pub app: Option<String>,
     /// A finding code that the entry must carry.
     pub finding: Option<String>,
+    /// The API the request came through.
+    pub api: Option<Api>,
     pub after: Option<i64>,
     pub limit: usize,
     pub descending: bool,
@@ -28,8 +30,8 @@ impl Tx<'_> {
             .conn
             .prepare_cached(
                 "INSERT INTO journal (received_at, http_method, path, query, app, method, lang, client_ip, body,
-                     body_size, body_truncated, status, response, outcome, findings, duration_us)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     body_size, body_truncated, status, response, outcome, findings, duration_us, api)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )
             .context(CONTEXT)?;
         stmt.execute(params![
@@ -49,6 +51,7 @@ impl Tx<'_> {
             record.outcome.as_str(),
             findings,
             record.duration_us as i64,
+            record.api.as_str(),
         ])
         .context(CONTEXT)?;
         Ok(self.conn.last_insert_rowid())
@@ -72,7 +75,7 @@ impl Tx<'_> {
             .conn
             .prepare_cached(&format!(
                 "SELECT seq, received_at, http_method, path, query, app, method, lang, client_ip, body, body_size,
-                        body_truncated, status, response, outcome, findings, duration_us
+                        body_truncated, status, response, outcome, findings, duration_us, api
                  FROM journal WHERE {condition} ORDER BY seq {order} LIMIT {}",
                 filter.limit
             ))
@@ -81,9 +84,11 @@ impl Tx<'_> {
             .query_map(params_from_iter(args.iter()), |row| {
                 let outcome: String = row.get(14)?;
                 let findings: String = row.get(15)?;
+                let api: String = row.get(17)?;
                 let record = JournalRecord {
                     received_at: row.get(1)?,
                     http_method: row.get(2)?,
+                    api: api.parse().unwrap_or_default(),
                     path: row.get(3)?,
                     query: row.get(4)?,
                     app: row.get(5)?,
@@ -126,6 +131,12 @@ fn condition(filter: &JournalFilter) -> (String, Vec<SqlValue>) {
     if let Some(code) = &filter.finding {
         clauses.push("EXISTS (SELECT 1 FROM json_each(journal.findings) f WHERE json_extract(f.value, '$.code') = ?)");
         args.push(code.clone().into());
+    }
+    match filter.api {
+        None => {}
+        // Literals, not parameters: the partial index of the direct API's rows needs them.
+        Some(Api::Xxd) => clauses.push("api = 'xxd'"),
+        Some(Api::XPhp) => clauses.push("api <> 'xxd'"),
     }
     if let Some(after) = filter.after {
         clauses.push("seq > ?");

@@ -1,7 +1,7 @@
 //! Stored messages and their recipients: written by accepted sends, read by the inspection API.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
+use crate::domain::{Api, MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
 use std::collections::HashMap;
@@ -16,6 +16,8 @@ pub struct NotificationFilter {
     pub app: Option<String>,
     /// A substring of the title.
     pub title: Option<String>,
+    /// The API the send came through.
+    pub api: Option<Api>,
     /// Only notifications with a greater `seq`.
     pub after: Option<i64>,
     pub limit: usize,
@@ -31,6 +33,7 @@ impl NotificationFilter {
             kind,
             app,
             title,
+            api,
             after,
             limit: _,
             descending: _,
@@ -40,6 +43,7 @@ impl NotificationFilter {
             && kind.is_none()
             && app.is_none()
             && title.is_none()
+            && api.is_none()
             && after.is_none()
     }
 }
@@ -55,6 +59,7 @@ impl NotificationFilter {
             ("kind", &self.kind.map(|k| k.as_str().to_string())),
             ("app", &self.app),
             ("title", &self.title),
+            ("api", &self.api.map(|a| a.as_str().to_string())),
         ];
         for (name, value) in texts {
             if let Some(value) = value {
@@ -105,8 +110,8 @@ impl Tx<'_> {
         let mut insert = self
             .conn
             .prepare_cached(
-                "INSERT INTO messages (kind, cgid, idx, content, content_type, data, app, received_at, request_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO messages (kind, cgid, idx, content, content_type, data, app, received_at, request_seq, api)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .context(CONTEXT)?;
         insert
@@ -119,7 +124,8 @@ impl Tx<'_> {
                 data,
                 message.app,
                 received_at,
-                request_seq
+                request_seq,
+                message.api.as_str()
             ])
             .context(CONTEXT)?;
         let seq = self.conn.last_insert_rowid();
@@ -222,6 +228,12 @@ impl Tx<'_> {
         if let Some(title) = &filter.title {
             clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0".into());
             args.push(title.clone().into());
+        }
+        match filter.api {
+            None => {}
+            // Literals, not parameters: the partial index of the direct API's rows needs them.
+            Some(Api::Xxd) => clauses.push("m.api = 'xxd'".into()),
+            Some(Api::XPhp) => clauses.push("m.api <> 'xxd'".into()),
         }
         Ok(Some(Selection {
             recipient,
@@ -326,7 +338,7 @@ impl Tx<'_> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT m.seq, m.kind, m.cgid, m.idx, m.content, m.content_type, m.data, m.app, m.received_at, m.request_seq
+                "SELECT m.seq, m.kind, m.cgid, m.idx, m.content, m.content_type, m.data, m.app, m.received_at, m.request_seq, m.api
                  {tail}"
             ))
             .context(CONTEXT)?;
@@ -345,6 +357,7 @@ impl Tx<'_> {
                     row.get::<_, String>(7)?,
                     row.get::<_, String>(8)?,
                     row.get::<_, i64>(9)?,
+                    row.get::<_, String>(10)?,
                 ))
             })
             .context(CONTEXT)?;
@@ -361,6 +374,7 @@ impl Tx<'_> {
                 app,
                 received_at,
                 request_seq,
+                api,
             ) = row.context(CONTEXT)?;
             let data: MessageData = serde_json::from_str(&data).unwrap_or_default();
             items.push(Notification {
@@ -377,6 +391,7 @@ impl Tx<'_> {
                 sender: data.sender.0,
                 recipients: Vec::new(),
                 app,
+                api: api.parse().unwrap_or_default(),
                 received_at,
                 request_seq,
             });

@@ -7,10 +7,16 @@ use std::sync::Arc;
 
 /// The migrations, in order (the number in each file name is its position), with what applying
 /// each is called in an error.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "applying migration 0001_init",
-    include_str!("migrations/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "applying migration 0001_init",
+        include_str!("migrations/0001_init.sql"),
+    ),
+    (
+        "applying migration 0002_api",
+        include_str!("migrations/0002_api.sql"),
+    ),
+];
 
 pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
     let conn = match location {

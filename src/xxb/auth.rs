@@ -16,6 +16,7 @@ use crate::domain::{App, Directory, Finding};
 use crate::php::query::{PhpArray, QueryValue};
 use crate::php::value::{is_numeric_str, loose_eq};
 use crate::store::ClockMove;
+use crate::xxd::signature::xxd_formula;
 
 /// A request whose application is authenticated.
 #[derive(Debug)]
@@ -113,6 +114,12 @@ pub fn check(
         let signed = &req.signed_query;
         if !loose_eq(&token, &token::keyed_token(&req.signed_query_md5, &key)) {
             let finding = findings::invalid_token(req, &token, signed, &key);
+            // A client that signs with the direct API's formula learns so.
+            let f = text(params.get("f"));
+            let script = req.entry_point.path();
+            if let Some(other) = xxd_formula(script, &req.raw_query, Some(&f), &token, &key) {
+                findings.push(findings::other_api_signature(false, signed, &other));
+            }
             return refuse(findings, EntryError::InvalidToken, finding);
         }
     }

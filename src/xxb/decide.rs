@@ -13,7 +13,7 @@ use super::params;
 use super::request::{ApiRequest, EntryPoint};
 use super::token;
 use crate::config::ValidationMode;
-use crate::domain::{Directory, Finding, JournalRecord, Outcome};
+use crate::domain::{Api, Directory, Finding, JournalRecord, Outcome};
 use crate::faults::Respond;
 use crate::php;
 use crate::store::{ClockMove, RequestWrite};
@@ -102,6 +102,7 @@ pub fn decide(
     let journal = JournalRecord {
         received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
         http_method: req.http_method.clone(),
+        api: Api::XPhp,
         path: req.entry_point.path().to_string(),
         query: req.raw_query.clone(),
         app,

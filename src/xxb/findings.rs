@@ -15,6 +15,7 @@ use super::token;
 use crate::domain::{App, ChatType};
 use crate::faults::Respond;
 use crate::php::query::urlencode;
+use crate::xxd::{self, Assumption};
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -139,6 +140,21 @@ pub enum FindingCode {
     DeletedRecipient,
     /// (faithful) every user who is not deleted was notified.
     EveryoneNotified,
+    // The direct API (`/im/...`): its own codes (it reuses the ones above where they mean the same).
+    /// The answer rests on what the vendor's guide does not say (an assumption of the mock).
+    UnverifiedAnswer,
+    /// A path under `/im/` that is none of the four operations.
+    UnknownOperation,
+    /// An operation called with another HTTP method than the guide's.
+    WrongHttpMethod,
+    /// A field of a send's body has a type the daemon cannot decode.
+    WrongFieldType,
+    /// The token was computed with the other API's formula.
+    OtherApiSignature,
+    /// `/x.php`'s `m` and `f` in a query to `/im/...`.
+    XPhpQuery,
+    /// `sender` has no `displayName`, the only name the daemon shows.
+    SenderWithoutDisplayName,
 }
 
 /// How a code weighs, as the README's finding table says.
@@ -190,6 +206,10 @@ impl FindingCode {
             ActionType | UrlNotAbsolute | SenderWithoutName | ChatArchived | FaultInjected
             | ForwardedAddress | PositionalParam | NoRecipients | DeletedRecipient
             | EveryoneNotified => Weight::Warning,
+            UnknownOperation | WrongHttpMethod | WrongFieldType | OtherApiSignature => {
+                Weight::Error
+            }
+            UnverifiedAnswer | XPhpQuery | SenderWithoutDisplayName => Weight::Warning,
         }
     }
 }
@@ -821,6 +841,215 @@ pub fn chat_archived(gid: &str) -> Finding {
             "The chat {gid:?} is archived; the message is stored but its members may not see it."
         ),
         "Post to an active group, or unarchive the chat.",
+    )
+}
+
+// The direct API (`/im/...`). Its answers are English only (assumed), so its violations answer
+// with their English message.
+
+/// The answer rests on assumptions: each named, with what the mock chose.
+pub fn unverified_answer(assumptions: &[Assumption]) -> Finding {
+    let chosen: Vec<String> = assumptions
+        .iter()
+        .map(|a| format!("{}: {}", a.name(), a.choice()))
+        .collect();
+    found(
+        FindingCode::UnverifiedAnswer,
+        format!(
+            "This answer rests on what the vendor's guide for the direct API does not say, and no real xxd has been recorded; the mock assumed {}.",
+            chosen.join("; ")
+        ),
+        "The README's table \"The direct API: documented and assumed\" lists every assumption; replay scenarios/xxd-guide.yaml with --target against a real xxd to check them. Do not rely on an assumed detail.",
+    )
+}
+
+/// A name under `/im/` that is none of the four operations, with the one probably meant.
+pub fn unknown_operation(segment: &str, nearest: Option<&str>) -> Finding {
+    let mut message =
+        format!("The direct API has no operation {segment:?}; the daemon answers 404.");
+    if segment.eq_ignore_ascii_case("getGroupChats") {
+        message.push_str(" getGroupChats is /x.php's name (m=im&f=getGroupChats); the direct API calls it getChatGroups.");
+    }
+    let hint = match nearest {
+        Some(name) => format!("Call /im/{name}."),
+        None => "The operations are /im/getChatGroups, /im/getChatUsers, /im/sendNotification and /im/sendChatMessage.".to_string(),
+    };
+    found(FindingCode::UnknownOperation, message, hint)
+}
+
+/// An operation called with `sent` instead of its method.
+pub fn wrong_http_method(path: &str, sent: &str, expected: &str) -> Finding {
+    found(
+        FindingCode::WrongHttpMethod,
+        format!("{path} takes {expected} (the guide says so), not {sent}; the daemon answers 405."),
+        if expected == "POST" {
+            "POST the JSON body; /x.php reads a body whatever the method, the direct API does not."
+        } else {
+            "Use GET for the lookups."
+        },
+    )
+}
+
+/// `/x.php`'s routing parameters in a query to the direct API.
+pub fn x_php_query(path: &str) -> Finding {
+    found(
+        FindingCode::XPhpQuery,
+        format!("The query to {path} has `m` or `f`, /x.php's routing parameters; the direct API takes the operation from the path, ignores them, and signs them like any other parameter."),
+        "Send only code and token (and gid for getChatUsers) to /im/...; m=im&f=... belongs to /x.php.",
+    )
+}
+
+/// A token of the other API's formula: what this API signed and how, and what the token signs.
+pub fn other_api_signature(
+    on_xxd: bool,
+    expected_signed: &str,
+    other: &xxd::signature::OtherFormula,
+) -> Finding {
+    let (this, that) = if on_xxd {
+        ("The direct API (/im/...)", "/x.php")
+    } else {
+        ("/x.php", "the direct API (/im/...)")
+    };
+    let this_formula = if on_xxd {
+        "md5(md5(P) + key), P = the path without its slash, `?`, the query without token sorted by name"
+    } else {
+        "md5(md5(query) + key), the query without token in the order sent, as PHP re-encodes it"
+    };
+    found(
+        FindingCode::OtherApiSignature,
+        format!(
+            "The token was computed with {that}'s formula: it is {} over `{}`. {this} expects {this_formula}, here over `{expected_signed}`.",
+            other.formula, other.signed
+        ),
+        format!("Sign requests to {this} with its own formula (`xxb-mock sign --api {}`).", if on_xxd { "xxd" } else { "x.php" }),
+    )
+}
+
+/// The direct API's `token` does not match: what it signed.
+pub fn xxd_invalid_token(sent: &str, signed: &str) -> Finding {
+    found(
+        FindingCode::InvalidToken,
+        format!("The token {sent:?} does not match. The daemon signs P = `{signed}` (the path without its slash, `?`, every parameter but token sorted by name and form-encoded) and expects md5(md5(P) + key), compared exactly."),
+        "Compute the token over the path and the sorted query (`xxb-mock token --api xxd 'PATH?QUERY'`); the parameters' order in the URL does not matter.",
+    )
+}
+
+/// `code` or `token` missing from a query to the direct API.
+pub fn xxd_missing_parameter(name: &str) -> Finding {
+    let code = if name == "code" {
+        FindingCode::MissingCode
+    } else {
+        FindingCode::MissingToken
+    };
+    found(
+        code,
+        format!("The query has no `{name}` (or it is empty)."),
+        "Call /im/<operation>?code=<app code>&token=<token>.",
+    )
+}
+
+/// A field the direct API requires is missing or empty.
+pub fn xxd_missing_field(field: &str) -> Finding {
+    let (code, what) = match field {
+        "users" => (FindingCode::MissingUsers, "a non-empty list of user ids"),
+        "gid" => (FindingCode::MissingGid, "the gid of the chat to post to"),
+        "sender" => (
+            FindingCode::MissingSender,
+            "an object, not null: {\"id\":...,\"displayName\":...,\"avatar\":...}",
+        ),
+        _ => (FindingCode::MissingTitle, "a non-empty string"),
+    };
+    found(
+        code,
+        format!("`{field}` is missing or empty; the guide requires it."),
+        format!("Give `{field}`: {what}."),
+    )
+}
+
+/// A body the daemon cannot decode: not JSON, not an object, or a field of another type.
+pub fn xxd_body_refused(error: &xxd::body::BodyError) -> Finding {
+    use xxd::body::BodyError;
+    match error {
+        BodyError::WrongType { field, .. } => found(
+            FindingCode::WrongFieldType,
+            format!(
+                "{} The daemon decodes the body into typed fields and refuses the request.",
+                error.message()
+            ),
+            if field.starts_with("users") {
+                "`users` is a list of user ids (numbers): accounts, and ids written as strings, are /x.php's; look ids up with getChatUsers."
+            } else {
+                "Send text fields as JSON strings and `actions` as a list."
+            },
+        ),
+        _ => found(
+            FindingCode::BodyNotJsonObject,
+            error.message(),
+            "POST the fields as one JSON object.",
+        ),
+    }
+}
+
+/// A body longer than the mock reads.
+pub fn xxd_body_unread(size: usize) -> Finding {
+    found(
+        FindingCode::BodyTooLarge,
+        format!("The body is {size} bytes, more than the mock reads (64 MiB); it was answered as unreadable."),
+        "Send a smaller notification; link to large content with `url`.",
+    )
+}
+
+/// `sender` has no `displayName`: the daemon shows no sender name (the guide warns about `name`).
+pub fn sender_without_display_name(has_name: bool) -> Finding {
+    let message = if has_name {
+        "`sender` has `name` but no `displayName`: the daemon reads displayName (the guide warns that `name` is /x.php's), so clients show no sender name."
+    } else {
+        "`sender` has no `displayName`, the name the daemon shows; clients show none."
+    };
+    found(
+        FindingCode::SenderWithoutDisplayName,
+        message,
+        "Send \"sender\": {\"id\": \"your-app\", \"displayName\": \"Your App\", \"avatar\": \"https://.../logo.png\"}.",
+    )
+}
+
+/// `sender` is not an object with an `id` and an `avatar` (the fields the daemon reads besides
+/// `displayName`).
+pub fn xxd_sender_invalid(sender: &Value) -> Violation {
+    Violation::new(
+        FindingCode::SenderInvalid,
+        format!("sender 必须是含 id 和 avatar 的对象，而不是 {sender}"),
+        format!("`sender` must be an object with an `id` and an `avatar`, not {sender}."),
+        "The daemon only checks that it is not null (documented); clients show the message without a usable sender.",
+        "Send \"sender\": {\"id\": \"your-app\", \"displayName\": \"Your App\", \"avatar\": \"https://.../logo.png\"}.",
+    )
+}
+
+/// `users` holds ids of nobody.
+pub fn unknown_user_ids(ids: &[i64]) -> Violation {
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Violation::new(
+        FindingCode::UnknownUsers,
+        format!("users 中有不存在的用户 ID：{list}"),
+        format!("`users` names unknown user ids: {list}."),
+        "The daemon is assumed to drop them silently and answer success.",
+        "Use existing user ids (GET /__inspect/state lists them; getChatUsers answers them).",
+    )
+}
+
+/// sendChatMessage to a gid that names no chat: refused by the daemon (assumed), so an error in
+/// both modes.
+pub fn xxd_unknown_chat(gid: &str) -> Violation {
+    Violation::new(
+        FindingCode::UnknownChat,
+        format!("讨论组 {gid} 不存在"),
+        format!("There is no chat {gid:?}."),
+        "The daemon is assumed to refuse it (\"Chat does not exist.\"); /x.php would notify every user instead.",
+        "Use a gid from getChatGroups.",
     )
 }
 

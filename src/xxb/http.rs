@@ -41,7 +41,12 @@ pub async fn serve(
         body,
         body_size,
     );
-    match emulator.handle(request).await {
+    respond(&req, emulator.handle(request).await)
+}
+
+/// Writes a reply of the emulated APIs (`/x.php` and the direct API's alike).
+pub(crate) fn respond(req: &HttpRequest, reply: Reply) -> HttpResponse {
+    match reply {
         Reply::Http {
             status,
             headers,

@@ -70,8 +70,15 @@ function text(value) {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function avatar(sender) {
-  const name = sender && typeof sender === 'object' ? text(sender.name || sender.id) : text(sender);
+// The sender's name as a client shows it: /x.php's `name` (or its id), the direct API's
+// `displayName`, the only one the chat daemon reads (without it, clients show none).
+function senderName(n) {
+  const sender = n.sender;
+  if (!sender || typeof sender !== 'object') return text(sender);
+  return n.api === 'xxd' ? text(sender.displayName) : text(sender.name || sender.id);
+}
+
+function avatar(sender, name) {
   const fallback = el('div', { class: 'avatar fallback', title: name }, (name || '?').slice(0, 1).toUpperCase());
   const src = sender && typeof sender === 'object' ? safeUrl(sender.avatar) : null;
   if (!src) return fallback;
@@ -82,7 +89,7 @@ function avatar(sender) {
 
 function card(n) {
   const sender = n.sender;
-  const senderName = sender && typeof sender === 'object' ? text(sender.name || sender.id) : text(sender);
+  const shownName = senderName(n);
   const content = el('div', { class: n.contentType === 'text' ? 'content markdown' : 'content plain' });
   content.innerHTML = n.content_html; // rendered and sanitised by the server
   const link = safeUrl(n.url);
@@ -105,11 +112,13 @@ function card(n) {
   const when = new Date(n.received_at).toLocaleString();
   return el('article', { class: 'card', 'data-seq': String(n.seq) },
     el('header', {},
-      avatar(sender),
+      avatar(sender, shownName || text(sender && typeof sender === 'object' ? sender.id : sender)),
       el('div', {},
         el('div', { class: 'title', textContent: text(n.title) }),
         n.subtitle ? el('div', { class: 'subtitle', textContent: text(n.subtitle) }) : null,
-        el('div', { class: 'meta', textContent: `${senderName} · ${when} · #${n.seq}` }))),
+        el('div', { class: 'meta' },
+          el('span', { class: 'api', 'data-api': text(n.api), textContent: text(n.api) }),
+          ` ${shownName} · ${when} · #${n.seq}`))),
     content,
     link ? el('a', { class: 'link', href: link, target: '_blank', rel: 'noopener noreferrer', textContent: link }) : null,
     actions.children.length ? actions : null,
@@ -214,6 +223,7 @@ function journalCard(entry) {
   return el('article', { class: 'card', 'data-seq': String(entry.seq), 'data-outcome': entry.outcome },
     copy,
     el('header', {}, el('span', { class: `outcome ${entry.outcome}`, textContent: entry.outcome }),
+      el('span', { class: 'api', 'data-api': text(entry.api), textContent: text(entry.api) }),
       el('span', { class: 'title', textContent: `${entry.http_method} ${entry.method || entry.path}` }),
       el('span', { class: 'meta', textContent: `#${entry.seq} · ${entry.app || '-'} · ${new Date(entry.received_at).toLocaleString()}` })),
     ...findings,

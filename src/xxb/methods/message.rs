@@ -2,7 +2,9 @@
 //! server stores for an accepted send (defaults filled in, storage losses applied).
 
 use super::{Call, Verdict};
-use crate::domain::{ClientJson, Finding, MessageData, MessageKind, NewMessage, Recipient, User};
+use crate::domain::{
+    Api, ClientJson, Finding, MessageData, MessageKind, NewMessage, Recipient, User,
+};
 use crate::mysql;
 use crate::php::value::to_php_string;
 use crate::xxb::answer::Answer;
@@ -97,5 +99,6 @@ pub fn build(
             })
             .collect(),
         app: call.auth.app.code.clone(),
+        api: Api::XPhp,
     }
 }
