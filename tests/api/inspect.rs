@@ -237,7 +237,7 @@ async fn a_misspelt_parameter_is_refused_with_the_nearest_one_instead_of_ignored
     assert_eq!(
         error,
         json!({
-            "error": "GET /__inspect/wait has no parameter `usr`; did you mean `user`? It reads count, timeout_ms, user, gid, kind, app, title, after, limit, order.",
+            "error": "GET /__inspect/wait has no parameter `usr`; did you mean `user`? It reads count, timeout_ms, user, gid, kind, app, title, api, after, limit, order.",
             "field": "usr",
             "did_you_mean": "user"
         })
