@@ -18,6 +18,7 @@ use crate::domain::{
 };
 use crate::faults::{Fault, FaultSpec, Faults, Respond};
 use crate::fixtures::{self, Fixtures};
+use crate::request_log::RequestLog;
 use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
@@ -43,6 +44,7 @@ pub struct Emulator {
     announcer: Announcer,
     faults: Faults,
     waiters: Waiters,
+    log: RequestLog,
     /// The scenario the server follows, with `serve --scenario`.
     expectation: Option<Expectation>,
 }
@@ -175,6 +177,7 @@ impl Emulator {
             announcer: Announcer::default(),
             faults: Faults::default(),
             waiters: Waiters::default(),
+            log: RequestLog::default(),
             expectation,
         };
         emulator.carry_out(first_actions).await;
@@ -229,6 +232,7 @@ impl Emulator {
 
     /// Feeds waiters, the event stream and the followed scenario from what was just committed.
     async fn observe(&self, request: &ApiRequest, write: &RequestWrite, stored: Stored) {
+        self.log.record(stored.journal_seq, &write.journal);
         let notification =
             write
                 .message

@@ -12,6 +12,7 @@ mod helpers;
 mod inspect;
 mod languages;
 mod library;
+mod logging;
 mod methods;
 mod persistence;
 mod probe;
