@@ -71,6 +71,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Answer 408 when a request body makes no progress for this long
+    #[arg(long, env = "XXB_MOCK_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
     /// Follow a scenario: its fixtures, its faults and state changes, and the calls it expects
     /// (progress at GET /__inspect/scenario).
     #[arg(long, env = "XXB_MOCK_SCENARIO")]
@@ -142,6 +145,7 @@ impl ServeArgs {
             reseed: self.reseed,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             allowed_hosts: self.allowed_hosts.clone(),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             scenario,
         })
     }

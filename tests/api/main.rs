@@ -22,6 +22,7 @@ mod scenarios;
 mod scoping;
 mod semantics;
 mod shutdown;
+mod stalls;
 mod state;
 mod strict;
 mod transport;
