@@ -16,6 +16,7 @@ mod logging;
 mod methods;
 mod persistence;
 mod probe;
+mod refusals;
 mod reliability;
 mod routing;
 mod scenarios;
