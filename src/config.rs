@@ -43,6 +43,8 @@ pub struct Config {
     pub reseed: bool,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// The longest a request body may go without a byte arriving before the request is answered 408.
+    pub body_timeout: std::time::Duration,
     /// Host names `/__inspect` and `/__ui` answer to besides the loopback ones (see `boundary`).
     pub allowed_hosts: Vec<String>,
     /// A scenario the server follows (`serve --scenario`): its fixtures replace `fixtures`.
@@ -63,6 +65,7 @@ impl Default for Config {
             reseed: false,
             admin_token: None,
             allowed_hosts: Vec::new(),
+            body_timeout: std::time::Duration::from_secs(10),
             scenario: None,
         }
     }

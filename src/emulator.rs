@@ -20,6 +20,7 @@ use crate::domain::{
 };
 use crate::faults::{Fault, FaultSpec, Faults, Respond};
 use crate::fixtures::{self, Fixtures};
+use crate::request_log::RequestLog;
 use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
@@ -46,6 +47,7 @@ pub struct Emulator {
     announcer: Announcer,
     faults: Faults,
     waiters: Waiters,
+    log: RequestLog,
     /// The scenario the server follows, with `serve --scenario`.
     expectation: Option<Expectation>,
 }
@@ -178,6 +180,7 @@ impl Emulator {
             announcer: Announcer::default(),
             faults: Faults::default(),
             waiters: Waiters::default(),
+            log: RequestLog::default(),
             expectation,
         };
         emulator.carry_out(first_actions).await;
@@ -231,6 +234,7 @@ impl Emulator {
 
     /// Feeds waiters, the event stream and the followed scenario from what was just committed.
     async fn observe(&self, request: &Incoming, write: &RequestWrite, stored: Stored) {
+        self.log.record(stored.journal_seq, &write.journal);
         let notification =
             write
                 .message

@@ -42,6 +42,7 @@ mod mock;
 mod mysql;
 #[allow(dead_code, unused_imports)]
 mod php;
+mod request_log;
 mod routes;
 pub mod scenario;
 mod startup;

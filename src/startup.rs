@@ -45,6 +45,7 @@ impl Server {
             .xxd_port
             .map(|port| format!("{}:{port}", bracket_ipv6(&config.host)));
         let host = config.host.clone();
+        crate::connection::raise_descriptor_limit();
         let emulator = web::Data::new(Emulator::open(config).await?);
         let (listener, port) = bind(&address)?;
         let xxd_listener = xxd_address.as_deref().map(bind).transpose()?;
@@ -53,6 +54,9 @@ impl Server {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::boundary::guard))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::connection::body_deadline,
+                ))
                 .app_data(shared.clone())
                 .configure(routes::routes)
         })

@@ -167,12 +167,14 @@ pub(crate) async fn require_admin_token(
         .and_then(|emulator| emulator.config().admin_token.clone())
         .filter(|_| req.path() != "/__inspect/health");
     if let Some(expected) = expected {
+        // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
         let header = req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string);
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_string());
         // An `access_token` query parameter does too: a browser's EventSource cannot send headers.
         let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
             .ok()
@@ -183,7 +185,13 @@ pub(crate) async fn require_admin_token(
                     .map(|(_, v)| v)
             });
         let given = header.or(query);
-        if given.as_deref() != Some(expected.as_str()) {
+        let matches = given.is_some_and(|given| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                given.as_bytes(),
+                expected.as_bytes(),
+            ))
+        });
+        if !matches {
             let error = InspectError {
                 status: StatusCode::UNAUTHORIZED,
                 field: "authorization".into(),

@@ -50,6 +50,9 @@ pub enum StoreError {
         path: String,
         source: Arc<rusqlite::Error>,
     },
+    /// A database file that opens but cannot serve: read-only, or in use by another xxb-mock.
+    #[error("cannot use the database {path}: {reason}")]
+    Unusable { path: String, reason: String },
     #[error("{context}: {source}")]
     Sql {
         context: &'static str,
@@ -147,12 +150,19 @@ pub struct Store {
     directory: Published,
     /// Keeps the checkpoint thread of a database file alive while any handle is.
     _checkpoints: Option<Arc<mpsc::Sender<()>>>,
+    /// With a database file: an exclusive advisory lock on it, held while any handle is, so that a
+    /// second xxb-mock refuses to start on the same file.
+    _owner: Option<Arc<std::fs::File>>,
 }
 
 impl Store {
     /// Opens (and migrates) the database and starts its thread.
     pub fn open(location: &DbLocation) -> Result<Store, StoreError> {
         let conn = schema::open(location)?;
+        let owner = match location {
+            DbLocation::File(path) => Some(Arc::new(schema::own(path)?)),
+            DbLocation::Memory => None,
+        };
         let directory = Published::default();
         *directory.write().unwrap_or_else(|e| e.into_inner()) = Tx {
             conn: &conn,
@@ -174,6 +184,7 @@ impl Store {
             location: location.clone(),
             directory,
             _checkpoints: checkpoints,
+            _owner: owner,
         })
     }
 
@@ -416,6 +427,10 @@ fn commit_batch(
     answers
 }
 
+/// The WAL size past which a checkpoint truncates it (the writer's `journal_size_limit` keeps it
+/// at most 64 MiB after each reset as well).
+const WAL_TRUNCATE_AT: u64 = 32 * 1024 * 1024;
+
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -432,8 +447,15 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
     std::thread::Builder::new()
         .name("xxb-mock-checkpoint".into())
         .spawn(move || {
+            let wal = PathBuf::from(format!("{}-wal", path.display()));
             while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                // A WAL that grew (readers kept passive checkpoints from finishing) is checkpointed
+                // whole and truncated, which briefly holds the writer; otherwise nobody waits.
+                let grown = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_TRUNCATE_AT);
+                let mode = if grown { "TRUNCATE" } else { "PASSIVE" };
+                if let Err(e) =
+                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                {
                     tracing::warn!("checkpoint failed: {e}");
                 }
             }

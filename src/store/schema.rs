@@ -28,6 +28,16 @@ pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
         source: Arc::new(source),
     })?;
     if let DbLocation::File(_) = location {
+        // SQLite opens a file it may not write read-only, and every write then fails: refuse now.
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(StoreError::Unusable {
+                path: describe(location),
+                reason: "it cannot be written (check its permissions and its file system)".into(),
+            });
+        }
+        // A WAL file is truncated back to 64 MiB whenever it is reset.
+        conn.query_row("PRAGMA journal_size_limit = 67108864", [], |_| Ok(()))
+            .context("limiting the WAL's size")?;
         // WAL: readers never block the writer; NORMAL: a commit survives the process being killed.
         conn.pragma_update(None, "journal_mode", "WAL")
             .context("setting WAL mode")?;
@@ -51,6 +61,30 @@ pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
     conn.set_prepared_statement_cache_capacity(64);
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// Takes an exclusive advisory lock on the database file for this process's lifetime (while the
+/// returned file is open): two servers writing one file would each keep a directory and tallies
+/// the other invalidates. SQLite's own locks are of another kind (POSIX), so they are not affected.
+pub(super) fn own(path: &std::path::Path) -> Result<std::fs::File, StoreError> {
+    let unusable = |reason: String| StoreError::Unusable {
+        path: path.display().to_string(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| unusable(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock(2) on a descriptor this function owns.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if locked != 0 {
+            return Err(unusable(
+                "another xxb-mock is using it (stop that one, or give this one another --db)"
+                    .into(),
+            ));
+        }
+    }
+    Ok(file)
 }
 
 fn describe(location: &DbLocation) -> String {

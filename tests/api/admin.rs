@@ -234,3 +234,23 @@ async fn health_answers_without_the_admin_token_and_tells_only_status_and_versio
         assert_eq!(answer.status, 401, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = spawn_app_with(Config {
+        admin_token: Some("s3cret".into()),
+        ..Config::default()
+    })
+    .await;
+    for (header, status) in [
+        ("bearer s3cret", 200),
+        ("BEARER s3cret", 200),
+        ("Bearer s3cre", 401),
+        ("Basic s3cret", 401),
+    ] {
+        let answer = app
+            .request("GET", "/__inspect/state", b"", &[("authorization", header)])
+            .await;
+        assert_eq!(answer.status, status, "{header}");
+    }
+}
