@@ -29,3 +29,4 @@ mod strict;
 mod transport;
 mod waiters;
 mod waiting;
+mod xxd;
