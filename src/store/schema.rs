@@ -120,6 +120,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rows_written_before_the_direct_api_existed_came_through_x_php() {
+        let path =
+            std::env::temp_dir().join(format!("xxb-mock-schema-1-{}.db", std::process::id()));
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(&format!(
+                "{} PRAGMA user_version = 1;",
+                include_str!("migrations/0001_init.sql")
+            ))
+            .unwrap();
+            old.execute_batch(
+                "INSERT INTO journal (received_at, http_method, path, query, lang, client_ip, body, body_size,
+                     body_truncated, status, response, outcome, findings, duration_us)
+                 VALUES ('t', 'GET', '/x.php', '', 'zh-cn', '127.0.0.1', x'', 0, 0, 200, x'', 'accepted', '[]', 1);
+                 INSERT INTO messages (kind, cgid, idx, content, content_type, data, app, received_at, request_seq)
+                 VALUES ('notification', 'notification', 1, '', 'text', '{}', 'myAppCode', 't', 1);",
+            )
+            .unwrap();
+        }
+        let conn = open(&DbLocation::File(path.clone())).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        let apis: (String, String) = conn
+            .query_row(
+                "SELECT (SELECT api FROM journal), (SELECT api FROM messages)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((version, apis), (2, ("x.php".into(), "x.php".into())));
+        drop(conn);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    #[test]
     fn a_database_file_is_in_wal_mode_without_automatic_checkpoints() {
         let path = std::env::temp_dir().join(format!("xxb-mock-schema-{}.db", std::process::id()));
         let conn = open(&DbLocation::File(path.clone())).unwrap();

@@ -2,6 +2,7 @@
 //! HTTP to it.
 
 mod admin;
+mod both_apis;
 mod boundary;
 mod commit;
 mod distribution;
