@@ -490,3 +490,118 @@ async fn a_live_notification_counts_as_unread_for_every_recipient_but_the_one_on
     assert_eq!(badge.text().await.unwrap(), "1");
     browser.close().await;
 }
+
+/// Sends through the direct API (`/im/...`), signed with the library's signing.
+async fn send_directly(server: &MockServer, operation: &str, body: Value) -> String {
+    let target = server.sign_xxd(&format!("/im/{operation}?code=myAppCode"));
+    reqwest::Client::new()
+        .post(format!("{}{target}", server.xxd_uri()))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The `(api, meta line)` of each card on screen, newest first.
+async fn cards(browser: &Browser) -> Vec<(String, String)> {
+    let mut cards = Vec::new();
+    for meta in browser
+        .client
+        .find_all(Locator::Css("#content article header .meta"))
+        .await
+        .unwrap()
+    {
+        let api = meta
+            .find(Locator::Css(".api"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        cards.push((api, meta.text().await.unwrap()));
+    }
+    cards
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_of_both_apis_show_in_one_notification_centre() {
+    let server = MockServer::start().await;
+    let body = plain_notification(json!([3]), "经由 x.php", "https://ci.example.com/");
+    assert_eq!(
+        send(&server, "sendNotification", body).await,
+        r#"{"result":"success","message":""}"#
+    );
+    let direct = json!({
+        "users": [3], "title": "经由 xxd", "contentType": "text", "content": "**直连**",
+        "sender": {"id": "cd", "displayName": "部署机器人", "avatar": "https://avatar.invalid/cd.png"}
+    });
+    let sent = "{\"result\":\"success\",\"message\":\"\"}\n";
+    assert_eq!(
+        send_directly(&server, "sendNotification", direct).await,
+        sent
+    );
+
+    let browser = Browser::open(1280, 900).await;
+    browser
+        .ready(&format!("{}/__ui?view=users&user=3", server.uri()))
+        .await;
+    browser.wait_for("#content article.card").await;
+    assert_eq!(titles(&browser).await, vec!["经由 xxd", "经由 x.php"]);
+    let shown = cards(&browser).await;
+    assert_eq!(shown[0].0, "xxd");
+    assert_eq!(shown[1].0, "x.php");
+    // Each as its API's clients show the sender: displayName on the direct API, name on /x.php.
+    assert!(shown[0].1.contains("部署机器人"), "{shown:?}");
+    assert!(shown[1].1.contains("CI"), "{shown:?}");
+    assert_eq!(
+        browser
+            .wait_for("#content article.card .content strong")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "直连"
+    );
+
+    // Live: a direct-API sender with `name` only shows no name, as the daemon shows none.
+    let named = json!({
+        "users": [3], "title": "只有 name", "sender": {"id": "cd", "name": "CD", "avatar": "https://avatar.invalid/cd.png"}
+    });
+    assert_eq!(
+        send_directly(&server, "sendNotification", named).await,
+        sent
+    );
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::XPath(
+            "//article[.//div[@class='title' and text()='只有 name']]",
+        ))
+        .await
+        .unwrap();
+    let shown = cards(&browser).await;
+    assert_eq!(shown[0].0, "xxd");
+    assert!(!shown[0].1.contains("CD"), "{shown:?}");
+    browser.screenshot("both-apis").await;
+
+    // The journal marks each request with its API.
+    browser
+        .ready(&format!("{}/__ui?view=journal", server.uri()))
+        .await;
+    browser.wait_for("#content article").await;
+    let mut apis = Vec::new();
+    for badge in browser
+        .client
+        .find_all(Locator::Css("#content article header .api"))
+        .await
+        .unwrap()
+    {
+        apis.push(badge.text().await.unwrap());
+    }
+    assert_eq!(apis, ["xxd", "xxd", "x.php"]);
+    browser.close().await;
+}

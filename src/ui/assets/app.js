@@ -118,7 +118,7 @@ function card(n) {
         n.subtitle ? el('div', { class: 'subtitle', textContent: text(n.subtitle) }) : null,
         el('div', { class: 'meta' },
           el('span', { class: 'api', 'data-api': text(n.api), textContent: text(n.api) }),
-          ` ${shownName} · ${when} · #${n.seq}`))),
+          ` ${[shownName, when, `#${n.seq}`].filter(Boolean).join(' · ')}`))),
     content,
     link ? el('a', { class: 'link', href: link, target: '_blank', rel: 'noopener noreferrer', textContent: link }) : null,
     actions.children.length ? actions : null,
