@@ -244,7 +244,7 @@ async fn sigterm_under_load_answers_what_it_accepted_and_leaves_a_consistent_dat
 }
 
 /// Sends raw bytes on a new connection and reads what comes back (until close or 5 s).
-async fn raw(app: &TestApp, request: &[u8]) -> Vec<u8> {
+pub async fn raw(app: &TestApp, request: &[u8]) -> Vec<u8> {
     let address = app.url.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     stream.write_all(request).await.unwrap();
@@ -253,7 +253,7 @@ async fn raw(app: &TestApp, request: &[u8]) -> Vec<u8> {
     answer
 }
 
-fn status_of(answer: &[u8]) -> u16 {
+pub fn status_of(answer: &[u8]) -> u16 {
     let text = String::from_utf8_lossy(answer);
     text.split_whitespace()
         .nth(1)

@@ -673,3 +673,68 @@ async fn a_fault_armed_for_a_method_faults_the_direct_apis_operation() {
     );
     assert_eq!(codes(&app).await, ["fault_injected"]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Model: the path and the HTTP method alone decide the status (an unknown operation 404,
+    /// another method 405, otherwise 200 with a JSON `result`), whatever the query and the body;
+    /// every request is journaled as the direct API's.
+    #[test]
+    fn any_request_to_the_direct_api_is_answered_by_the_model_and_journaled(
+        segment in proptest::prop_oneof![
+            proptest::strategy::Just("getChatGroups".to_string()),
+            proptest::strategy::Just("getChatUsers".to_string()),
+            proptest::strategy::Just("sendNotification".to_string()),
+            proptest::strategy::Just("sendChatMessage".to_string()),
+            "[a-zA-Z]{1,16}",
+        ],
+        method in proptest::prop_oneof![
+            proptest::strategy::Just("GET"), proptest::strategy::Just("POST"),
+            proptest::strategy::Just("PUT"), proptest::strategy::Just("DELETE"),
+        ],
+        // What a request target may hold (RFC 3986; the HTTP layer refuses `<`, `"`, spaces...).
+        query in "[A-Za-z0-9._~:/?@!$&'()*+,;=%-]{0,80}",
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        signed in proptest::prelude::any::<bool>(),
+    ) {
+        // Signed, the random body reaches the operation itself; unsigned, the random query
+        // reaches the checks.
+        let query = if signed {
+            format!("code=myAppCode&token={}", xxd_token(&format!("im/{segment}?code=myAppCode"), KEY))
+        } else {
+            query
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let app = spawn_app().await;
+            let head = format!(
+                "{method} /im/{segment}?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let mut bytes = head.into_bytes();
+            bytes.extend_from_slice(&body);
+            let answer = crate::reliability::raw(&app, &bytes).await;
+            let status = crate::reliability::status_of(&answer);
+            let sends = segment.starts_with("send");
+            let known = ["getChatGroups", "getChatUsers", "sendNotification", "sendChatMessage"].contains(&segment.as_str());
+            let expected = if !known {
+                404
+            } else if (sends && method != "POST") || (!sends && method != "GET") {
+                405
+            } else {
+                200
+            };
+            assert_eq!(status, expected, "{}", String::from_utf8_lossy(&answer));
+            let journal = app.inspect("requests").await;
+            assert_eq!(journal["total"], 1);
+            assert_eq!(journal["items"][0]["api"], "xxd");
+            if status == 200 {
+                let text = String::from_utf8_lossy(&answer).into_owned();
+                let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+                let json: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+                assert!(json["result"] == "success" || json["result"] == "fail", "{json}");
+            }
+        });
+    }
+}
