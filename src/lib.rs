@@ -28,6 +28,7 @@ pub mod scenario;
 pub mod startup;
 pub mod store;
 mod suggest;
+pub mod target;
 pub mod ui;
 pub mod xxb;
 
