@@ -6,6 +6,7 @@ use crate::fixtures::{FixtureSource, Fixtures};
 use crate::scenario::{self, report, report::Format};
 use crate::startup::Server;
 use crate::store::DbLocation;
+use crate::target::{self, Tls};
 use crate::xxb::lang::Lang;
 use crate::xxb::token;
 use clap::{Parser, Subcommand};
@@ -36,6 +37,35 @@ pub enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+}
+
+/// How the certificate of an HTTPS target is checked.
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// A PEM file of CA certificates to trust besides the platform's (an internal CA, or the
+    /// server's self-signed certificate).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the target's TLS certificate (a warning is printed).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl TlsArgs {
+    /// The client for a target, after the `--insecure` warning; exit status 2 when it cannot be made.
+    fn client(&self) -> Result<reqwest::Client, ExitCode> {
+        if self.insecure {
+            eprintln!("{}", target::INSECURE_WARNING);
+        }
+        target::client(&Tls {
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+        })
+        .map_err(|e| {
+            eprintln!("xxb-mock: {e}");
+            ExitCode::from(2)
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,8 +103,16 @@ pub struct ReplayArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Run against this server (another xxb-mock, or a real XXB server) instead of a fresh in-process one.
-    #[arg(long)]
+    #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// With --target: sign every call with this application instead of the scenario's.
+    #[arg(long, env = "XXB_MOCK_CODE", requires = "key")]
+    pub code: Option<String>,
+    /// With --target: the key of --code.
+    #[arg(long, env = "XXB_MOCK_KEY", hide_env_values = true, requires = "code")]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// The report's format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -187,7 +225,8 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `replay`: exit 0 when every scenario passed, 1 when any failed, 2 on usage or parse errors.
+/// `replay`: exit 0 when every scenario passed, 1 when any failed, 2 on usage or parse errors and
+/// when the target cannot be reached.
 fn replay(args: &ReplayArgs) -> ExitCode {
     let scenarios = match scenario::load(&args.paths) {
         Ok(scenarios) => scenarios,
@@ -196,8 +235,34 @@ fn replay(args: &ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let results = actix_web::rt::System::new()
-        .block_on(scenario::run_all(&scenarios, args.target.as_deref()));
+    let target = match &args.target {
+        None => None,
+        Some(url) => Some(scenario::Target {
+            url: url.trim_end_matches('/').to_string(),
+            client: match args.tls.client() {
+                Ok(client) => client,
+                Err(code) => return code,
+            },
+            app: args.code.clone().zip(args.key.clone()),
+        }),
+    };
+    let results = actix_web::rt::System::new().block_on(async {
+        if let Some(target) = &target {
+            // Any HTTP answer will do: a server that cannot be reached fails every scenario alike.
+            let probe = format!("{}/__inspect/health", target.url);
+            if let Err(e) = target.client.get(probe).send().await {
+                return Err(crate::target::describe(&e));
+            }
+        }
+        Ok(scenario::replay(&scenarios, target.as_ref()).await)
+    });
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("xxb-mock replay: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let color = args.format == Format::Text && std::io::stdout().is_terminal();
     print!("{}", report::render(args.format, &results, color));
     if let Some(path) = &args.junit {

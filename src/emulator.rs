@@ -47,6 +47,8 @@ pub enum Applied {
     Saved(usize),
     /// The chat as it is after the change.
     Chat(Box<ChatState>),
+    /// Whether there was something to remove.
+    Removed(bool),
 }
 
 /// How a wait ended: with at least the count asked for, or with what matched when time ran out.
@@ -123,8 +125,8 @@ impl Emulator {
         }
         for _ in 0..CLOCK_RETRIES {
             let directory = self.store.directory();
-            let Decision { reply, write } =
-                decide(&request, &directory, self.config.validation, fault.as_ref());
+            let mode = request.validation.unwrap_or(self.config.validation);
+            let Decision { reply, write } = decide(&request, &directory, mode, fault.as_ref());
             let write = Arc::new(write);
             match self.store.commit(write.clone()).await {
                 Ok(stored) => {
@@ -265,6 +267,10 @@ impl Emulator {
                     })
                     .await?;
                 Ok(Applied::Saved(saved))
+            }
+            Change::Remove(removal) => {
+                let removed = self.store.run(move |tx| tx.remove(&removal)).await?;
+                Ok(Applied::Removed(removed))
             }
         }
     }

@@ -45,11 +45,20 @@ pub const ROUTES: &[(&str, &str, RouteFn)] = &[
     ("GET", "/requests", || web::get().to(requests::list)),
     ("GET", "/state", || web::get().to(state::get)),
     ("POST", "/users", || web::post().to(state::post_users)),
+    ("DELETE", "/users/{id}", || {
+        web::delete().to(state::delete_user)
+    }),
     ("POST", "/groups", || web::post().to(state::post_groups)),
     ("PATCH", "/groups/{gid}", || {
         web::patch().to(state::patch_group)
     }),
+    ("DELETE", "/groups/{gid}", || {
+        web::delete().to(state::delete_group)
+    }),
     ("POST", "/apps", || web::post().to(state::post_apps)),
+    ("DELETE", "/apps/{code}", || {
+        web::delete().to(state::delete_app)
+    }),
     ("POST", "/faults", || web::post().to(faults::post)),
     ("GET", "/faults", || web::get().to(faults::get)),
     ("DELETE", "/faults", || web::delete().to(faults::delete)),
