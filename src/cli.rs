@@ -2,7 +2,9 @@
 //! the commands run. Every `serve` flag also reads an `XXB_MOCK_*` environment variable.
 
 use crate::config::{Config, ValidationMode};
+use crate::fixtures::pull::{Observed, Remote, NOT_REVEALED};
 use crate::fixtures::{FixtureSource, Fixtures};
+use crate::parity;
 use crate::scenario::{self, report, report::Format};
 use crate::startup::Server;
 use crate::store::DbLocation;
@@ -37,6 +39,9 @@ pub enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+    /// Compare a server's answers with xxb-mock's (faithful mode, configured like it), probe by
+    /// probe. Non-destructive unless --allow-writes.
+    Parity(ParityArgs),
 }
 
 /// How the certificate of an HTTPS target is checked.
@@ -66,6 +71,54 @@ impl TlsArgs {
             ExitCode::from(2)
         })
     }
+}
+
+/// A server under test and the application that signs calls to it.
+#[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    /// The server: http(s)://HOST[:PORT][/PREFIX], where PREFIX/x.php is its entry.
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// The application's code.
+    #[arg(long, env = "XXB_MOCK_CODE")]
+    pub code: String,
+    /// The application's key.
+    #[arg(long, env = "XXB_MOCK_KEY", hide_env_values = true)]
+    pub key: String,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+impl TargetArgs {
+    fn remote(&self) -> Result<Remote, ExitCode> {
+        Ok(Remote {
+            client: self.tls.client()?,
+            url: self.target.trim_end_matches('/').to_string(),
+            code: self.code.clone(),
+            key: self.key.clone(),
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ParityArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Also send one notification and one chat message (stored by the target) and compare.
+    #[arg(long, requires = "user")]
+    pub allow_writes: bool,
+    /// The user (id) the writes go to.
+    #[arg(long, requires = "allow_writes")]
+    pub user: Option<i64>,
+    /// The chat the chat message goes to (default: the first listed group of --user).
+    #[arg(long, requires = "allow_writes")]
+    pub gid: Option<String>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: parity::report::Format,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +227,15 @@ pub struct SignArgs {
 pub enum FixturesCommand {
     /// Check a fixture directory and print what it holds.
     Check { dir: PathBuf },
+    /// Write a fixture directory from a server's own lookups (its groups, their members, and
+    /// every user in a chat), so tests can use its organisation's shape.
+    Pull {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The directory to write users.json, groups.json and apps.json into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -205,6 +267,10 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("{}", token::sign_url(&args.url, &args.key));
             ExitCode::SUCCESS
         }
+        Command::Parity(args) => run_parity(&args),
+        Command::Fixtures {
+            command: FixturesCommand::Pull { target, out },
+        } => pull(&target, &out),
         Command::Fixtures {
             command: FixturesCommand::Check { dir },
         } => match Fixtures::load(&FixtureSource::Directory(dir)) {
@@ -276,6 +342,90 @@ fn replay(args: &ReplayArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `parity`: exit 0 when every probe agrees, 1 when any differs, 2 on usage or connection errors.
+fn run_parity(args: &ParityArgs) -> ExitCode {
+    let remote = match args.target.remote() {
+        Ok(remote) => remote,
+        Err(code) => return code,
+    };
+    let options = parity::Options {
+        remote,
+        writes: args.user.map(|user| parity::Writes {
+            user,
+            gid: args.gid.clone(),
+        }),
+    };
+    let report = match actix_web::rt::System::new().block_on(parity::run(&options)) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("xxb-mock parity: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let color = args.format == parity::report::Format::Text && std::io::stdout().is_terminal();
+    print!("{}", parity::report::render(args.format, &report, color));
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, parity::report::junit::render(&report)) {
+            eprintln!("xxb-mock: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if report.agrees() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `fixtures pull`: exit 0 when the directory was written, 2 otherwise.
+fn pull(args: &TargetArgs, out: &std::path::Path) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("xxb-mock fixtures pull: {message}");
+        ExitCode::from(2)
+    };
+    let files = ["users.json", "groups.json", "apps.json"];
+    if let Some(existing) = files.iter().find(|f| out.join(f).exists()) {
+        return fail(format!(
+            "{} already exists; remove it or choose another --out",
+            out.join(existing).display()
+        ));
+    }
+    let remote = match args.remote() {
+        Ok(remote) => remote,
+        Err(code) => return code,
+    };
+    let observed = match actix_web::rt::System::new().block_on(Observed::read(&remote)) {
+        Ok(observed) => observed,
+        Err(e) => return fail(e.to_string()),
+    };
+    let (users, groups, apps) = observed.fixtures(&args.code, &args.key);
+    if let Err(e) = std::fs::create_dir_all(out) {
+        return fail(format!("cannot create {}: {e}", out.display()));
+    }
+    for (file, value) in files.iter().zip([&users, &groups, &apps]) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
+        if let Err(e) = std::fs::write(out.join(file), text) {
+            return fail(format!("cannot write {}: {e}", out.join(file).display()));
+        }
+    }
+    let count = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len);
+    println!(
+        "wrote {}: {} users, {} chats, 1 application, from {}",
+        out.display(),
+        count(&users),
+        count(&groups),
+        remote.url
+    );
+    println!("the API does not reveal:");
+    for line in NOT_REVEALED {
+        println!("  - {line}");
+    }
+    for note in &observed.notes {
+        println!("note: {note}");
+    }
+    ExitCode::SUCCESS
 }
 
 fn serve(args: &ServeArgs) -> ExitCode {

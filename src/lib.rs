@@ -22,6 +22,7 @@ pub mod fixtures;
 pub mod inspect;
 pub mod mock;
 pub mod mysql;
+pub mod parity;
 pub mod php;
 pub mod routes;
 pub mod scenario;
