@@ -4,7 +4,8 @@
 # Throughput and latency (wrk, 2 threads x 32 connections, 10 s each) of signed strict sendNotification,
 # in memory and with --db FILE, and of getChatUsers; then `cargo bench --bench latency` for wake-up delay,
 # inspection queries and reset at 100,000 notifications, start-up time and memory. Figures, not
-# pass/fail: the machine is shared and noisy. Set DURATION=30s for steadier numbers.
+# pass/fail: the machine is shared and noisy. Set DURATION=30s for steadier numbers. Last, the time
+# SIGTERM takes with and without open event streams (benches/shutdown.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -52,3 +53,6 @@ kill $PID; wait $PID 2>/dev/null || true
 echo
 echo "== latency, start-up and memory =="
 XXB_MOCK_BIN="$BIN" cargo bench --quiet --bench latency
+
+echo
+XXB_MOCK_BIN="$BIN" bash benches/shutdown.sh

@@ -1,53 +1,77 @@
-//! The announcer of what was committed: a version number that wakes `/__inspect/wait`
-//! the moment a notification is stored, and a broadcast of new notifications and journal entries
-//! for `/__inspect/events`. Waiters are woken by the write itself, never by polling.
+//! The announcer of what was committed: the frames of the event stream (`/__inspect/events`), each
+//! serialised once for however many clients listen, and nothing at all when nobody does; and of the
+//! server stopping, which ends every stream and long wait so that none holds the stop.
 
 use crate::domain::{JournalEntry, Notification};
+use actix_web::web::Bytes;
+use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
-/// Something that happened, for the event stream.
-#[derive(Clone, Debug)]
-pub enum Event {
-    Notification(Box<Notification>),
-    Request(Box<JournalEntry>),
-}
+/// How many frames a slow reader may fall behind before it loses some (and is told so).
+const BACKLOG: usize = 4096;
 
 /// The announcer. One per server.
 pub struct Announcer {
-    version: watch::Sender<u64>,
-    events: broadcast::Sender<Event>,
+    frames: broadcast::Sender<Bytes>,
+    /// Set when the server stops: event streams never end on their own, and an open one would
+    /// hold a graceful stop for its whole grace period.
+    stopping: watch::Sender<bool>,
 }
 
 impl Default for Announcer {
     fn default() -> Self {
         Announcer {
-            version: watch::Sender::new(0),
-            events: broadcast::Sender::new(1024),
+            frames: broadcast::Sender::new(BACKLOG),
+            stopping: watch::Sender::new(false),
         }
     }
 }
 
 impl Announcer {
-    /// Says that stored notifications changed (added, deleted, reset): every waiter re-checks.
-    pub fn notifications_changed(&self) {
-        self.version.send_modify(|v| *v += 1);
-    }
-
-    /// A receiver that wakes on the next change. Subscribe before reading, so no change is missed.
-    pub fn watch(&self) -> watch::Receiver<u64> {
-        self.version.subscribe()
-    }
-
-    /// Whether anyone listens to the event stream (reading the events costs a store round trip).
+    /// Whether anyone listens to the event stream.
     pub fn has_listeners(&self) -> bool {
-        self.events.receiver_count() > 0
+        self.frames.receiver_count() > 0
     }
 
-    pub fn publish(&self, event: Event) {
-        let _ = self.events.send(event);
+    /// A journal entry, as `event: request`.
+    pub fn request(&self, entry: &JournalEntry) {
+        self.publish("request", entry);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.events.subscribe()
+    /// A stored notification, as `event: notification`.
+    pub fn notification(&self, notification: &Notification) {
+        self.publish("notification", notification);
+    }
+
+    fn publish(&self, name: &str, value: &impl Serialize) {
+        if !self.has_listeners() {
+            return;
+        }
+        if let Ok(data) = serde_json::to_string(value) {
+            let _ = self
+                .frames
+                .send(Bytes::from(format!("event: {name}\ndata: {data}\n\n")));
+        }
+    }
+
+    /// The frames from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Bytes> {
+        self.frames.subscribe()
+    }
+
+    /// Ends every event stream and long wait: the server is stopping.
+    pub fn stop_streams(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Completes once the server stops.
+    pub async fn stopped(&self) {
+        let mut stopping = self.stopping.subscribe();
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }
+
+    /// A receiver of the stop, for streams that outlive a borrow of the announcer.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }

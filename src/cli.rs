@@ -1,24 +1,20 @@
 //! The command line: arguments parsed into a raw form by clap, turned once into a [`Config`], and
 //! the commands run. Every `serve` flag also reads an `XXB_MOCK_*` environment variable.
 
-use crate::config::{Config, ValidationMode};
-use crate::fixtures::pull::{Observed, Remote, NOT_REVEALED};
-use crate::fixtures::{FixtureSource, Fixtures};
-use crate::parity;
-use crate::scenario::{self, report, report::Format};
-use crate::startup::Server;
-use crate::store::DbLocation;
-use crate::target::{self, Tls};
-use crate::xxb::lang::Lang;
-use crate::xxb::token;
+use crate::readiness;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use xxb_mock::parity;
+use xxb_mock::remote::{self as target, Observed, Remote, Tls, NOT_REVEALED};
+use xxb_mock::scenario::{self, report, report::Format};
+use xxb_mock::sign as token;
+use xxb_mock::{Config, DbLocation, FixtureSource, Fixtures, Lang, Server, ValidationMode};
 
 /// A faithful, strict, inspectable test double of the XXB (喧喧) server's integration API.
 #[derive(Debug, Parser)]
-#[command(name = "xxb-mock", version, about)]
+#[command(name = "xxb-mock", version = env!("XXB_MOCK_VERSION"), about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -34,6 +30,8 @@ pub enum Command {
     Token(TokenArgs),
     /// Print a URL with its token parameter appended or replaced.
     Sign(SignArgs),
+    /// Check that a server answers: exit 0 when /__inspect/health says ok, 1 otherwise.
+    Health(HealthArgs),
     /// Work with fixture directories.
     Fixtures {
         #[command(subcommand)]
@@ -144,10 +142,32 @@ pub struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on /__inspect (the emulated API is unaffected).
     #[arg(long, env = "XXB_MOCK_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
+    /// A host name `/__inspect` and `/__ui` also answer to (repeatable; bound to loopback they answer
+    /// only to localhost, 127.0.0.1 and [::1] otherwise)
+    #[arg(
+        long = "allowed-host",
+        env = "XXB_MOCK_ALLOWED_HOST",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// Follow a scenario: its fixtures, its faults and state changes, and the calls it expects
     /// (progress at GET /__inspect/scenario).
     #[arg(long, env = "XXB_MOCK_SCENARIO")]
     pub scenario: Option<PathBuf>,
+    /// Once listening, write the URL to this file (atomically); removed at start and on exit.
+    #[arg(long, env = "XXB_MOCK_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    /// The server's URL. Default: http://127.0.0.1:PORT, with serve's XXB_MOCK_HOST (unless it
+    /// binds every address) and XXB_MOCK_PORT (else 8080).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -194,6 +214,7 @@ impl ServeArgs {
             lang: self.lang,
             validation: self.validation,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            allowed_hosts: self.allowed_hosts.clone(),
             scenario,
         })
     }
@@ -247,6 +268,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(&args),
         Command::Replay(args) => replay(&args),
+        Command::Health(args) => health(&args),
         Command::Token(args) => {
             let printed = match (&args.time, &args.code, &args.query) {
                 (Some(time), Some(code), _) => {
@@ -317,7 +339,7 @@ fn replay(args: &ReplayArgs) -> ExitCode {
             // Any HTTP answer will do: a server that cannot be reached fails every scenario alike.
             let probe = format!("{}/__inspect/health", target.url);
             if let Err(e) = target.client.get(probe).send().await {
-                return Err(crate::target::describe(&e));
+                return Err(target::describe(&e));
             }
         }
         Ok(scenario::replay(&scenarios, target.as_ref()).await)
@@ -428,8 +450,36 @@ fn pull(args: &TargetArgs, out: &std::path::Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `health`: exit 0 when the server answers, 1 with one line on stderr saying why not.
+fn health(args: &HealthArgs) -> ExitCode {
+    let url = args.url.clone().unwrap_or_else(|| {
+        readiness::local_url(
+            std::env::var("XXB_MOCK_HOST").ok().as_deref(),
+            std::env::var("XXB_MOCK_PORT").ok().as_deref(),
+        )
+    });
+    let timeout = std::time::Duration::try_from_secs_f64(args.timeout)
+        .unwrap_or(std::time::Duration::from_secs(5));
+    match actix_web::rt::System::new().block_on(readiness::probe(&url, timeout)) {
+        Ok(version) => {
+            println!("ok: xxb-mock {version} at {url}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xxb-mock health: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn serve(args: &ServeArgs) -> ExitCode {
     init_tracing();
+    if let Some(path) = &args.ready_file {
+        if let Err(e) = readiness::remove_ready_file(path) {
+            eprintln!("xxb-mock: cannot remove the old {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let config = match args.config() {
         Ok(config) => config,
         Err(e) => {
@@ -437,6 +487,13 @@ fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !config.binds_loopback() && config.admin_token.is_none() {
+        eprintln!(
+            "xxb-mock: listening beyond loopback ({}) without --admin-token: anyone who can reach this \
+             address can read and change /__inspect; consider --admin-token",
+            config.host
+        );
+    }
     actix_web::rt::System::new().block_on(async move {
         let server = match Server::build(config).await {
             Ok(server) => server,
@@ -445,15 +502,28 @@ fn serve(args: &ServeArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let stop_signal = on_stop_signal();
+        if let Some(path) = &args.ready_file {
+            if let Err(e) = readiness::write_ready_file(path, &server.url()) {
+                eprintln!("xxb-mock: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "xxb-mock listening on {}", server.url());
         let _ = stdout.flush();
         let handle = server.handle();
+        let emulator = server.emulator();
         actix_web::rt::spawn(async move {
-            wait_for_signal().await;
+            stop_signal.await;
+            emulator.announcer().stop_streams();
             handle.stop(true).await;
         });
-        match server.run_until_stopped().await {
+        let stopped = server.run_until_stopped().await;
+        if let Some(path) = &args.ready_file {
+            let _ = readiness::remove_ready_file(path);
+        }
+        match stopped {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("xxb-mock: {e}");
@@ -463,19 +533,35 @@ fn serve(args: &ServeArgs) -> ExitCode {
     })
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not when it is
+/// first polled: a signal sent the moment the server announces itself must stop it cleanly, not
+/// kill it.
+#[cfg(unix)]
+fn on_stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
             }
-            return;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Completes on Ctrl-C (Windows has no SIGTERM).
+#[cfg(not(unix))]
+fn on_stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn init_tracing() {

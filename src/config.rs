@@ -53,6 +53,8 @@ pub struct Config {
     pub validation: ValidationMode,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// Host names `/__inspect` and `/__ui` answer to besides the loopback ones (see `boundary`).
+    pub allowed_hosts: Vec<String>,
     /// A scenario the server follows (`serve --scenario`): its fixtures replace `fixtures`.
     pub scenario: Option<Box<crate::scenario::Scenario>>,
 }
@@ -68,7 +70,15 @@ impl Default for Config {
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
             admin_token: None,
+            allowed_hosts: Vec::new(),
             scenario: None,
         }
+    }
+}
+
+impl Config {
+    /// Whether the server listens on the loopback interface only.
+    pub fn binds_loopback(&self) -> bool {
+        crate::boundary::is_loopback(&self.host)
     }
 }

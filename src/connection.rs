@@ -1,12 +1,14 @@
-//! The TCP connection a request arrived on, kept per connection so that an injected `drop` fault
-//! can close it without sending a single byte of an answer.
+//! The TCP connection a request arrived on, remembered per connection (its descriptor only, not a
+//! duplicate of it: a connection costs one descriptor), so that an injected `drop` fault can close it
+//! without sending a byte of an answer, and a long wait can tell that its client has gone.
 
 use std::any::Any;
+use std::time::Duration;
 
-/// A duplicate of the connection's socket (closing it does not close the connection; shutting it
-/// down does).
+/// The connection's socket, as its descriptor number. It stays valid for as long as a request of the
+/// connection is being handled: the connection (which owns the socket) outlives its requests.
 #[cfg(unix)]
-pub struct ConnectionSocket(std::os::fd::OwnedFd);
+pub struct ConnectionSocket(std::os::fd::RawFd);
 
 #[cfg(not(unix))]
 pub struct ConnectionSocket;
@@ -15,11 +17,9 @@ pub struct ConnectionSocket;
 pub fn remember(connection: &dyn Any, data: &mut actix_web::dev::Extensions) {
     #[cfg(unix)]
     {
-        use std::os::fd::AsFd;
+        use std::os::fd::AsRawFd;
         if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
-            if let Ok(fd) = socket.as_fd().try_clone_to_owned() {
-                data.insert(ConnectionSocket(fd));
-            }
+            data.insert(ConnectionSocket(socket.as_raw_fd()));
         }
     }
     #[cfg(not(unix))]
@@ -31,9 +31,48 @@ pub fn remember(connection: &dyn Any, data: &mut actix_web::dev::Extensions) {
 impl ConnectionSocket {
     /// Shuts the connection down in both directions: the client sees it closed with no answer.
     pub fn shut_down(&self) {
+        // SAFETY: the descriptor belongs to the connection this request is being handled on, which
+        // is open until the request's response is done; shutdown(2) does not close it.
         #[cfg(unix)]
-        if let Ok(fd) = self.0.try_clone() {
-            let _ = std::net::TcpStream::from(fd).shutdown(std::net::Shutdown::Both);
+        unsafe {
+            libc::shutdown(self.0, libc::SHUT_RDWR);
+        }
+    }
+
+    /// Whether the client has closed its side: a peek at the socket reads end-of-stream. Data the
+    /// client sent meanwhile (a pipelined request) is left where it is.
+    pub fn peer_closed(&self) -> bool {
+        #[cfg(unix)]
+        {
+            let mut byte = 0u8;
+            // SAFETY: as in `shut_down`; a one-byte peek into a local buffer.
+            let read = unsafe {
+                libc::recv(
+                    self.0,
+                    (&mut byte as *mut u8).cast(),
+                    1,
+                    libc::MSG_PEEK | libc::MSG_DONTWAIT,
+                )
+            };
+            read == 0
+        }
+        #[cfg(not(unix))]
+        false
+    }
+}
+
+/// How often a waiting request looks whether its client is still there.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
+
+/// Resolves once the client of `req` has closed its connection (never, where that cannot be told).
+pub async fn closed(req: &actix_web::HttpRequest) {
+    let Some(socket) = req.conn_data::<ConnectionSocket>() else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(LOOK_EVERY).await;
+        if socket.peer_closed() {
+            return;
         }
     }
 }

@@ -10,7 +10,7 @@
 //! 3. **observe**: the committed rows, as they were written, wake waiters, feed the event stream
 //!    and advance the followed scenario, without going back to the store.
 
-use crate::announcer::{Announcer, Event};
+use crate::announcer::Announcer;
 use crate::config::Config;
 use crate::domain::{Change, ChatState, JournalEntry, Notification, Outcome, State};
 use crate::faults::{Fault, FaultSpec, Faults, Respond};
@@ -19,6 +19,7 @@ use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
 use crate::store::{JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored};
+use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
 use crate::xxb::request::ApiRequest;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub struct Emulator {
     config: Config,
     announcer: Announcer,
     faults: Faults,
+    waiters: Waiters,
     /// The scenario the server follows, with `serve --scenario`.
     expectation: Option<Expectation>,
 }
@@ -92,6 +94,7 @@ impl Emulator {
             config,
             announcer: Announcer::default(),
             faults: Faults::default(),
+            waiters: Waiters::default(),
             expectation,
         };
         emulator.carry_out(first_actions).await;
@@ -151,16 +154,14 @@ impl Emulator {
                 .map(|(message, (seq, index))| {
                     message.stored(seq, index, &write.journal.received_at, stored.journal_seq)
                 });
-        if notification.is_some() {
-            self.announcer.notifications_changed();
+        if let Some(notification) = &notification {
+            self.waiters.committed(notification);
         }
         if self.announcer.has_listeners() {
-            self.announcer.publish(Event::Request(Box::new(
-                write.journal.entry(stored.journal_seq),
-            )));
-            if let Some(notification) = notification {
-                self.announcer
-                    .publish(Event::Notification(Box::new(notification)));
+            self.announcer
+                .request(&write.journal.entry(stored.journal_seq));
+            if let Some(notification) = &notification {
+                self.announcer.notification(notification);
             }
         }
         if let Some(expectation) = &self.expectation {
@@ -208,7 +209,7 @@ impl Emulator {
     pub async fn reset(&self) -> Result<(), StoreError> {
         self.store.reset(self.fixtures.clone()).await?;
         self.faults.clear();
-        self.announcer.notifications_changed();
+        self.waiters.recount();
         Ok(())
     }
 
@@ -314,7 +315,7 @@ impl Emulator {
     /// Deletes every stored notification (the journal stays); answers how many.
     pub async fn delete_notifications(&self) -> Result<usize, StoreError> {
         let deleted = self.store.run(|tx| tx.delete_notifications()).await?;
-        self.announcer.notifications_changed();
+        self.waiters.recount();
         Ok(deleted)
     }
 
@@ -345,8 +346,9 @@ impl Emulator {
         .await
     }
 
-    /// Waits until at least `count` notifications match `filter`, woken by the commits themselves
-    /// (never by polling), or until `timeout`.
+    /// Waits until at least `count` notifications match `filter`, or until `timeout`. The wait is
+    /// matched in memory against each committed notification (see [`Waiters`]), never by polling or
+    /// by a query per commit; dropping the future (a client that left) ends it.
     pub async fn wait_for(
         &self,
         filter: NotificationFilter,
@@ -354,29 +356,55 @@ impl Emulator {
         timeout: Duration,
     ) -> Result<Waited, StoreError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        // Subscribe before the first read, so a notification stored in between still wakes us.
-        let mut changes = self.announcer.watch();
-        loop {
-            changes.borrow_and_update();
-            let (total, items) = self.notifications(filter.clone()).await?;
-            if total >= count {
-                return Ok(Waited {
-                    satisfied: true,
-                    total,
-                    items,
-                });
-            }
-            match tokio::time::timeout_at(deadline, changes.changed()).await {
-                Ok(Ok(())) => continue,
-                Ok(Err(_)) | Err(_) => {
-                    return Ok(Waited {
-                        satisfied: false,
-                        total,
-                        items,
-                    })
+        let satisfied = loop {
+            let (mut waiting, total) = match self.waiters.join(&filter, count) {
+                Joined::Counted(waiting, total) => (waiting, total),
+                Joined::Uncounted(waiting) => {
+                    let counting = NotificationFilter {
+                        limit: 0,
+                        ..filter.clone()
+                    };
+                    let count_now = self.store.run(move |tx| {
+                        Ok((tx.notifications(&counting)?.0, tx.last_message_seq()?))
+                    });
+                    match tokio::time::timeout_at(deadline, count_now).await {
+                        Ok(counted) => {
+                            let (total, up_to) = counted?;
+                            let total = waiting.counted(total, up_to);
+                            (waiting, total)
+                        }
+                        // The time is up before the store could count: nothing is known to match.
+                        Err(_) => {
+                            return Ok(Waited {
+                                satisfied: false,
+                                total: 0,
+                                items: Vec::new(),
+                            })
+                        }
+                    }
                 }
+            };
+            if total >= count {
+                break true;
             }
-        }
+            match tokio::time::timeout_at(deadline, &mut waiting.woken).await {
+                Ok(Ok(Wake::Satisfied)) => break true,
+                // Deleted or reset in between: count again.
+                Ok(Ok(Wake::Recount)) | Ok(Err(_)) => continue,
+                Err(_) => break false,
+            }
+        };
+        let (total, items) = self.notifications(filter).await?;
+        Ok(Waited {
+            satisfied: satisfied || total >= count,
+            total,
+            items,
+        })
+    }
+
+    /// How many waits are pending.
+    pub fn pending_waits(&self) -> usize {
+        self.waiters.pending()
     }
 
     /// Why a wait for `count` notifications matching `filter` saw only `matched`: what was stored,

@@ -1,5 +1,9 @@
-//! The `xxb-mock` binary: parses the command line and hands over to the library.
+//! The `xxb-mock` binary: the command line (`cli`), over the library like any other user of it, and
+//! how scripts learn that a server is up (`readiness`: the ready file and the health probe).
+
+mod cli;
+mod readiness;
 
 fn main() -> std::process::ExitCode {
-    xxb_mock::cli::main()
+    cli::main()
 }

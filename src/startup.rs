@@ -50,6 +50,7 @@ impl Server {
         let shared = emulator.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(crate::boundary::guard))
                 .app_data(shared.clone())
                 .configure(routes::routes)
         })

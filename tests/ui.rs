@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use xxb_mock::MockServer;
 
+const GROUP: &str = "30683aea-7a1f-4ec8-a6d6-834e0310fd7d";
+
 struct Browser {
     client: Client,
     driver: Child,
@@ -320,5 +322,171 @@ async fn the_admin_token_is_asked_for_and_kept_in_the_session() {
     // Kept for the session: a reload does not ask again, and the live stream connects.
     browser.ready(&format!("{}/__ui", server.uri())).await;
     browser.wait_for("#live.on").await;
+    browser.close().await;
+}
+
+fn plain_notification(users: Value, title: &str, url: &str) -> Value {
+    json!({
+        "users": users, "title": title, "contentType": "text", "url": url,
+        "sender": {"id": "ci", "name": "CI", "avatar": "https://avatar.invalid/ci.png"}
+    })
+}
+
+/// The query of the address bar, `?` included.
+async fn address(browser: &Browser) -> String {
+    let url = browser.client.current_url().await.unwrap();
+    format!("?{}", url.query().unwrap_or(""))
+}
+
+async fn titles(browser: &Browser) -> Vec<String> {
+    let mut titles = Vec::new();
+    for title in browser
+        .client
+        .find_all(Locator::Css("#content article .title"))
+        .await
+        .unwrap()
+    {
+        titles.push(title.text().await.unwrap());
+    }
+    titles
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_links_open_the_view_they_name_and_the_address_follows_navigation() {
+    let server = MockServer::start().await;
+    let success = r#"{"result":"success","message":""}"#;
+    for (title, url) in [("空链接", ""), ("相对链接", "builds/42")] {
+        let body = plain_notification(json!(["zhangsan"]), title, url);
+        assert_eq!(send(&server, "sendNotification", body).await, success);
+    }
+    let mut chat = plain_notification(json!(null), "群消息", "https://ci.example.com/");
+    chat.as_object_mut().unwrap().remove("users");
+    chat["gid"] = json!(GROUP);
+    assert_eq!(send(&server, "sendChatMessage", chat).await, success);
+    let no_sender = json!({"users": ["zhangsan"], "title": "no sender"});
+    assert_ne!(send(&server, "sendNotification", no_sender).await, success);
+
+    let browser = Browser::open(1280, 900).await;
+    let page = format!("{}/__ui", server.uri());
+
+    // A user's notification centre, by id or by account (the address then names the id).
+    browser.ready(&format!("{page}?view=users&user=3")).await;
+    browser
+        .wait_for("#sidebar button[data-key='3'].active")
+        .await;
+    browser.wait_for("#content article.card").await;
+    assert_eq!(titles(&browser).await, vec!["相对链接", "空链接"]);
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("#content a.link"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "neither an empty nor a relative url becomes a link (they would point at this page)"
+    );
+    browser.screenshot("deep-link-user").await;
+    browser
+        .ready(&format!("{page}?view=users&user=zhangsan"))
+        .await;
+    browser
+        .wait_for("#sidebar button[data-key='3'].active")
+        .await;
+    assert_eq!(address(&browser).await, "?view=users&user=3");
+
+    // A group chat.
+    browser
+        .ready(&format!("{page}?view=groups&gid={GROUP}"))
+        .await;
+    browser
+        .wait_for("#tabs button[data-view=groups].active")
+        .await;
+    browser
+        .wait_for(&format!("#sidebar button[data-key='{GROUP}'].active"))
+        .await;
+    browser.wait_for("#content article.card").await;
+    assert_eq!(titles(&browser).await, vec!["群消息"]);
+
+    // The journal, rejected requests only.
+    browser
+        .ready(&format!("{page}?view=journal&outcome=rejected"))
+        .await;
+    browser
+        .wait_for("#sidebar button[data-outcome=rejected].active")
+        .await;
+    browser.wait_for("#content article").await;
+    assert_eq!(
+        browser
+            .script(
+                "return [...document.querySelectorAll('#content article')].map((a) => a.dataset.outcome)"
+            )
+            .await,
+        json!(["rejected"])
+    );
+
+    // Each step lands in the address bar, and Back returns to the step before.
+    browser.click("#sidebar button[data-outcome='']").await;
+    browser
+        .wait_for("#content article[data-outcome=accepted]")
+        .await;
+    assert_eq!(address(&browser).await, "?view=journal");
+    browser.click("#tabs button[data-view=users]").await;
+    assert_eq!(address(&browser).await, "?view=users");
+    browser.click("#sidebar button[data-key='4']").await;
+    assert_eq!(address(&browser).await, "?view=users&user=4");
+    browser.click("#tabs button[data-view=groups]").await;
+    assert_eq!(address(&browser).await, "?view=groups");
+    browser.client.back().await.unwrap();
+    browser
+        .wait_for("#sidebar button[data-key='4'].active")
+        .await;
+    assert_eq!(address(&browser).await, "?view=users&user=4");
+    browser
+        .wait_for("#tabs button[data-view=users].active")
+        .await;
+    browser.client.back().await.unwrap();
+    browser
+        .wait_for("#tabs button[data-view=users].active")
+        .await;
+    browser.wait_for("#content p.empty").await;
+    assert_eq!(address(&browser).await, "?view=users");
+    browser.client.back().await.unwrap();
+    browser
+        .wait_for("#sidebar button[data-outcome=''].active")
+        .await;
+    assert_eq!(address(&browser).await, "?view=journal");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_notification_counts_as_unread_for_every_recipient_but_the_one_on_screen() {
+    let server = MockServer::start().await;
+    let browser = Browser::open(1280, 900).await;
+    browser.ready(&format!("{}/__ui", server.uri())).await;
+    browser.click("#sidebar button[data-key='4']").await;
+    browser.wait_for("#live.on").await;
+    let body = plain_notification(json!(["lisi", "zhangsan", "admin"]), "三人通知", "");
+    send(&server, "sendNotification", body).await;
+    browser.wait_for("#content article.card").await;
+    for user in ["3", "1"] {
+        let badge = browser
+            .wait_for(&format!(
+                "#sidebar button[data-key='{user}'] .badge:not(:empty)"
+            ))
+            .await;
+        assert_eq!(badge.text().await.unwrap(), "1", "user {user}");
+    }
+    let on_screen = browser
+        .wait_for("#sidebar button[data-key='4'].active .badge")
+        .await;
+    assert_eq!(on_screen.text().await.unwrap(), "", "seen on screen");
+    // The counts survive a reload: they come from what was seen, not from the live event.
+    browser
+        .ready(&format!("{}/__ui?view=users&user=4", server.uri()))
+        .await;
+    let badge = browser
+        .wait_for("#sidebar button[data-key='3'] .badge:not(:empty)")
+        .await;
+    assert_eq!(badge.text().await.unwrap(), "1");
     browser.close().await;
 }

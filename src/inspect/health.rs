@@ -1,11 +1,16 @@
-//! `GET /__inspect/health`: whether the server is up, and its version.
+//! `GET /__inspect/health`: whether the server is up, its version, and how many waits are pending.
 
+use crate::emulator::Emulator;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
-pub async fn get() -> Result<HttpResponse, super::InspectError> {
+pub async fn get(emulator: web::Data<Emulator>) -> Result<HttpResponse, super::InspectError> {
     super::json(
         StatusCode::OK,
-        &serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+        &serde_json::json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "waiting": emulator.pending_waits(),
+        }),
     )
 }

@@ -76,14 +76,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(scope);
 }
 
-/// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`.
+/// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`, except
+/// `/__inspect/health`: an orchestrator's probe has no token, and the answer reveals only that the
+/// server is up and its version.
 pub(crate) async fn require_admin_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let expected = req
         .app_data::<web::Data<Emulator>>()
-        .and_then(|emulator| emulator.config().admin_token.clone());
+        .and_then(|emulator| emulator.config().admin_token.clone())
+        .filter(|_| req.path() != "/__inspect/health");
     if let Some(expected) = expected {
         let header = req
             .headers()
@@ -148,6 +151,15 @@ impl InspectError {
         InspectError {
             status: StatusCode::BAD_REQUEST,
             field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A 503: the server is stopping.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        InspectError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            field: "server".into(),
             message: message.into(),
         }
     }

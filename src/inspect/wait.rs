@@ -33,9 +33,16 @@ pub async fn get(
     }
     let mut filter = notifications::filter(&params)?;
     filter.limit = filter.limit.max(count.min(super::query::MAX_LIMIT));
-    let waited = emulator
-        .wait_for(filter, count, Duration::from_millis(timeout_ms))
-        .await?;
+    // A client that leaves ends its wait (actix-web would otherwise keep it until its timeout).
+    let waited = tokio::select! {
+        waited = emulator.wait_for(filter, count, Duration::from_millis(timeout_ms)) => waited?,
+        () = crate::connection::closed(&req) => {
+            return Err(InspectError::bad_request("connection", "the client closed the connection"))
+        }
+        () = emulator.announcer().stopped() => {
+            return Err(InspectError::unavailable("the server is stopping"))
+        }
+    };
     let status = if waited.satisfied {
         StatusCode::OK
     } else {

@@ -7,14 +7,6 @@
 /// feed, vertical tab, form feed, carriage return) skipped, an optional sign, the longest decimal
 /// prefix (digits, an optional fraction, an optional exponent), `0` when there is none. An
 /// overflow gives the largest finite double, with the sign.
-///
-/// ```
-/// use xxb_mock::mysql::cast::string_to_double;
-/// assert_eq!(string_to_double(" 3abc"), 3.0);
-/// assert_eq!(string_to_double("1.5e1x"), 15.0);
-/// assert_eq!(string_to_double("INF"), 0.0);
-/// assert_eq!(string_to_double("0x1A"), 0.0);
-/// ```
 pub fn string_to_double(s: &str) -> f64 {
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -176,5 +168,18 @@ mod tests {
         fn never_panics(s in any::<String>()) {
             let _ = string_to_double(&s);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn string_to_double() {
+        use crate::mysql::cast::string_to_double;
+        assert_eq!(string_to_double(" 3abc"), 3.0);
+        assert_eq!(string_to_double("1.5e1x"), 15.0);
+        assert_eq!(string_to_double("INF"), 0.0);
+        assert_eq!(string_to_double("0x1A"), 0.0);
     }
 }

@@ -18,12 +18,6 @@ pub enum Charset {
 
 impl Charset {
     /// What a text column of this charset holds for `text` (before any length cut).
-    ///
-    /// ```
-    /// use xxb_mock::mysql::Charset;
-    /// assert_eq!(Charset::Utf8.store("ok 😀!"), "ok ????!");
-    /// assert_eq!(Charset::Utf8mb4.store("ok 😀!"), "ok 😀!");
-    /// ```
     pub fn store(self, text: &str) -> Cow<'_, str> {
         if !self.loses_characters(text) {
             return Cow::Borrowed(text);
@@ -111,5 +105,16 @@ mod tests {
             let kept = Charset::Utf8mb4.store(&s);
             prop_assert_eq!(kept.as_ref(), s.as_str());
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn store() {
+        use crate::mysql::Charset;
+        assert_eq!(Charset::Utf8.store("ok 😀!"), "ok ????!");
+        assert_eq!(Charset::Utf8mb4.store("ok 😀!"), "ok 😀!");
     }
 }

@@ -20,14 +20,6 @@ use super::Charset;
 
 /// A text as `utf8_general_ci` (PAD SPACE) sees it: equal keys are equal texts in the real
 /// server's lookups.
-///
-/// ```
-/// use xxb_mock::mysql::{Charset, CollationKey};
-/// let key = |s| CollationKey::new(Charset::Utf8, s);
-/// assert_eq!(key("ZHANGSAN"), key("zhangsan  "));
-/// assert_eq!(key("Zhàngsàn"), key("zhangsan"));
-/// assert_ne!(key("zhangsan\t"), key("zhangsan"));
-/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CollationKey(String);
 
@@ -71,13 +63,6 @@ pub fn equal(charset: Charset, a: &str, b: &str) -> bool {
 
 /// The weight of one character under `utf8mb4_general_ci` (every character above U+FFFF weighs
 /// as U+FFFD); `utf8_general_ci` is the same on the characters it can hold.
-///
-/// ```
-/// use xxb_mock::mysql::collation::weight;
-/// assert_eq!(weight('é'), 'E');
-/// assert_eq!(weight('ß'), 'S');
-/// assert_eq!(weight('张'), '张');
-/// ```
 pub fn weight(c: char) -> char {
     let code = c as u32;
     if code > 0xFFFF {
@@ -237,5 +222,26 @@ mod tests {
             let bmp_padded = format!("{bmp}{}", " ".repeat(pad));
             prop_assert_eq!(key(&bmp), key(&bmp_padded));
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn collationkey() {
+        use crate::mysql::{Charset, CollationKey};
+        let key = |s| CollationKey::new(Charset::Utf8, s);
+        assert_eq!(key("ZHANGSAN"), key("zhangsan  "));
+        assert_eq!(key("Zhàngsàn"), key("zhangsan"));
+        assert_ne!(key("zhangsan\t"), key("zhangsan"));
+    }
+
+    #[test]
+    fn weight() {
+        use crate::mysql::collation::weight;
+        assert_eq!(weight('é'), 'E');
+        assert_eq!(weight('ß'), 'S');
+        assert_eq!(weight('张'), '张');
     }
 }

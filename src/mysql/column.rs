@@ -28,14 +28,6 @@ pub struct StoredText<'a> {
 /// A message's `content` as its `TEXT` column keeps it: first the charset's conversion (emoji to
 /// `????` in `utf8`), then the cut to [`TEXT_BYTES`] at a character boundary. Deliberate: 30,000
 /// CJK characters (90,000 bytes) keep 21,845.
-///
-/// ```
-/// use xxb_mock::mysql::{column, Charset};
-/// let content = "中".repeat(30_000);
-/// let stored = column::text(Charset::Utf8, &content);
-/// assert_eq!(stored.value.chars().count(), 21_845);
-/// assert_eq!(stored.cut_from, Some(90_000));
-/// ```
 pub fn text(charset: Charset, value: &str) -> StoredText<'_> {
     let replaced = charset.loses_characters(value);
     let converted = charset.store(value);
@@ -82,11 +74,6 @@ fn cut(value: Cow<'_, str>, max: usize) -> (Cow<'_, str>, Option<usize>) {
 /// What a `CHAR(width)` column holds and gives back for `value` (after the charset's conversion):
 /// at most `width` characters, and trailing spaces removed on reading. Deliberate: a gid sent with
 /// a trailing space is stored without it.
-///
-/// ```
-/// use xxb_mock::mysql::{column, Charset};
-/// assert_eq!(column::char_column(Charset::Utf8, "ABC ", 40), "ABC");
-/// ```
 pub fn char_column(charset: Charset, value: &str, width: usize) -> String {
     let converted = charset.store(value);
     let end = converted
@@ -135,13 +122,6 @@ fn unsigned_decimal(s: &str) -> Option<usize> {
 }
 
 /// What the message's `contentType` column stores for `value`.
-///
-/// ```
-/// use xxb_mock::mysql::content_type_enum;
-/// assert_eq!(content_type_enum("TEXT"), "text");
-/// assert_eq!(content_type_enum("2"), "plain");
-/// assert_eq!(content_type_enum("markdown"), "");
-/// ```
 pub fn content_type_enum(value: &str) -> String {
     enum_value(&CONTENT_TYPES, value).to_string()
 }
@@ -259,5 +239,32 @@ mod tests {
             prop_assert_eq!(stored.value.as_ref(), expected.as_str());
             prop_assert_eq!(stored.cut_from.is_some(), s.len() > TEXT_BYTES);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn text() {
+        use crate::mysql::{column, Charset};
+        let content = "中".repeat(30_000);
+        let stored = column::text(Charset::Utf8, &content);
+        assert_eq!(stored.value.chars().count(), 21_845);
+        assert_eq!(stored.cut_from, Some(90_000));
+    }
+
+    #[test]
+    fn char_column() {
+        use crate::mysql::{column, Charset};
+        assert_eq!(column::char_column(Charset::Utf8, "ABC ", 40), "ABC");
+    }
+
+    #[test]
+    fn content_type_enum() {
+        use crate::mysql::content_type_enum;
+        assert_eq!(content_type_enum("TEXT"), "text");
+        assert_eq!(content_type_enum("2"), "plain");
+        assert_eq!(content_type_enum("markdown"), "");
     }
 }

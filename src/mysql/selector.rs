@@ -34,13 +34,6 @@ pub enum Target {
 
 /// Reads a non-empty `users` (or sendChatMessage `gid`) value; `field` names it in the fatal
 /// error. Call it after the `empty()` check: an empty value is refused before this.
-///
-/// ```
-/// use serde_json::json;
-/// use xxb_mock::mysql::{selector::{target, Target}, Charset};
-/// assert_eq!(target(Charset::Utf8, "users", &json!(3)), Ok(Target::Chat("3".into())));
-/// assert!(target(Charset::Utf8, "users", &json!({"a": 1})).is_err());
-/// ```
 pub fn target(charset: Charset, field: &str, value: &Value) -> Result<Target, PhpFatal> {
     match value {
         Value::Array(list) => user_selector(charset, field, list).map(Target::Users),
@@ -50,13 +43,6 @@ pub fn target(charset: Charset, field: &str, value: &Value) -> Result<Target, Ph
 }
 
 /// Reads a JSON array of users: by id when its first element is numeric, by account otherwise.
-///
-/// ```
-/// use serde_json::json;
-/// use xxb_mock::mysql::{selector::user_selector, Charset};
-/// let ids = user_selector(Charset::Utf8, "users", json!([4, "3abc", 4, 3.5]).as_array().unwrap());
-/// assert_eq!(ids.unwrap().ids(), vec![4, 3]);
-/// ```
 pub fn user_selector(
     charset: Charset,
     field: &str,
@@ -368,5 +354,35 @@ mod tests {
             let users = Value::Array(list.clone());
             prop_assert_eq!(reached(&users).ok(), model(&list), "{}", users);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn target() {
+        use crate::mysql::{
+            selector::{target, Target},
+            Charset,
+        };
+        use serde_json::json;
+        assert_eq!(
+            target(Charset::Utf8, "users", &json!(3)),
+            Ok(Target::Chat("3".into()))
+        );
+        assert!(target(Charset::Utf8, "users", &json!({"a": 1})).is_err());
+    }
+
+    #[test]
+    fn user_selector() {
+        use crate::mysql::{selector::user_selector, Charset};
+        use serde_json::json;
+        let ids = user_selector(
+            Charset::Utf8,
+            "users",
+            json!([4, "3abc", 4, 3.5]).as_array().unwrap(),
+        );
+        assert_eq!(ids.unwrap().ids(), vec![4, 3]);
     }
 }

@@ -8,12 +8,6 @@ use super::query::{PhpArray, QueryValue};
 
 /// `$_GET[name]` as the router uses it: `Ok(None)` when missing, its bytes when a string, and a
 /// fatal error when it is an array.
-///
-/// ```
-/// use xxb_mock::php::{dispatch::route_param, query::parse_str};
-/// assert_eq!(route_param(&parse_str(b"m=IM"), "m"), Ok(Some(&b"IM"[..])));
-/// assert!(route_param(&parse_str(b"m[]=im"), "m").is_err());
-/// ```
 pub fn route_param<'a>(params: &'a PhpArray, name: &str) -> Result<Option<&'a [u8]>, PhpFatal> {
     match params.get(name) {
         None => Ok(None),
@@ -24,24 +18,11 @@ pub fn route_param<'a>(params: &'a PhpArray, name: &str) -> Result<Option<&'a [u
 
 /// Whether `requested` names `declared` as PHP matches module and method names: equal but for
 /// the case of ASCII letters (bytes beyond ASCII must be equal).
-///
-/// ```
-/// use xxb_mock::php::dispatch::names;
-/// assert!(names("sendNotification", b"SENDNOTIFICATION"));
-/// assert!(!names("sendNotification", b"sendNotification "));
-/// ```
 pub fn names(declared: &str, requested: &[u8]) -> bool {
     declared.as_bytes().eq_ignore_ascii_case(requested)
 }
 
 /// The one of `declared` that `requested` names, if any.
-///
-/// ```
-/// use xxb_mock::php::dispatch::find;
-/// let methods = ["getGroupChats", "getChatUsers"];
-/// assert_eq!(find(&methods, b"getchatusers"), Some("getChatUsers"));
-/// assert_eq!(find(&methods, b"getChatUser"), None);
-/// ```
 pub fn find<'d>(declared: &[&'d str], requested: &[u8]) -> Option<&'d str> {
     declared.iter().copied().find(|d| names(d, requested))
 }
@@ -90,5 +71,31 @@ mod tests {
                 lower(&requested) == lower(b"sendNotification")
             );
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn route_param() {
+        use crate::php::{dispatch::route_param, query::parse_str};
+        assert_eq!(route_param(&parse_str(b"m=IM"), "m"), Ok(Some(&b"IM"[..])));
+        assert!(route_param(&parse_str(b"m[]=im"), "m").is_err());
+    }
+
+    #[test]
+    fn names() {
+        use crate::php::dispatch::names;
+        assert!(names("sendNotification", b"SENDNOTIFICATION"));
+        assert!(!names("sendNotification", b"sendNotification "));
+    }
+
+    #[test]
+    fn find() {
+        use crate::php::dispatch::find;
+        let methods = ["getGroupChats", "getChatUsers"];
+        assert_eq!(find(&methods, b"getchatusers"), Some("getChatUsers"));
+        assert_eq!(find(&methods, b"getChatUser"), None);
     }
 }

@@ -68,14 +68,6 @@ impl std::error::Error for PhpFatal {}
 /// The quiet stop of a send: the body field that makes the real server answer HTTP 200 with an
 /// empty body and store nothing: a `content` that is a JSON array. (A `content` that is an object
 /// has not been observed on the real server; it is not treated as a stop.)
-///
-/// ```
-/// use serde_json::json;
-/// use xxb_mock::php::fatal::content_stop;
-/// let body = json!({"content": ["a"], "title": "t"});
-/// assert_eq!(content_stop(body.as_object().unwrap()), Some("content"));
-/// assert_eq!(content_stop(json!({"content": "a"}).as_object().unwrap()), None);
-/// ```
 pub fn content_stop(body: &Map<String, Value>) -> Option<&'static str> {
     matches!(body.get("content"), Some(Value::Array(_))).then_some("content")
 }
@@ -120,5 +112,21 @@ mod tests {
             );
         }
         assert_eq!(content_stop(&Map::new()), None);
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn content_stop() {
+        use crate::php::fatal::content_stop;
+        use serde_json::json;
+        let body = json!({"content": ["a"], "title": "t"});
+        assert_eq!(content_stop(body.as_object().unwrap()), Some("content"));
+        assert_eq!(
+            content_stop(json!({"content": "a"}).as_object().unwrap()),
+            None
+        );
     }
 }

@@ -16,14 +16,6 @@ use serde_json::Value;
 use std::fmt::Write;
 
 /// Encodes `value` exactly as PHP 8's `json_encode($value)` with no flags.
-///
-/// ```
-/// use serde_json::json;
-/// let bytes = xxb_mock::php::json::encode(&json!({"result": "success", "data": {}}));
-/// assert_eq!(bytes, r#"{"result":"success","data":[]}"#);
-/// let bytes = xxb_mock::php::json::encode(&json!({"1": "管理员", "url": "http://x/y"}));
-/// assert_eq!(bytes, r#"{"1":"\u7ba1\u7406\u5458","url":"http:\/\/x\/y"}"#);
-/// ```
 pub fn encode(value: &Value) -> String {
     let mut out = String::with_capacity(128);
     write_value(&mut out, value);
@@ -184,5 +176,18 @@ mod tests {
             let decoded: String = serde_json::from_str(&encoded).unwrap();
             prop_assert_eq!(decoded, s);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn encode() {
+        use serde_json::json;
+        let bytes = crate::php::json::encode(&json!({"result": "success", "data": {}}));
+        assert_eq!(bytes, r#"{"result":"success","data":[]}"#);
+        let bytes = crate::php::json::encode(&json!({"1": "管理员", "url": "http://x/y"}));
+        assert_eq!(bytes, r#"{"1":"\u7ba1\u7406\u5458","url":"http:\/\/x\/y"}"#);
     }
 }

@@ -174,10 +174,6 @@ fn hex(b: &u8) -> Option<u8> {
 }
 
 /// PHP `urlencode`: `A-Z a-z 0-9 - _ .` kept, space as `+`, every other byte `%XX` in upper-case hex.
-///
-/// ```
-/// assert_eq!(xxb_mock::php::query::urlencode("a b~/张".as_bytes()), "a+b%7E%2F%E5%BC%A0");
-/// ```
 pub fn urlencode(input: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(input.len() * 3);
@@ -196,13 +192,6 @@ pub fn urlencode(input: &[u8]) -> String {
 }
 
 /// PHP `parse_str` of a raw query string (the part after `?`), as `$_GET` is filled.
-///
-/// ```
-/// use xxb_mock::php::query::{parse_str, QueryValue};
-/// let q = parse_str(b"m=im&a.b=x+y&m=again");
-/// assert_eq!(q.get("m"), Some(&QueryValue::Str(b"again".to_vec())));
-/// assert_eq!(q.get("a_b"), Some(&QueryValue::Str(b"x y".to_vec())));
-/// ```
 pub fn parse_str(raw: &[u8]) -> PhpArray {
     let mut vars = PhpArray::default();
     for pair in raw
@@ -290,11 +279,6 @@ fn register(vars: &mut PhpArray, name: &[u8], value: Vec<u8>) {
 }
 
 /// PHP `http_build_query` with its defaults (`&` separator, `urlencode` encoding, `a%5B0%5D=` for arrays).
-///
-/// ```
-/// use xxb_mock::php::query::{http_build_query, parse_str};
-/// assert_eq!(http_build_query(&parse_str(b"m=im&f=x&code=my+App&a[]=1")), "m=im&f=x&code=my+App&a%5B0%5D=1");
-/// ```
 pub fn http_build_query(vars: &PhpArray) -> String {
     let mut out = String::new();
     for (key, value) in vars.iter() {
@@ -445,5 +429,34 @@ mod tests {
             let rebuilt = http_build_query(&parsed);
             prop_assert_eq!(parse_str(rebuilt.as_bytes()), parsed);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn urlencode() {
+        assert_eq!(
+            crate::php::query::urlencode("a b~/张".as_bytes()),
+            "a+b%7E%2F%E5%BC%A0"
+        );
+    }
+
+    #[test]
+    fn parse_str() {
+        use crate::php::query::{parse_str, QueryValue};
+        let q = parse_str(b"m=im&a.b=x+y&m=again");
+        assert_eq!(q.get("m"), Some(&QueryValue::Str(b"again".to_vec())));
+        assert_eq!(q.get("a_b"), Some(&QueryValue::Str(b"x y".to_vec())));
+    }
+
+    #[test]
+    fn http_build_query() {
+        use crate::php::query::{http_build_query, parse_str};
+        assert_eq!(
+            http_build_query(&parse_str(b"m=im&f=x&code=my+App&a[]=1")),
+            "m=im&f=x&code=my+App&a%5B0%5D=1"
+        );
     }
 }

@@ -5,13 +5,6 @@ use serde_json::Value;
 
 /// PHP `empty()` of a decoded JSON value: missing (`None`), `null`, `false`, `0`, `0.0`, `""`, `"0"`
 /// and `[]` are empty. A JSON object (`stdClass`) is never empty, even `{}`.
-///
-/// ```
-/// use serde_json::json;
-/// use xxb_mock::php::value::is_empty;
-/// assert!(is_empty(Some(&json!("0"))));
-/// assert!(!is_empty(Some(&json!({}))));
-/// ```
 pub fn is_empty(value: Option<&Value>) -> bool {
     match value {
         None | Some(Value::Null) => true,
@@ -25,13 +18,6 @@ pub fn is_empty(value: Option<&Value>) -> bool {
 
 /// PHP 8 `is_numeric()` of a string: optional leading and trailing white space, an optional sign,
 /// decimal digits with an optional fraction and exponent. No hex, no `inf`.
-///
-/// ```
-/// use xxb_mock::php::value::is_numeric_str;
-/// assert!(is_numeric_str(" 12 "));
-/// assert!(is_numeric_str("1e3"));
-/// assert!(!is_numeric_str("0x1A"));
-/// ```
 pub fn is_numeric_str(s: &str) -> bool {
     parse_numeric(s).is_some()
 }
@@ -150,14 +136,6 @@ pub fn to_php_string(value: &Value) -> Option<String> {
 /// significant digits, no trailing zeros, no `.0` on integral values (`1.0` is `"1"`), and the
 /// exponent form when the decimal exponent is below -4 or above 14, written `1.0E+25` / `1.5E-7`.
 /// Deliberate: `3.0000000000000004` becomes `"3"`, which is the id 3 to the database.
-///
-/// ```
-/// use xxb_mock::php::value::float_to_string;
-/// assert_eq!(float_to_string(1.0), "1");
-/// assert_eq!(float_to_string(0.1 + 0.2), "0.3");
-/// assert_eq!(float_to_string(1e25), "1.0E+25");
-/// assert_eq!(float_to_string(f64::INFINITY), "INF");
-/// ```
 pub fn float_to_string(f: f64) -> String {
     const PRECISION: i32 = 14;
     if f.is_nan() {
@@ -342,5 +320,34 @@ mod tests {
             let _ = is_numeric_str(&s);
             prop_assert!(loose_eq(&s, &s));
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn is_empty() {
+        use crate::php::value::is_empty;
+        use serde_json::json;
+        assert!(is_empty(Some(&json!("0"))));
+        assert!(!is_empty(Some(&json!({}))));
+    }
+
+    #[test]
+    fn is_numeric_str() {
+        use crate::php::value::is_numeric_str;
+        assert!(is_numeric_str(" 12 "));
+        assert!(is_numeric_str("1e3"));
+        assert!(!is_numeric_str("0x1A"));
+    }
+
+    #[test]
+    fn float_to_string() {
+        use crate::php::value::float_to_string;
+        assert_eq!(float_to_string(1.0), "1");
+        assert_eq!(float_to_string(0.1 + 0.2), "0.3");
+        assert_eq!(float_to_string(1e25), "1.0E+25");
+        assert_eq!(float_to_string(f64::INFINITY), "INF");
     }
 }

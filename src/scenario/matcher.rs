@@ -29,13 +29,6 @@ impl std::fmt::Display for Mismatch {
 }
 
 /// Every place where `actual` does not contain `expected`.
-///
-/// ```
-/// use serde_json::json;
-/// use xxb_mock::scenario::matcher::subset;
-/// assert!(subset(&json!({"result": "success"}), &json!({"result": "success", "data": []})).is_empty());
-/// assert_eq!(subset(&json!({"n": 1}), &json!({"n": "1"}))[0].path, "$.n");
-/// ```
 pub fn subset(expected: &Value, actual: &Value) -> Vec<Mismatch> {
     let mut found = Vec::new();
     walk(expected, Some(actual), "$".to_string(), &mut found);
@@ -136,5 +129,21 @@ mod tests {
             "$.b"
         );
         assert!(!exact(&json!("1"), &json!(1)).is_empty());
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn subset() {
+        use crate::scenario::matcher::subset;
+        use serde_json::json;
+        assert!(subset(
+            &json!({"result": "success"}),
+            &json!({"result": "success", "data": []})
+        )
+        .is_empty());
+        assert_eq!(subset(&json!({"n": 1}), &json!({"n": "1"}))[0].path, "$.n");
     }
 }

@@ -8,19 +8,22 @@
 //! leaves a running target as the scenario found it), `report` renders them, `expect` follows an
 //! application through a scenario.
 
-pub mod capture;
-pub mod expect;
-pub mod footprint;
-pub mod matcher;
-pub mod model;
-pub mod parse;
+mod capture;
+pub(crate) mod expect;
+mod footprint;
+mod matcher;
+mod model;
+mod parse;
 pub mod report;
-pub mod run;
-pub mod yaml;
+pub(crate) mod run;
+mod yaml;
 
-pub use model::Scenario;
+pub use capture::AnswerPath;
+pub use matcher::Mismatch;
+pub use model::*;
 pub use parse::ParseError;
-pub use run::{ScenarioResult, Status, Target};
+pub use run::{ScenarioResult, Status, StepResult, Target};
+pub use yaml::Pos;
 
 use std::path::{Path, PathBuf};
 

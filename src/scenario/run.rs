@@ -314,16 +314,17 @@ pub struct Inspector {
 }
 
 impl Inspector {
-    /// Whether the server answers `/__inspect/health` as an xxb-mock does.
+    /// Whether the server answers the inspection API as an xxb-mock does. Asked of the journal,
+    /// not of `/__inspect/health`, which answers even behind an admin token.
     async fn is_xxb_mock(&self) -> bool {
         match self
             .client
-            .get(format!("{}/__inspect/health", self.base))
+            .get(format!("{}/__inspect/requests?limit=1", self.base))
             .send()
             .await
         {
             Ok(r) if r.status().is_success() => {
-                r.json::<Value>().await.is_ok_and(|v| v["status"] == "ok")
+                r.json::<Value>().await.is_ok_and(|v| v["total"].is_u64())
             }
             _ => false,
         }

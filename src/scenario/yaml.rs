@@ -57,13 +57,6 @@ impl Node {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            NodeValue::Scalar(Value::String(s)) => Some(s),
-            _ => None,
-        }
-    }
-
     /// A scalar as text, whatever its type (`12` is "12").
     pub fn as_text(&self) -> Option<String> {
         match &self.value {

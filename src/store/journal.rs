@@ -132,15 +132,3 @@ impl Tx<'_> {
         Ok((usize::try_from(total).unwrap_or(0), items))
     }
 }
-
-impl Tx<'_> {
-    /// One journal entry by its `seq`.
-    pub fn journal_entry(&self, seq: i64) -> Result<Option<JournalEntry>, StoreError> {
-        let filter = JournalFilter {
-            after: Some(seq - 1),
-            limit: 1,
-            ..JournalFilter::default()
-        };
-        Ok(self.journal(&filter)?.1.into_iter().find(|e| e.seq == seq))
-    }
-}

@@ -108,6 +108,15 @@ impl Tx<'_> {
         Ok((seq, index))
     }
 
+    /// The highest `seq` of a stored message (0 when there is none).
+    pub fn last_message_seq(&self) -> Result<i64, StoreError> {
+        self.conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM messages")
+            .context("reading the last message")?
+            .query_row([], |r| r.get(0))
+            .context("reading the last message")
+    }
+
     /// The notifications matching `filter`: how many match in all, and the page asked for.
     pub fn notifications(
         &self,

@@ -5,12 +5,6 @@
 use pulldown_cmark::{html, Options, Parser};
 
 /// The HTML of a notification's `content` for its `contentType`.
-///
-/// ```
-/// let html = xxb_mock::ui::render::content_html("**加粗** <script>alert(1)</script>", "text");
-/// assert_eq!(html.trim(), "<p><strong>加粗</strong> </p>");
-/// assert_eq!(xxb_mock::ui::render::content_html("<b>x</b>", "plain"), "&lt;b&gt;x&lt;/b&gt;");
-/// ```
 pub fn content_html(content: &str, content_type: &str) -> String {
     if content_type != "text" {
         return escape(content);
@@ -80,5 +74,19 @@ mod tests {
             let html = content_html(&format!("{content}\n\n<script>x</script><a href=\"javascript:x\" onclick=\"x\">y</a><img src=x onerror=y>"), "text");
             prop_assert!(tags(&html).iter().all(|t| !executable(t)), "{}", html);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn content_html() {
+        let html = crate::ui::render::content_html("**加粗** <script>alert(1)</script>", "text");
+        assert_eq!(html.trim(), "<p><strong>加粗</strong> </p>");
+        assert_eq!(
+            crate::ui::render::content_html("<b>x</b>", "plain"),
+            "&lt;b&gt;x&lt;/b&gt;"
+        );
     }
 }

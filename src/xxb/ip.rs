@@ -51,12 +51,6 @@ impl CallerAddress {
 }
 
 /// Whether `ip` passes the allow-list `rules`.
-///
-/// ```
-/// use xxb_mock::xxb::ip::allows;
-/// assert!(allows("10.0.0.0/8, 192.168.1.*", "192.168.1.20"));
-/// assert!(!allows("10.0.0.0/8", "11.0.0.1"));
-/// ```
 pub fn allows(rules: &str, ip: &str) -> bool {
     rules
         .split(',')
@@ -160,5 +154,16 @@ mod tests {
         fn never_panics(rules in "[0-9.*/, -]{0,40}", ip in "[0-9.:a-f]{0,20}") {
             let _ = allows(&rules, &ip);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn allows() {
+        use crate::xxb::ip::allows;
+        assert!(allows("10.0.0.0/8, 192.168.1.*", "192.168.1.20"));
+        assert!(!allows("10.0.0.0/8", "11.0.0.1"));
     }
 }

@@ -59,21 +59,11 @@ pub fn time_token(code: &[u8], key: &str, time: &[u8]) -> String {
 }
 
 /// The token for a raw query string, computed exactly as the server checks it (query formula).
-///
-/// ```
-/// let token = xxb_mock::xxb::token::token_for_query("m=im&f=getGroupChats&code=myAppCode", "3cd0914d656e90ab181f1d52ff352cfe");
-/// assert_eq!(token, "07a22de5b9c287eaaf5c04320fe48aba");
-/// ```
 pub fn token_for_query(raw_query: &str, key: &str) -> String {
     query_token(&signed_query(&parse_str(raw_query.as_bytes())), key)
 }
 
 /// A URL (or bare query) with its `token` parameter replaced by, or appended as, the right token.
-///
-/// ```
-/// let url = xxb_mock::xxb::token::sign_url("http://h/x.php?m=im&f=getGroupChats&code=myAppCode&token=0", "3cd0914d656e90ab181f1d52ff352cfe");
-/// assert_eq!(url, "http://h/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba");
-/// ```
 pub fn sign_url(url: &str, key: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (Some(base), query),
@@ -222,5 +212,27 @@ mod tests {
             prop_assert!(sent.ends_with(&expected_tail), "{} does not end with {}", sent, expected_tail);
             let _ = is_api_call(query.as_bytes());
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn token_for_query() {
+        let token = crate::xxb::token::token_for_query(
+            "m=im&f=getGroupChats&code=myAppCode",
+            "3cd0914d656e90ab181f1d52ff352cfe",
+        );
+        assert_eq!(token, "07a22de5b9c287eaaf5c04320fe48aba");
+    }
+
+    #[test]
+    fn sign_url() {
+        let url = crate::xxb::token::sign_url(
+            "http://h/x.php?m=im&f=getGroupChats&code=myAppCode&token=0",
+            "3cd0914d656e90ab181f1d52ff352cfe",
+        );
+        assert_eq!(url, "http://h/x.php?m=im&f=getGroupChats&code=myAppCode&token=07a22de5b9c287eaaf5c04320fe48aba");
     }
 }

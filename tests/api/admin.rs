@@ -2,7 +2,7 @@
 
 use crate::helpers::{signed, spawn_app, spawn_app_with};
 use serde_json::Value;
-use xxb_mock::config::Config;
+use xxb_mock::Config;
 
 #[tokio::test]
 async fn the_admin_token_guards_inspect_but_not_the_emulated_api() {
@@ -54,7 +54,7 @@ async fn every_documented_path_answers_and_every_route_is_documented() {
             documented.push((method.to_uppercase(), path.clone()));
         }
     }
-    let mut routed: Vec<(String, String)> = xxb_mock::inspect::ROUTES
+    let mut routed: Vec<(String, String)> = xxb_mock::internals::ROUTES
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
@@ -96,4 +96,28 @@ async fn every_documented_path_answers_and_every_route_is_documented() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn health_answers_without_the_admin_token_and_tells_only_status_and_version() {
+    let app = spawn_app_with(Config {
+        admin_token: Some("s3cret".into()),
+        ..Config::default()
+    })
+    .await;
+    let answer = app.request("GET", "/__inspect/health", b"", &[]).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+    // Only the health endpoint: its neighbours still need the token.
+    for path in [
+        "/__inspect/state",
+        "/__inspect/health/",
+        "/__inspect/healthz",
+    ] {
+        let answer = app.request("GET", path, b"", &[]).await;
+        assert_eq!(answer.status, 401, "{path}");
+    }
 }

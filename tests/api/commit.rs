@@ -5,8 +5,8 @@
 
 use crate::helpers::{signed, spawn_app_with, tempdir, time_token, TestApp, KEY};
 use serde_json::{json, Value};
-use xxb_mock::config::Config;
-use xxb_mock::store::DbLocation;
+use xxb_mock::Config;
+use xxb_mock::DbLocation;
 
 const BODY: &str = r#"{"users":["zhangsan"],"title":"t","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/a.png"}}"#;
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 async fn arm(app: &TestApp, fault: Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}/__inspect/faults", app.url))
+        .header("content-type", "application/json")
         .body(fault.to_string())
         .send()
         .await

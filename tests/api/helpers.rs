@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use xxb_mock::config::Config;
+use xxb_mock::Config;
 use xxb_mock::Server;
 
 pub const KEY: &str = "3cd0914d656e90ab181f1d52ff352cfe";

@@ -3,7 +3,7 @@
 //! observed on the real server; the quirks are deliberate.
 
 use crate::helpers::{signed, spawn_app_with, spawn_faithful_app, TestApp};
-use xxb_mock::config::Config;
+use xxb_mock::Config;
 use xxb_mock::{Lang, ValidationMode};
 
 const USERS_ZH_CN: &str = r#"{"result":"fail","message":"\u5e94\u5f53\u8bbe\u7f6e\u63a5\u6536\u8005\u7528\u6237\u5217\u8868\u3002"}"#;

@@ -2,7 +2,9 @@
 //! HTTP to it.
 
 mod admin;
+mod boundary;
 mod commit;
+mod distribution;
 mod entry;
 mod examples;
 mod faults;
@@ -13,6 +15,7 @@ mod library;
 mod methods;
 mod parity;
 mod persistence;
+mod probe;
 mod pull;
 mod reliability;
 mod removal;
@@ -20,8 +23,10 @@ mod routing;
 mod scenarios;
 mod scopes;
 mod semantics;
+mod shutdown;
 mod state;
 mod strict;
 mod tls;
 mod transport;
+mod waiters;
 mod waiting;

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use xxb_mock::config::Config;
-use xxb_mock::store::DbLocation;
+use xxb_mock::Config;
+use xxb_mock::DbLocation;
 
 const BODY: &str = r#"{"users":[1,3,4],"title":"t","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/logo.png"}}"#;
 

@@ -97,7 +97,7 @@ async fn the_parameter_filter_answers_bad_request() {
         let q = format!("m=im&f=getChatUsers&{extra}&code=myAppCode");
         let path = format!(
             "/x.php?{q}&token={}",
-            xxb_mock::xxb::token::token_for_query(&q, KEY)
+            xxb_mock::sign::token_for_query(&q, KEY)
         );
         let a = app.request("GET", &path, b"", &[]).await;
         assert_eq!(

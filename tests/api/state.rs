@@ -9,6 +9,7 @@ async fn call(app: &TestApp, method: &str, path: &str, body: Value) -> (u16, Val
             reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
             format!("{}/__inspect/{path}", app.url),
         )
+        .header("content-type", "application/json")
         .body(body.to_string())
         .send()
         .await

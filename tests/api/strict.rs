@@ -535,7 +535,7 @@ async fn posting_to_an_archived_chat_is_a_warning() {
     )
     .unwrap();
     let config = xxb_mock::Config {
-        fixtures: xxb_mock::fixtures::FixtureSource::Directory(dir.clone()),
+        fixtures: xxb_mock::FixtureSource::Directory(dir.clone()),
         ..Default::default()
     };
     let app = crate::helpers::spawn_app_with(config).await;

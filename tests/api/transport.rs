@@ -2,8 +2,8 @@
 
 use crate::helpers::{notification, signed, spawn_app, spawn_app_with, spawn_faithful_app, GROUP};
 use serde_json::json;
-use xxb_mock::config::Config;
-use xxb_mock::xxb::lang::Lang;
+use xxb_mock::Config;
+use xxb_mock::Lang;
 
 #[tokio::test]
 async fn every_answer_has_the_real_servers_headers_and_cookies() {

@@ -64,13 +64,6 @@ impl std::error::Error for DecodeError {}
 
 /// Decodes `input` as PHP's `json_decode($input)` does. A JSON object becomes a map (PHP's
 /// `stdClass`), in key order.
-///
-/// ```
-/// use serde_json::json;
-/// use xxb_mock::php::json::{decode, JsonError};
-/// assert_eq!(decode(br#"{"a":1,"b":2,"a":3}"#).unwrap(), json!({"a": 3, "b": 2}));
-/// assert_eq!(decode(b"\xef\xbb\xbf{}").unwrap_err().kind, JsonError::Syntax);
-/// ```
 pub fn decode(input: &[u8]) -> Result<Value, DecodeError> {
     let mut parser = Parser {
         bytes: input,
@@ -576,5 +569,23 @@ mod tests {
         fn never_panics(raw in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode(&raw);
         }
+    }
+}
+
+/// The examples of this module's documentation, as tests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn decode() {
+        use crate::php::json::{decode, JsonError};
+        use serde_json::json;
+        assert_eq!(
+            decode(br#"{"a":1,"b":2,"a":3}"#).unwrap(),
+            json!({"a": 3, "b": 2})
+        );
+        assert_eq!(
+            decode(b"\xef\xbb\xbf{}").unwrap_err().kind,
+            JsonError::Syntax
+        );
     }
 }

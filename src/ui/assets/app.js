@@ -1,12 +1,14 @@
 // The /__ui page: every value from the server is put into the page as text, except a notification's
 // content_html, which the server rendered from Markdown and sanitised. Links and buttons only ever
-// point at http(s) URLs; anything else is shown inert.
+// point at absolute http(s) URLs; anything else (an empty or relative URL included) is shown inert.
+// What is on screen is in the address bar (?view=users&user=ID, ?view=groups&gid=GID,
+// ?view=journal&outcome=rejected|accepted), so a link or a reload opens the same view.
 'use strict';
 
 const ACTION_TYPES = ['primary', 'success', 'danger', 'warning', 'info', 'important', 'special'];
 const state = {
   view: 'users',
-  selected: { users: null, groups: null },
+  selected: { users: null, groups: null, journal: '' },
   users: [],
   groups: [],
   unread: { users: {}, groups: {} },
@@ -53,9 +55,10 @@ function el(tag, attributes = {}, ...children) {
 }
 
 function safeUrl(value) {
-  if (typeof value !== 'string') return null;
+  if (typeof value !== 'string' || value.trim() === '') return null;
   try {
-    const url = new URL(value, location.href);
+    // No base: a relative URL would resolve against this page, which is not what a client shows.
+    const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
   } catch {
     return null;
@@ -126,12 +129,14 @@ async function loadDirectory() {
   for (const n of all.items) countUnread(n);
 }
 
-function countUnread(n) {
+// Counts a notification as unread for each recipient (or its chat), except the one on screen.
+function countUnread(n, onScreen = null) {
   if (n.cgid === 'notification') {
     for (const r of n.recipients) {
+      if (onScreen === `u:${r.id}`) continue;
       if (n.seq > (state.seen[`u:${r.id}`] || 0)) state.unread.users[r.id] = (state.unread.users[r.id] || 0) + 1;
     }
-  } else if (n.seq > (state.seen[`g:${n.cgid}`] || 0)) {
+  } else if (onScreen !== `g:${n.cgid}` && n.seq > (state.seen[`g:${n.cgid}`] || 0)) {
     state.unread.groups[n.cgid] = (state.unread.groups[n.cgid] || 0) + 1;
   }
 }
@@ -169,6 +174,13 @@ async function renderNotifications() {
   const key = state.selected[state.view];
   if (key === null || key === undefined) {
     content.replaceChildren(el('p', { class: 'empty', textContent: state.view === 'users' ? 'Choose a user to see their notification centre (小喧喧).' : 'Choose a chat.' }));
+    return;
+  }
+  const known = state.view === 'users'
+    ? state.users.some((u) => String(u.id) === String(key))
+    : state.groups.some((g) => g.gid === key);
+  if (!known) {
+    content.replaceChildren(el('p', { class: 'empty', textContent: state.view === 'users' ? `There is no user ${key}.` : `There is no chat ${key}.` }));
     return;
   }
   const filter = state.view === 'users' ? { user: key, gid: 'notification' } : { gid: key };
@@ -219,7 +231,42 @@ async function renderJournal() {
   content.replaceChildren(...(page.items.length ? page.items.map(journalCard) : [el('p', { class: 'empty', textContent: 'No requests yet.' })]));
 }
 
-async function show() {
+const VIEWS = ['users', 'groups', 'journal'];
+
+// The view in the address bar: the tab, and the user, chat or outcome chosen in it (the other tabs
+// keep what was chosen in them). A user may be given by id or account; the address then shows the id.
+function readAddress() {
+  const params = new URLSearchParams(location.search);
+  state.view = VIEWS.includes(params.get('view')) ? params.get('view') : 'users';
+  if (state.view === 'users') {
+    const user = params.get('user');
+    const found = user && state.users.find((u) => String(u.id) === user || u.account === user);
+    state.selected.users = found ? found.id : (user || null);
+  } else if (state.view === 'groups') {
+    state.selected.groups = params.get('gid') || null;
+  } else {
+    const outcome = params.get('outcome');
+    state.selected.journal = ['rejected', 'accepted'].includes(outcome) ? outcome : '';
+  }
+}
+
+function address() {
+  const params = { view: state.view };
+  const key = state.selected[state.view];
+  if (state.view === 'users' && key !== null && key !== undefined) params.user = key;
+  if (state.view === 'groups' && key !== null && key !== undefined) params.gid = key;
+  if (state.view === 'journal' && key) params.outcome = key;
+  return `${location.pathname}?${query(params)}`;
+}
+
+// Shows the current view. `history`: 'push' for a step the user took (Back returns from it),
+// 'replace' to correct the address in place, 'keep' when the address is already what is shown.
+async function show(history = 'push') {
+  const target = address();
+  if (history !== 'keep' && `${location.pathname}${location.search}` !== target) {
+    if (history === 'push') window.history.pushState(null, '', target);
+    else window.history.replaceState(null, '', target);
+  }
   for (const button of document.querySelectorAll('#tabs button')) button.classList.toggle('active', button.dataset.view === state.view);
   renderSidebar();
   if (state.view === 'journal') await renderJournal(); else await renderNotifications();
@@ -236,15 +283,16 @@ function listen() {
     const key = state.selected[state.view];
     const shown = (state.view === 'users' && n.cgid === 'notification' && n.recipients.some((r) => String(r.id) === String(key)))
       || (state.view === 'groups' && n.cgid === key);
+    const onScreen = shown ? (state.view === 'users' ? `u:${key}` : `g:${key}`) : null;
+    // Every other recipient gets an unread notification, whether or not one of them is on screen.
+    countUnread(n, onScreen);
+    renderSidebar();
     if (shown) {
       const rendered = await api(`/__ui/api/notifications/${n.seq}`);
       const content = document.getElementById('content');
       content.querySelector('.empty')?.remove();
       content.prepend(card(rendered));
-      markSeen(state.view === 'users' ? `u:${key}` : `g:${key}`, n.seq);
-    } else {
-      countUnread(n);
-      renderSidebar();
+      markSeen(onScreen, n.seq);
     }
   });
   events.addEventListener('request', (event) => {
@@ -268,10 +316,12 @@ async function start() {
     state.seen = {};
     sessionStorage.removeItem('xxb-seen');
     await loadDirectory();
-    await show();
+    await show('keep');
   });
+  window.addEventListener('popstate', () => { readAddress(); show('keep'); });
   await loadDirectory();
-  await show();
+  readAddress();
+  await show('replace');
   listen();
   document.body.dataset.ready = 'true';
 }
