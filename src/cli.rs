@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// Fixture directory (users.json, groups.json, apps.json). Default: the embedded fixtures.
     #[arg(long, env = "XXB_MOCK_FIXTURES")]
     pub fixtures: Option<PathBuf>,
+    /// When --db was seeded with other fixtures, empty it and seed these (otherwise refuse to start).
+    #[arg(long, env = "XXB_MOCK_RESEED")]
+    pub reseed: bool,
     /// Default language of answers when Accept-Language names none of the five.
     #[arg(long, env = "XXB_MOCK_LANG", value_enum, default_value_t = Lang::ZhCn)]
     pub lang: Lang,
@@ -150,6 +153,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Answer 408 when a request body makes no progress for this long
+    #[arg(long, env = "XXB_MOCK_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
     /// Follow a scenario: its fixtures, its faults and state changes, and the calls it expects
     /// (progress at GET /__inspect/scenario).
     #[arg(long, env = "XXB_MOCK_SCENARIO")]
@@ -157,6 +163,19 @@ pub struct ServeArgs {
     /// Once listening, write the URL to this file (atomically); removed at start and on exit.
     #[arg(long, env = "XXB_MOCK_READY_FILE")]
     pub ready_file: Option<PathBuf>,
+    /// How log lines are written on stderr: one line of text, or one JSON object, per event
+    #[arg(long, env = "XXB_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// No line per request on stderr (warnings and errors only)
+    #[arg(long, env = "XXB_MOCK_QUIET")]
+    pub quiet: bool,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -213,8 +232,10 @@ impl ServeArgs {
                 .map_or(FixtureSource::Embedded, FixtureSource::Directory),
             lang: self.lang,
             validation: self.validation,
+            reseed: self.reseed,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             allowed_hosts: self.allowed_hosts.clone(),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             scenario,
         })
     }
@@ -473,7 +494,7 @@ fn health(args: &HealthArgs) -> ExitCode {
 }
 
 fn serve(args: &ServeArgs) -> ExitCode {
-    init_tracing();
+    init_tracing(args.log_format, args.quiet);
     if let Some(path) = &args.ready_file {
         if let Err(e) = readiness::remove_ready_file(path) {
             eprintln!("xxb-mock: cannot remove the old {}: {e}", path.display());
@@ -564,13 +585,25 @@ fn on_stop_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-fn init_tracing() {
+/// Log lines on stderr: `RUST_LOG` if set; otherwise warnings, and one line per request unless
+/// `quiet`. Colour only on a terminal, and never with `NO_COLOR` set.
+fn init_tracing(format: LogFormat, quiet: bool) {
+    let default = if quiet {
+        "warn"
+    } else {
+        "warn,xxb_mock::request=info"
+    };
     let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
-    let _ = tracing_subscriber::fmt()
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(colour);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 #[cfg(test)]

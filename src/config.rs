@@ -51,8 +51,13 @@ pub struct Config {
     pub fixtures: FixtureSource,
     pub lang: Lang,
     pub validation: ValidationMode,
+    /// Whether a database seeded with other fixtures is emptied and seeded with `fixtures`
+    /// (otherwise the server refuses to start on it).
+    pub reseed: bool,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// The longest a request body may go without a byte arriving before the request is answered 408.
+    pub body_timeout: std::time::Duration,
     /// Host names `/__inspect` and `/__ui` answer to besides the loopback ones (see `boundary`).
     pub allowed_hosts: Vec<String>,
     /// A scenario the server follows (`serve --scenario`): its fixtures replace `fixtures`.
@@ -69,8 +74,10 @@ impl Default for Config {
             fixtures: FixtureSource::Embedded,
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
+            reseed: false,
             admin_token: None,
             allowed_hosts: Vec::new(),
+            body_timeout: std::time::Duration::from_secs(10),
             scenario: None,
         }
     }

@@ -1,7 +1,14 @@
 //! The TCP connection a request arrived on, remembered per connection (its descriptor only, not a
 //! duplicate of it: a connection costs one descriptor), so that an injected `drop` fault can close it
-//! without sending a byte of an answer, and a long wait can tell that its client has gone.
+//! without sending a byte of an answer, and a long wait can tell that its client has gone; and the
+//! deadline on a request body that stops arriving, so that stalled uploads cost nothing lasting.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use futures_util::StreamExt;
 use std::any::Any;
 use std::time::Duration;
 
@@ -73,6 +80,60 @@ pub async fn closed(req: &actix_web::HttpRequest) {
         tokio::time::sleep(LOOK_EVERY).await;
         if socket.peer_closed() {
             return;
+        }
+    }
+}
+
+/// Whether a body error is the deadline of [`body_deadline`].
+pub fn is_stall(error: &PayloadError) -> bool {
+    matches!(error, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// The middleware: a body that makes no progress for the configured time (`--body-timeout-ms`,
+/// 10 s by default) ends with an error, which the handlers answer 408 (the emulated API) or as a
+/// refused body (`/__inspect`).
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let stall = req
+        .app_data::<actix_web::web::Data<crate::emulator::Emulator>>()
+        .map_or(Duration::from_secs(10), |e| e.config().body_timeout);
+    let payload = req.take_payload();
+    let deadline = futures_util::stream::unfold(Some(payload), move |payload| async move {
+        let mut payload = payload?;
+        match tokio::time::timeout(stall, payload.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(payload))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the request body stopped arriving",
+                ))),
+                None,
+            )),
+        }
+    });
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(deadline),
+    });
+    next.call(req).await
+}
+
+/// Raises this process's soft limit of open descriptors to its hard limit, so that the number of
+/// connections is bounded by the machine's configuration, not by a conservative default.
+pub fn raise_descriptor_limit() {
+    #[cfg(unix)]
+    // SAFETY: getrlimit/setrlimit on a local struct.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
 }

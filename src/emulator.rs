@@ -12,13 +12,19 @@
 
 use crate::announcer::Announcer;
 use crate::config::Config;
-use crate::domain::{Change, ChatState, JournalEntry, Notification, Outcome, State};
+use crate::domain::{
+    Change, ChatState, JournalEntry, Notification, State, Unmatched, UnmatchedRequest,
+    WaitExplanation,
+};
 use crate::faults::{Fault, FaultSpec, Faults, Respond};
 use crate::fixtures::{self, Fixtures};
+use crate::request_log::RequestLog;
 use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
-use crate::store::{JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored};
+use crate::store::{
+    DbLocation, JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored,
+};
 use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
 use crate::xxb::request::ApiRequest;
@@ -38,6 +44,7 @@ pub struct Emulator {
     announcer: Announcer,
     faults: Faults,
     waiters: Waiters,
+    log: RequestLog,
     /// The scenario the server follows, with `serve --scenario`.
     expectation: Option<Expectation>,
 }
@@ -53,6 +60,59 @@ pub enum Applied {
     Removed(bool),
 }
 
+/// What a reset goes back over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResetScope {
+    /// Everything: the organisation re-seeded from the fixtures, notifications, journal and faults
+    /// emptied, sequences restarted.
+    Everything,
+    /// One application's traffic, for test suites that share one mock, each with its own
+    /// application: its notifications and journal entries deleted, the faults armed for it
+    /// cleared, its time-mode clock back to its fixture value (0 for an application added at
+    /// runtime). The organisation, other applications' traffic, faults armed for every
+    /// application and the sequences stay.
+    App(String),
+}
+
+/// What a reset forgot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Forgotten {
+    Everything,
+    /// How many of the application's notifications, journal entries and faults.
+    App {
+        notifications: usize,
+        requests: usize,
+        faults: usize,
+    },
+}
+
+/// Why a server does not start on a database: it was seeded with other fixtures.
+#[derive(Debug, thiserror::Error)]
+pub struct FixturesDiffer {
+    /// The database file.
+    pub db: String,
+    /// Where the fixtures the server was given come from.
+    pub fixtures: String,
+    /// The database records no fingerprint of its fixtures (it was seeded before they were kept).
+    pub unrecorded: bool,
+}
+
+impl std::fmt::Display for FixturesDiffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} holds other fixtures than {}", self.db, self.fixtures)?;
+        if self.unrecorded {
+            f.write_str(" (it records none: an older xxb-mock seeded it)")?;
+        }
+        f.write_str(
+            "; add --reseed (XXB_MOCK_RESEED=true) to replace them, which empties its notifications \
+             and journal, or start with the fixtures it was seeded with",
+        )
+    }
+}
+
+/// How many journal entries a wait's explanation shows.
+const EXPLAINED_REQUESTS: usize = 20;
+
 /// How a wait ended: with at least the count asked for, or with what matched when time ran out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Waited {
@@ -62,8 +122,9 @@ pub struct Waited {
 }
 
 impl Emulator {
-    /// Loads the fixtures (or the scenario's), opens and seeds the store unless it already holds
-    /// data, and applies the followed scenario's steps that come before its first call.
+    /// Loads the fixtures (or the scenario's), opens the store and seeds it unless it already
+    /// holds data, and applies the followed scenario's steps that come before its first call. A
+    /// database seeded with other fixtures is refused, or with `reseed` emptied and seeded anew.
     pub async fn open(config: Config) -> Result<Emulator, StartError> {
         let (fixtures, expectation) = match &config.scenario {
             Some(scenario) => {
@@ -75,15 +136,38 @@ impl Emulator {
         let fixtures = Arc::new(fixtures);
         let store = Store::open(&config.db)?;
         let seed = fixtures.clone();
-        store
+        let reseed = config.reseed;
+        // `Some(recorded fingerprint)` when the database holds other fixtures and stays as it is.
+        let differs = store
             .run(move |tx| {
-                if tx.is_seeded()? {
-                    Ok(())
+                if !tx.is_seeded()? {
+                    return tx.seed(&seed).map(|()| None);
+                }
+                let recorded = tx.seeded_fingerprint()?;
+                if recorded.as_deref() == Some(seed.fingerprint().as_str()) {
+                    Ok(None)
+                } else if reseed {
+                    tx.reset(&seed).map(|()| None)
                 } else {
-                    tx.seed(&seed)
+                    Ok(Some(recorded))
                 }
             })
             .await?;
+        if let Some(recorded) = differs {
+            let db = match &config.db {
+                DbLocation::File(path) => path.display().to_string(),
+                DbLocation::Memory => ":memory:".into(),
+            };
+            let fixtures = match &config.scenario {
+                Some(_) => "the scenario's fixtures".to_string(),
+                None => config.fixtures.to_string(),
+            };
+            return Err(StartError::FixturesDiffer(FixturesDiffer {
+                db,
+                fixtures,
+                unrecorded: recorded.is_none(),
+            }));
+        }
         let (expectation, first_actions) = match expectation {
             Some((expectation, actions)) => (Some(expectation), actions),
             None => (None, Vec::new()),
@@ -95,6 +179,7 @@ impl Emulator {
             announcer: Announcer::default(),
             faults: Faults::default(),
             waiters: Waiters::default(),
+            log: RequestLog::default(),
             expectation,
         };
         emulator.carry_out(first_actions).await;
@@ -122,7 +207,10 @@ impl Emulator {
 
     /// Answers a request to the emulated API: decided, committed whole, then observed.
     pub async fn handle(&self, request: ApiRequest) -> Reply {
-        let fault = self.faults.take(request.param_text("f").as_deref());
+        let fault = self.faults.take(
+            request.param_text("f").as_deref(),
+            request.param_text("code").as_deref(),
+        );
         if let Some(Respond::Delay { delay_ms }) = fault {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
@@ -146,6 +234,7 @@ impl Emulator {
 
     /// Feeds waiters, the event stream and the followed scenario from what was just committed.
     async fn observe(&self, request: &ApiRequest, write: &RequestWrite, stored: Stored) {
+        self.log.record(stored.journal_seq, &write.journal);
         let notification =
             write
                 .message
@@ -205,11 +294,42 @@ impl Emulator {
         }
     }
 
-    /// Back to the fixtures: the organisation re-seeded, notifications, journal and faults emptied.
-    pub async fn reset(&self) -> Result<(), StoreError> {
-        self.store.reset(self.fixtures.clone()).await?;
-        self.faults.clear();
+    /// Back to the fixtures, everything or one application's traffic (see [`ResetScope`]). A
+    /// scope naming no application is refused, with the nearest code.
+    pub async fn reset(&self, scope: ResetScope) -> Result<Forgotten, StoreError> {
+        let forgotten = match scope {
+            ResetScope::Everything => {
+                self.store.reset(self.fixtures.clone()).await?;
+                self.faults.clear();
+                Forgotten::Everything
+            }
+            ResetScope::App(code) => {
+                let called_time = self
+                    .fixtures
+                    .apps
+                    .iter()
+                    .find(|a| a.code == code)
+                    .map_or(0, |a| a.called_time);
+                let app = code.clone();
+                let (notifications, requests) = self
+                    .store
+                    .run(move |tx| tx.reset_app(&app, called_time))
+                    .await?;
+                Forgotten::App {
+                    notifications,
+                    requests,
+                    faults: self.faults.clear_app(&code),
+                }
+            }
+        };
         self.waiters.recount();
+        Ok(forgotten)
+    }
+
+    /// Refuses an application code the store does not hold, naming the nearest one.
+    pub async fn require_app(&self, code: &str) -> Result<(), StoreError> {
+        let code = code.to_string();
+        self.store.run(move |tx| tx.require_app(&code)).await?;
         Ok(())
     }
 
@@ -312,11 +432,24 @@ impl Emulator {
         self.store.run(move |tx| tx.notification(seq)).await
     }
 
-    /// Deletes every stored notification (the journal stays); answers how many.
-    pub async fn delete_notifications(&self) -> Result<usize, StoreError> {
-        let deleted = self.store.run(|tx| tx.delete_notifications()).await?;
+    /// Deletes the notifications `filter` matches (every page of them; the journal stays);
+    /// answers how many.
+    pub async fn delete_notifications(
+        &self,
+        filter: NotificationFilter,
+    ) -> Result<usize, StoreError> {
+        let deleted = self
+            .store
+            .run(move |tx| tx.delete_notifications(&filter))
+            .await?;
         self.waiters.recount();
         Ok(deleted)
+    }
+
+    /// Deletes the journal entries `filter` matches (every page of them; the notifications they
+    /// stored stay); answers how many.
+    pub async fn delete_requests(&self, filter: JournalFilter) -> Result<usize, StoreError> {
+        self.store.run(move |tx| tx.delete_journal(&filter)).await
     }
 
     /// The journal entries matching `filter`: how many in all, and the page asked for.
@@ -407,56 +540,51 @@ impl Emulator {
         self.waiters.pending()
     }
 
-    /// Why a wait for `count` notifications matching `filter` saw only `matched`: what was stored,
-    /// and the rejected requests with their findings, which are usually the reason.
+    /// Why a wait for `count` notifications matching `filter` that took `waited` came up short:
+    /// how many matched, and the requests since the one that stored the latest match (since the
+    /// journal began when none did) — the filter's application's only, when it names one — each
+    /// with its findings and the notification it stored instead, if any. None of them stored a
+    /// matching notification, or it would be the latest match.
     pub async fn explain_wait(
         &self,
         filter: &NotificationFilter,
         count: usize,
-        timeout: Duration,
-        matched: usize,
-    ) -> String {
-        let mut message = format!(
-            "waited {} ms for {count} notification(s) matching {filter:?}: {matched} of {count} arrived.",
-            timeout.as_millis(),
-        );
+        waited: Duration,
+    ) -> Result<WaitExplanation, StoreError> {
         let latest = NotificationFilter {
-            limit: 10,
+            limit: 1,
             descending: true,
-            ..NotificationFilter::default()
+            ..filter.clone()
         };
-        if let Ok((total, stored)) = self.notifications(latest).await {
-            message.push_str(&format!("\nstored notifications ({total}):"));
-            for n in stored {
-                let to: Vec<&str> = n.recipients.iter().map(|r| r.account.as_str()).collect();
-                message.push_str(&format!(
-                    "\n  #{} {} to {:?} in {}",
-                    n.seq, n.title, to, n.cgid
-                ));
-            }
-        }
-        let rejected = JournalFilter {
-            outcome: Some(Outcome::Rejected),
-            limit: 10,
+        let (matched, last_match) = self.notifications(latest).await?;
+        let since = JournalFilter {
+            app: filter.app.clone(),
+            after: last_match.first().map(|n| n.request_seq),
+            limit: EXPLAINED_REQUESTS,
             descending: true,
             ..JournalFilter::default()
         };
-        if let Ok((total, entries)) = self.requests(rejected).await {
-            message.push_str(&format!("\nrejected requests ({total}):"));
-            for entry in entries {
-                message.push_str(&format!(
-                    "\n  #{} {} {} -> {}",
-                    entry.seq, entry.http_method, entry.query, entry.response
-                ));
-                for f in entry.findings {
-                    message.push_str(&format!(
-                        "\n      [{:?}] {}: {}",
-                        f.severity, f.code, f.message
-                    ));
-                }
-            }
-        }
-        message
+        let (total, mut entries) = self.requests(since).await?;
+        entries.reverse();
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+        let mut stored = self
+            .store
+            .run(move |tx| tx.notifications_stored_by(&seqs))
+            .await?;
+        let items = entries
+            .into_iter()
+            .map(|entry| {
+                let notification = stored.remove(&entry.seq);
+                UnmatchedRequest::new(entry, notification)
+            })
+            .collect();
+        Ok(WaitExplanation {
+            count,
+            waited_ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+            filter: filter.parameters(),
+            matched,
+            unmatched: Unmatched { total, items },
+        })
     }
 }
 

@@ -19,13 +19,16 @@ pub const METHODS: [&str; 4] = [
 /// ```
 /// use xxb_mock::FaultSpec;
 /// let spec = FaultSpec::try_from(serde_json::json!({"method": "sendNotification", "respond": {"status": 502}})).unwrap();
-/// assert_eq!(spec.times, Some(1));
+/// assert_eq!((spec.times, spec.app), (Some(1), None));
 /// assert!(FaultSpec::try_from(serde_json::json!({"method": "sendNotifcation", "respond": {"status": 502}})).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FaultSpec {
     /// The method (`f`) it applies to; `None` for every call.
     pub method: Option<String>,
+    /// The application (`code`) whose calls it applies to; `None` for every application. A
+    /// scoped reset (`POST /__inspect/reset?app=CODE`) clears the faults of its application.
+    pub app: Option<String>,
     /// How many calls (at least 1); `None` until cleared.
     pub times: Option<u32>,
     pub respond: Respond,
@@ -37,12 +40,15 @@ pub struct FaultSpec {
 pub struct FaultSpecError {
     pub field: String,
     pub message: String,
+    /// For an unknown field, the nearest known one.
+    pub nearest: Option<&'static str>,
 }
 
 fn refused(field: &str, message: impl Into<String>) -> FaultSpecError {
     FaultSpecError {
         field: field.to_string(),
         message: message.into(),
+        nearest: None,
     }
 }
 
@@ -50,6 +56,7 @@ fn refused(field: &str, message: impl Into<String>) -> FaultSpecError {
 #[serde(deny_unknown_fields)]
 struct RawSpec {
     method: Option<String>,
+    app: Option<String>,
     #[serde(default = "once", deserialize_with = "nullable")]
     times: Option<u32>,
     respond: Value,
@@ -66,8 +73,14 @@ fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Er
 impl TryFrom<Value> for FaultSpec {
     type Error = FaultSpecError;
 
-    /// `{"method"?: ..., "times"?: N | null, "respond": {...}}`; `times` defaults to 1.
+    /// `{"method"?: ..., "app"?: ..., "times"?: N | null, "respond": {...}}`; `times` defaults to 1.
     fn try_from(value: Value) -> Result<Self, Self::Error> {
+        if let Some(unknown) = crate::suggest::unknown_field::<RawSpec>(&value) {
+            return Err(FaultSpecError {
+                nearest: unknown.nearest,
+                ..refused(&unknown.field, unknown.to_string())
+            });
+        }
         let raw: RawSpec = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             refused(
@@ -109,6 +122,16 @@ impl TryFrom<Value> for FaultSpec {
             }
             _ => {}
         }
+        if raw
+            .app
+            .as_deref()
+            .is_some_and(|app| app.is_empty() || app == "0")
+        {
+            return Err(refused(
+                "app",
+                "`app` must be an application code (leave it out to fault every application's calls)",
+            ));
+        }
         if raw.times == Some(0) {
             return Err(refused(
                 "times",
@@ -117,6 +140,7 @@ impl TryFrom<Value> for FaultSpec {
         }
         Ok(FaultSpec {
             method: raw.method,
+            app: raw.app,
             times: raw.times,
             respond,
         })
@@ -147,6 +171,8 @@ pub struct Fault {
     pub id: u64,
     /// The method (`f`) it applies to; `None` for every call.
     pub method: Option<String>,
+    /// The application (`code`) whose calls it applies to; `None` for every application.
+    pub app: Option<String>,
     /// How many more calls it applies to; `None` until cleared.
     pub remaining: Option<u32>,
     pub respond: Respond,
@@ -165,6 +191,7 @@ impl Faults {
         let fault = Fault {
             id: armed.0,
             method: spec.method,
+            app: spec.app,
             remaining: spec.times,
             respond: spec.respond,
         };
@@ -188,17 +215,27 @@ impl Faults {
             .clear();
     }
 
-    /// The answer for a call to `method`, if a fault is armed for it (the oldest first); uses one
-    /// of its remaining times.
-    pub fn take(&self, method: Option<&str>) -> Option<Respond> {
+    /// Clears the faults armed for the application `app` (not those for every application);
+    /// answers how many.
+    pub fn clear_app(&self, app: &str) -> usize {
+        let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
+        let before = armed.1.len();
+        armed.1.retain(|f| f.app.as_deref() != Some(app));
+        before - armed.1.len()
+    }
+
+    /// The answer for a call to `method` by the application `app`, if a fault is armed for it
+    /// (the oldest first); uses one of its remaining times.
+    pub fn take(&self, method: Option<&str>, app: Option<&str>) -> Option<Respond> {
         let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
         let faults = &mut armed.1;
         if faults.is_empty() {
             return None;
         }
-        let at = faults
-            .iter()
-            .position(|f| f.method.is_none() || f.method.as_deref() == method)?;
+        let at = faults.iter().position(|f| {
+            (f.method.is_none() || f.method.as_deref() == method)
+                && (f.app.is_none() || f.app.as_deref() == app)
+        })?;
         let respond = faults[at].respond.clone();
         if let Some(remaining) = &mut faults[at].remaining {
             *remaining = remaining.saturating_sub(1);
@@ -275,6 +312,19 @@ mod tests {
             spec(json!({"respond": {"status": 502}, "extra": 1})),
             Err("extra".into())
         );
+        let misspelt =
+            FaultSpec::try_from(json!({"metod": "sendNotification", "respond": {"status": 502}}))
+                .unwrap_err();
+        assert_eq!(misspelt.field, "metod");
+        assert!(
+            misspelt.message.contains("did you mean `method`?"),
+            "{}",
+            misspelt.message
+        );
+        assert_eq!(
+            spec(json!({"app": "", "respond": {"status": 502}})),
+            Err("app".into())
+        );
         let typo =
             FaultSpec::try_from(json!({"method": "sendNotifcation", "respond": {"status": 502}}))
                 .unwrap_err();
@@ -291,22 +341,54 @@ mod tests {
         let faults = Faults::default();
         faults.arm(FaultSpec {
             method: Some("sendNotification".into()),
+            app: None,
             times: Some(2),
             respond: Respond::Delay { delay_ms: 1 },
         });
-        assert!(faults.take(Some("getGroupChats")).is_none());
-        assert!(faults.take(Some("sendNotification")).is_some());
-        assert!(faults.take(Some("sendNotification")).is_some());
-        assert!(faults.take(Some("sendNotification")).is_none());
+        assert!(faults.take(Some("getGroupChats"), None).is_none());
+        assert!(faults.take(Some("sendNotification"), None).is_some());
+        assert!(faults.take(Some("sendNotification"), Some("a")).is_some());
+        assert!(faults.take(Some("sendNotification"), None).is_none());
         faults.arm(FaultSpec {
             method: None,
+            app: None,
             times: None,
             respond: Respond::Drop { drop: true },
         });
         for _ in 0..5 {
-            assert!(faults.take(Some("anything")).is_some());
+            assert!(faults.take(Some("anything"), None).is_some());
         }
         faults.clear();
-        assert!(faults.take(None).is_none());
+        assert!(faults.take(None, None).is_none());
+    }
+
+    #[test]
+    fn a_fault_for_an_application_applies_to_its_calls_only_and_is_cleared_with_it() {
+        let faults = Faults::default();
+        let for_app = |app: &str| FaultSpec {
+            method: None,
+            app: Some(app.into()),
+            times: None,
+            respond: Respond::Status {
+                status: 502,
+                body: None,
+            },
+        };
+        faults.arm(for_app("suiteA"));
+        faults.arm(for_app("suiteB"));
+        assert!(faults
+            .take(Some("sendNotification"), Some("suiteC"))
+            .is_none());
+        assert!(faults.take(Some("sendNotification"), None).is_none());
+        assert!(faults
+            .take(Some("sendNotification"), Some("suiteA"))
+            .is_some());
+        assert_eq!(faults.clear_app("suiteA"), 1);
+        assert!(faults
+            .take(Some("sendNotification"), Some("suiteA"))
+            .is_none());
+        assert!(faults
+            .take(Some("sendNotification"), Some("suiteB"))
+            .is_some());
     }
 }

@@ -42,6 +42,7 @@ mod mysql;
 pub mod parity;
 #[allow(dead_code, unused_imports)]
 mod php;
+mod request_log;
 mod routes;
 pub mod scenario;
 mod startup;
@@ -55,7 +56,7 @@ mod xxb;
 pub use config::{Config, ValidationMode};
 pub use domain::{
     AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
-    Notification, Outcome, Recipient, Removal, User, UserRef,
+    Notification, Outcome, Recipient, Removal, User, UserRef, WaitExplanation,
 };
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};

@@ -18,8 +18,8 @@
 //! ```
 
 use crate::config::{Config, ValidationMode};
-use crate::domain::{JournalEntry, MessageKind, Notification};
-use crate::emulator::Emulator;
+use crate::domain::{JournalEntry, MessageKind, Notification, WaitExplanation};
+use crate::emulator::{Emulator, ResetScope};
 use crate::faults::{Fault, FaultSpec};
 use crate::fixtures::FixtureSource;
 use crate::scenario::{self, ScenarioResult};
@@ -39,10 +39,11 @@ pub enum Error {
     Start(#[from] StartError),
     #[error("the mock's store failed: {0}")]
     Store(#[from] StoreError),
-    /// [`MockServer::wait_for`] ran out of time; the message lists what did arrive and the
-    /// journal's rejected requests with their findings.
+    /// [`MockServer::wait_for`] ran out of time; the explanation says how many matched and lists
+    /// the requests that stored no matching notification, with their findings (the same
+    /// explanation `/__inspect/wait` answers as JSON).
     #[error("{0}")]
-    Timeout(String),
+    Timeout(Box<WaitExplanation>),
     #[error("{0}")]
     Scenario(#[from] scenario::LoadError),
 }
@@ -130,6 +131,13 @@ impl Builder {
     /// Load fixtures from this directory instead of the embedded defaults.
     pub fn fixtures(mut self, dir: impl Into<PathBuf>) -> Self {
         self.config.fixtures = FixtureSource::Directory(dir.into());
+        self
+    }
+
+    /// When the [`db`](Builder::db) was seeded with other fixtures, empty it and seed these
+    /// (otherwise the server refuses to start on it).
+    pub fn reseed(mut self, reseed: bool) -> Self {
+        self.config.reseed = reseed;
         self
     }
 
@@ -263,15 +271,15 @@ impl MockServer {
     }
 
     /// Waits until at least `count` notifications match `filter`, woken by the writes themselves.
-    /// On time-out the error lists what did arrive and the journal's rejected requests with their
-    /// findings, which is usually the reason.
+    /// On time-out the error ([`Error::Timeout`]) says how many matched and lists the requests that
+    /// stored no matching notification, with their findings, which are usually the reason.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// use std::time::Duration;
     /// let server = xxb_mock::MockServer::start().await;
     /// let error = server.wait_for(xxb_mock::Filter::new(), 1, Duration::from_millis(10)).await.unwrap_err();
-    /// assert!(error.to_string().contains("0 of 1"));
+    /// assert!(error.to_string().contains("0 of 1 arrived"));
     /// # });
     /// ```
     pub async fn wait_for(
@@ -287,11 +295,11 @@ impl MockServer {
         if waited.satisfied {
             return self.notifications_matching(filter).await;
         }
-        Err(Error::Timeout(
-            self.emulator
-                .explain_wait(&filter.inner, count, timeout, waited.total)
-                .await,
-        ))
+        let explanation = self
+            .emulator
+            .explain_wait(&filter.inner, count, timeout)
+            .await?;
+        Err(Error::Timeout(Box::new(explanation)))
     }
 
     /// The journal: every request to the emulated API, oldest first.
@@ -305,7 +313,8 @@ impl MockServer {
 
     /// Back to the fixtures: notifications, journal and faults emptied.
     pub async fn reset(&self) -> Result<(), Error> {
-        Ok(self.emulator.reset().await?)
+        self.emulator.reset(ResetScope::Everything).await?;
+        Ok(())
     }
 
     /// Arms a fault: the next calls it names get its answer.
@@ -316,6 +325,7 @@ impl MockServer {
     /// let server = xxb_mock::MockServer::start().await;
     /// server.arm_fault(FaultSpec {
     ///     method: Some("sendNotification".into()),
+    ///     app: None,
     ///     times: Some(1),
     ///     respond: Respond::Status { status: 502, body: None },
     /// });

@@ -18,6 +18,8 @@ pub enum StartError {
     Fixtures(#[from] FixtureError),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("database: {0}")]
+    FixturesDiffer(#[from] crate::emulator::FixturesDiffer),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -38,6 +40,7 @@ impl Server {
     pub async fn build(config: Config) -> Result<Server, StartError> {
         let address = format!("{}:{}", bracket_ipv6(&config.host), config.port);
         let host = config.host.clone();
+        crate::connection::raise_descriptor_limit();
         let emulator = web::Data::new(Emulator::open(config).await?);
         let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
             address: address.clone(),
@@ -51,6 +54,9 @@ impl Server {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::boundary::guard))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::connection::body_deadline,
+                ))
                 .app_data(shared.clone())
                 .configure(routes::routes)
         })

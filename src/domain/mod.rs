@@ -1,5 +1,5 @@
-//! The domain's types, in its own words: users, chats, applications, messages, findings and the
-//! request journal. They are plain data; parsing from untrusted input happens at the edges
+//! The domain's types, in its own words: users, chats, applications, messages, findings, the
+//! request journal and the explanation of a wait that came up short. They are plain data; parsing from untrusted input happens at the edges
 //! (`fixtures`, `xxb::body`), and the store reads and writes only these types. Findings are
 //! defined beside their catalogue of codes, messages and hints (`xxb::findings`), and re-exported
 //! here with the journal that carries them.
@@ -11,6 +11,7 @@ pub mod directory;
 pub mod journal;
 pub mod message;
 pub mod user;
+pub mod wait;
 
 pub use crate::xxb::findings::{Finding, FindingCode, Severity};
 pub use app::App;
@@ -20,3 +21,4 @@ pub use directory::{Directory, DirectoryChat};
 pub use journal::{JournalEntry, JournalRecord, Outcome};
 pub use message::{ClientJson, MessageData, MessageKind, NewMessage, Notification, Recipient};
 pub use user::{User, UserRef};
+pub use wait::{Unmatched, UnmatchedRequest, WaitExplanation};

@@ -6,7 +6,8 @@ use crate::faults::FaultSpec;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-/// `POST /__inspect/faults` with `{"method": ..., "times": ..., "respond": {...}}`.
+/// `POST /__inspect/faults` with `{"method": ..., "app": ..., "times": ..., "respond": {...}}`; an
+/// `app` the server does not hold is refused with the nearest code.
 pub async fn post(
     body: web::Bytes,
     emulator: web::Data<Emulator>,
@@ -15,8 +16,11 @@ pub async fn post(
         .map_err(|e| InspectError::bad_request("body", format!("invalid JSON: {e}")))?;
     let spec = FaultSpec::try_from(value).map_err(|e| {
         let field = if e.field == "fault" { "body" } else { &e.field };
-        InspectError::bad_request(field, e.message)
+        InspectError::unknown(field, e.message, e.nearest)
     })?;
+    if let Some(app) = &spec.app {
+        emulator.require_app(app).await?;
+    }
     super::json(StatusCode::CREATED, &emulator.arm(spec))
 }
 

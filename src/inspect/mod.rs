@@ -1,5 +1,7 @@
 //! The inspection API under `/__inspect`: what the mock received and stored, as plain JSON
-//! (UTF-8, unescaped, `application/json`), never PHP-encoded. One file per resource.
+//! (UTF-8, unescaped, `application/json`), never PHP-encoded. One file per resource, one table of
+//! endpoints ([`ROUTES`]) that says what each reads: anything else is refused with a 400 naming
+//! it and the nearest valid name, so a typo never turns into a test that passes by accident.
 
 mod events;
 mod faults;
@@ -27,53 +29,139 @@ use serde::Serialize;
 /// Makes the route of one endpoint.
 type RouteFn = fn() -> actix_web::Route;
 
-/// Every endpoint under `/__inspect`: method, path, handler. The routes are registered from this
-/// table and the OpenAPI document is tested against it, so neither can drift from the other.
-pub const ROUTES: &[(&str, &str, RouteFn)] = &[
-    ("GET", "/health", || web::get().to(health::get)),
-    ("GET", "/notifications", || {
+/// One endpoint of `/__inspect`: what it reads besides its path, and its handler.
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// The query parameters it reads. Any other is refused, as is one given twice or empty;
+    /// `access_token` (the admin token, for a browser's `EventSource`) is accepted everywhere.
+    pub query: &'static [&'static str],
+    /// Whether it reads a JSON body. One that does not refuses a body with fields.
+    pub body: bool,
+    route: RouteFn,
+}
+
+const fn endpoint(
+    method: &'static str,
+    path: &'static str,
+    query: &'static [&'static str],
+    body: bool,
+    route: RouteFn,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        query,
+        body,
+        route,
+    }
+}
+
+/// Every endpoint under `/__inspect`. The routes are registered from this table, unread input is
+/// refused from it, and the OpenAPI document is tested against it (paths, methods, parameters),
+/// so none of them can drift from the others.
+pub const ROUTES: &[Endpoint] = &[
+    endpoint("GET", "/health", &[], false, || web::get().to(health::get)),
+    endpoint("GET", "/waits", &[], false, || web::get().to(wait::pending)),
+    endpoint("GET", "/notifications", &notifications::LIST, false, || {
         web::get().to(notifications::list)
     }),
-    ("DELETE", "/notifications", || {
-        web::delete().to(notifications::delete)
-    }),
-    ("GET", "/notifications/{seq}", || {
+    endpoint(
+        "DELETE",
+        "/notifications",
+        &notifications::FILTERS,
+        false,
+        || web::delete().to(notifications::delete),
+    ),
+    endpoint("GET", "/notifications/{seq}", &[], false, || {
         web::get().to(notifications::get)
     }),
-    ("GET", "/wait", || web::get().to(wait::get)),
-    ("GET", "/events", || web::get().to(events::get)),
-    ("GET", "/requests", || web::get().to(requests::list)),
-    ("GET", "/state", || web::get().to(state::get)),
-    ("POST", "/users", || web::post().to(state::post_users)),
-    ("DELETE", "/users/{id}", || {
+    endpoint("GET", "/wait", &wait::PARAMETERS, false, || {
+        web::get().to(wait::get)
+    }),
+    endpoint("GET", "/events", &[], false, || web::get().to(events::get)),
+    endpoint("GET", "/requests", &requests::LIST, false, || {
+        web::get().to(requests::list)
+    }),
+    endpoint("DELETE", "/requests", &requests::FILTERS, false, || {
+        web::delete().to(requests::delete)
+    }),
+    endpoint("GET", "/state", &[], false, || web::get().to(state::get)),
+    endpoint("POST", "/users", &[], true, || {
+        web::post().to(state::post_users)
+    }),
+    endpoint("DELETE", "/users/{id}", &[], false, || {
         web::delete().to(state::delete_user)
     }),
-    ("POST", "/groups", || web::post().to(state::post_groups)),
-    ("PATCH", "/groups/{gid}", || {
+    endpoint("POST", "/groups", &[], true, || {
+        web::post().to(state::post_groups)
+    }),
+    endpoint("PATCH", "/groups/{gid}", &[], true, || {
         web::patch().to(state::patch_group)
     }),
-    ("DELETE", "/groups/{gid}", || {
+    endpoint("DELETE", "/groups/{gid}", &[], false, || {
         web::delete().to(state::delete_group)
     }),
-    ("POST", "/apps", || web::post().to(state::post_apps)),
-    ("DELETE", "/apps/{code}", || {
+    endpoint("POST", "/apps", &[], true, || {
+        web::post().to(state::post_apps)
+    }),
+    endpoint("DELETE", "/apps/{code}", &[], false, || {
         web::delete().to(state::delete_app)
     }),
-    ("POST", "/faults", || web::post().to(faults::post)),
-    ("GET", "/faults", || web::get().to(faults::get)),
-    ("DELETE", "/faults", || web::delete().to(faults::delete)),
-    ("POST", "/reset", || web::post().to(reset::post)),
-    ("GET", "/scenario", || web::get().to(scenario::get)),
-    ("GET", "/openapi.json", || web::get().to(openapi::get)),
+    endpoint("POST", "/faults", &[], true, || {
+        web::post().to(faults::post)
+    }),
+    endpoint("GET", "/faults", &[], false, || web::get().to(faults::get)),
+    endpoint("DELETE", "/faults", &[], false, || {
+        web::delete().to(faults::delete)
+    }),
+    endpoint("POST", "/reset", &reset::PARAMETERS, false, || {
+        web::post().to(reset::post)
+    }),
+    endpoint("GET", "/scenario", &[], false, || {
+        web::get().to(scenario::get)
+    }),
+    endpoint("GET", "/openapi.json", &[], false, || {
+        web::get().to(openapi::get)
+    }),
 ];
 
-/// The `/__inspect` routes, behind the admin token when one is configured.
+/// The `/__inspect` routes, behind the admin token when one is configured; what an endpoint does
+/// not read is refused before it runs.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    let mut scope = web::scope("/__inspect").wrap(from_fn(require_admin_token));
-    for (_, path, route) in ROUTES {
-        scope = scope.route(path, route());
+    // The last `wrap` runs first: the token is checked before anything else is looked at.
+    let mut scope = web::scope("/__inspect")
+        .wrap(from_fn(refuse_unread_input))
+        .wrap(from_fn(require_admin_token));
+    for endpoint in ROUTES {
+        scope = scope.route(endpoint.path, (endpoint.route)());
     }
     cfg.service(scope);
+}
+
+/// The endpoint a request was routed to, if any.
+fn endpoint_of(req: &ServiceRequest) -> Option<&'static Endpoint> {
+    let pattern = req.match_pattern()?;
+    let path = pattern.strip_prefix("/__inspect")?;
+    ROUTES
+        .iter()
+        .find(|e| e.path == path && e.method == req.method().as_str())
+}
+
+/// Refuses what the endpoint would not read, so a misspelt parameter or a field sent to the wrong
+/// place never goes unnoticed: see [`query::refuse_unread`] and [`query::refuse_body`].
+async fn refuse_unread_input(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(endpoint) = endpoint_of(&req) {
+        query::refuse_unread(endpoint, req.query_string())?;
+        if !endpoint.body {
+            let body = req.extract::<web::Bytes>().await?;
+            query::refuse_body(endpoint, &body)?;
+        }
+    }
+    next.call(req).await
 }
 
 /// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`, except
@@ -88,12 +176,14 @@ pub(crate) async fn require_admin_token(
         .and_then(|emulator| emulator.config().admin_token.clone())
         .filter(|_| req.path() != "/__inspect/health");
     if let Some(expected) = expected {
+        // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
         let header = req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string);
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_string());
         // An `access_token` query parameter does too: a browser's EventSource cannot send headers.
         let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
             .ok()
@@ -104,12 +194,19 @@ pub(crate) async fn require_admin_token(
                     .map(|(_, v)| v)
             });
         let given = header.or(query);
-        if given.as_deref() != Some(expected.as_str()) {
+        let matches = given.is_some_and(|given| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                given.as_bytes(),
+                expected.as_bytes(),
+            ))
+        });
+        if !matches {
             let error = InspectError {
                 status: StatusCode::UNAUTHORIZED,
                 field: "authorization".into(),
                 message: "this server requires `Authorization: Bearer <admin token>` on /__inspect"
                     .into(),
+                did_you_mean: None,
             };
             return Err(error.into());
         }
@@ -117,7 +214,6 @@ pub(crate) async fn require_admin_token(
     next.call(req).await
 }
 
-/// A JSON answer.
 /// The notification filter of a query string, as `/notifications` reads it.
 pub(crate) fn notification_filter(
     raw: &str,
@@ -125,6 +221,7 @@ pub(crate) fn notification_filter(
     notifications::filter(&query::Params::parse(raw)?)
 }
 
+/// A JSON answer.
 pub(crate) fn json(
     status: StatusCode,
     value: &impl Serialize,
@@ -136,13 +233,15 @@ pub(crate) fn json(
         .body(body))
 }
 
-/// A failure of the inspection API, answered as `{"error": ..., "field": ...}`.
+/// A failure of the inspection API, answered as `{"error": ..., "field": ...}`, with
+/// `"did_you_mean"` when a misspelt name has a near valid one.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct InspectError {
     status: StatusCode,
     field: String,
     message: String,
+    did_you_mean: Option<String>,
 }
 
 impl InspectError {
@@ -152,6 +251,15 @@ impl InspectError {
             status: StatusCode::BAD_REQUEST,
             field: field.into(),
             message: message.into(),
+            did_you_mean: None,
+        }
+    }
+
+    /// A 400 for a name that is not a valid one, with the nearest valid one.
+    pub fn unknown(field: &str, message: impl Into<String>, nearest: Option<&str>) -> Self {
+        InspectError {
+            did_you_mean: nearest.map(str::to_string),
+            ..InspectError::bad_request(field, message)
         }
     }
 
@@ -161,22 +269,21 @@ impl InspectError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             field: "server".into(),
             message: message.into(),
+            did_you_mean: None,
         }
     }
 
     pub fn not_found(field: &str, message: impl Into<String>) -> Self {
         InspectError {
             status: StatusCode::NOT_FOUND,
-            field: field.into(),
-            message: message.into(),
+            ..InspectError::bad_request(field, message)
         }
     }
 
     pub fn internal(field: &str, message: impl Into<String>) -> Self {
         InspectError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
-            field: field.into(),
-            message: message.into(),
+            ..InspectError::bad_request(field, message)
         }
     }
 }
@@ -199,7 +306,10 @@ impl ResponseError for InspectError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = serde_json::json!({"error": self.message, "field": self.field});
+        let mut body = serde_json::json!({"error": self.message, "field": self.field});
+        if let Some(nearest) = &self.did_you_mean {
+            body["did_you_mean"] = nearest.as_str().into();
+        }
         HttpResponse::build(self.status)
             .content_type("application/json")
             .body(body.to_string())

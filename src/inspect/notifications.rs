@@ -1,6 +1,7 @@
-//! `GET /__inspect/notifications`: every accepted send, as the real server would have stored it.
+//! `/__inspect/notifications`: every accepted send, as the real server would have stored it;
+//! listed, one by one, or deleted by the same filters.
 
-use super::query::Params;
+use super::query::{concat, Params, PAGE};
 use super::{InspectError, Page};
 use crate::domain::MessageKind;
 use crate::emulator::Emulator;
@@ -8,7 +9,12 @@ use crate::store::NotificationFilter;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-/// The filter a query asks for: `user`, `gid`, `kind`, `app`, `title`, `after`, `limit`, `order`.
+/// The filters, which `DELETE` reads too.
+pub const FILTERS: [&str; 6] = ["user", "gid", "kind", "app", "title", "after"];
+/// What a list reads: the filters and the page.
+pub const LIST: [&str; 8] = concat(&FILTERS, &PAGE);
+
+/// The filter a query asks for: the [`FILTERS`] and the page (`limit`, `order`).
 pub fn filter(params: &Params) -> Result<NotificationFilter, InspectError> {
     let kind = match params.text("kind") {
         None => None,
@@ -60,8 +66,13 @@ pub async fn get(
     }
 }
 
-/// `DELETE /__inspect/notifications`: forget every stored notification (the journal stays).
-pub async fn delete(emulator: web::Data<Emulator>) -> Result<HttpResponse, InspectError> {
-    let deleted = emulator.delete_notifications().await?;
+/// `DELETE /__inspect/notifications`: forget the notifications the filters match, every one when
+/// there are none (the journal stays).
+pub async fn delete(
+    req: HttpRequest,
+    emulator: web::Data<Emulator>,
+) -> Result<HttpResponse, InspectError> {
+    let filter = filter(&Params::parse(req.query_string())?)?;
+    let deleted = emulator.delete_notifications(filter).await?;
     super::json(StatusCode::OK, &serde_json::json!({"deleted": deleted}))
 }

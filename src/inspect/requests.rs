@@ -1,6 +1,7 @@
-//! `GET /__inspect/requests`: the journal of every request to the emulated API.
+//! `/__inspect/requests`: the journal of every request to the emulated API; listed, or deleted by
+//! the same filters.
 
-use super::query::Params;
+use super::query::{concat, Params, PAGE};
 use super::{InspectError, Page};
 use crate::domain::{FindingCode, Outcome};
 use crate::emulator::Emulator;
@@ -8,7 +9,12 @@ use crate::store::JournalFilter;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-/// The filter a query asks for: `outcome`, `method`, `app`, `finding`, `after`, `limit`, `order`.
+/// The filters, which `DELETE` reads too.
+pub const FILTERS: [&str; 5] = ["outcome", "method", "app", "finding", "after"];
+/// What a list reads: the filters and the page.
+pub const LIST: [&str; 7] = concat(&FILTERS, &PAGE);
+
+/// The filter a query asks for: the [`FILTERS`] and the page (`limit`, `order`).
 pub fn filter(params: &Params) -> Result<JournalFilter, InspectError> {
     let outcome = match params.text("outcome") {
         None => None,
@@ -44,4 +50,15 @@ pub async fn list(
     let filter = filter(&Params::parse(req.query_string())?)?;
     let (total, items) = emulator.requests(filter).await?;
     super::json(StatusCode::OK, &Page { total, items })
+}
+
+/// `DELETE /__inspect/requests`: forget the journal entries the filters match, every one when
+/// there are none (the notifications they stored stay).
+pub async fn delete(
+    req: HttpRequest,
+    emulator: web::Data<Emulator>,
+) -> Result<HttpResponse, InspectError> {
+    let filter = filter(&Params::parse(req.query_string())?)?;
+    let deleted = emulator.delete_requests(filter).await?;
+    super::json(StatusCode::OK, &serde_json::json!({"deleted": deleted}))
 }

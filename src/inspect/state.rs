@@ -39,7 +39,7 @@ fn entries<T>(
                     (true, false) => format!("[{i}].{}", e.field),
                     (false, _) => e.field.clone(),
                 };
-                InspectError::bad_request(&field, e.problem)
+                InspectError::unknown(&field, e.problem, e.nearest)
             })
         })
         .collect()
@@ -97,7 +97,7 @@ pub async fn patch_group(
         } else {
             e.field
         };
-        InspectError::bad_request(&field, e.problem)
+        InspectError::unknown(&field, e.problem, e.nearest)
     })?;
     let change = Change::Group {
         gid: gid.into_inner(),

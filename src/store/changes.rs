@@ -259,20 +259,4 @@ impl Tx<'_> {
             .into_iter()
             .find(|n| n.seq == seq))
     }
-
-    /// Deletes every stored message and delivery; the journal stays.
-    pub fn delete_notifications(&self) -> Result<usize, StoreError> {
-        self.tallies.borrow_mut().forget();
-        let deleted = self
-            .conn
-            .execute("DELETE FROM messages", [])
-            .context("deleting notifications")?;
-        self.conn
-            .execute("DELETE FROM recipients", [])
-            .context("deleting notifications")?;
-        self.conn
-            .execute("UPDATE chats SET last_index = 0, last_message = NULL", [])
-            .context("deleting notifications")?;
-        Ok(deleted)
-    }
 }

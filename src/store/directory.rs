@@ -1,7 +1,8 @@
 //! The organisation in the store: users, chats, memberships and applications, their seeding from
-//! fixtures, and the reset back to them.
+//! fixtures (with a fingerprint of them, so a database is never silently kept with other
+//! fixtures), and the resets back to them: whole, or of one application's traffic.
 
-use super::{Context, StoreError, Tx};
+use super::{Context, JournalFilter, NotificationFilter, StoreError, Tx};
 use crate::domain::{App, Chat, ChatType, Directory, DirectoryChat, User, UserRef};
 use crate::fixtures::Fixtures;
 use rusqlite::{params, OptionalExtension, Row};
@@ -63,7 +64,18 @@ impl Tx<'_> {
             .context("reading the seed marker")
     }
 
-    /// Writes the fixtures into an empty organisation.
+    /// The fingerprint of the fixtures the database was seeded with (see
+    /// [`Fixtures::fingerprint`]); `None` when it was seeded before fingerprints were kept.
+    pub fn seeded_fingerprint(&self) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'fixtures'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .context("reading the fixtures' fingerprint")
+    }
+
+    /// Writes the fixtures into an empty organisation, with their fingerprint.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<(), StoreError> {
         self.tallies.borrow_mut().forget();
         self.organisation_changed();
@@ -122,8 +134,8 @@ impl Tx<'_> {
         }
         self.conn
             .execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded', '1')",
-                [],
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded', '1'), ('fixtures', ?1)",
+                [fixtures.fingerprint()],
             )
             .context(CONTEXT)?;
         Ok(())
@@ -142,6 +154,56 @@ impl Tx<'_> {
             .context("emptying the database")?;
         self.tallies.borrow_mut().forget();
         self.seed(fixtures)
+    }
+
+    /// The application `code`, or a rejection of the field `app` naming the nearest code.
+    pub fn require_app(&self, code: &str) -> Result<App, StoreError> {
+        let mut apps = self.apps()?;
+        if let Some(at) = apps.iter().position(|a| a.code == code) {
+            return Ok(apps.swap_remove(at));
+        }
+        let nearest = crate::suggest::closest(
+            code,
+            apps.iter().map(|a| a.code.as_str()),
+            crate::suggest::tolerance(code),
+        );
+        let hint = match nearest {
+            Some(nearest) => format!("; did you mean {nearest:?}?"),
+            None => String::new(),
+        };
+        Err(StoreError::Rejected {
+            field: "app".into(),
+            message: format!("there is no application {code:?}{hint}"),
+        })
+    }
+
+    /// Forgets what the application `code` did, and nothing else: its notifications (with their
+    /// deliveries) and journal entries are deleted and its time-mode clock goes back to
+    /// `called_time`. The organisation and the sequences stay. Answers how many notifications and
+    /// journal entries were deleted; an application the store does not hold is refused, with the
+    /// nearest code.
+    pub fn reset_app(&self, code: &str, called_time: i64) -> Result<(usize, usize), StoreError> {
+        self.require_app(code)?;
+        let notifications = self.delete_notifications(&NotificationFilter {
+            app: Some(code.to_string()),
+            ..NotificationFilter::default()
+        })?;
+        let requests = self.delete_journal(&JournalFilter {
+            app: Some(code.to_string()),
+            ..JournalFilter::default()
+        })?;
+        let moved = self
+            .conn
+            .prepare_cached(
+                "UPDATE apps SET called_time = ?2 WHERE code = ?1 AND called_time != ?2",
+            )
+            .context("resetting an application's clock")?
+            .execute(params![code, called_time])
+            .context("resetting an application's clock")?;
+        if moved > 0 {
+            self.tallies.borrow_mut().clocks_moved = true;
+        }
+        Ok((notifications, requests))
     }
 
     /// The organisation as one value, for the emulated API to decide from.

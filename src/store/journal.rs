@@ -60,33 +60,7 @@ impl Tx<'_> {
         filter: &JournalFilter,
     ) -> Result<(usize, Vec<JournalEntry>), StoreError> {
         const CONTEXT: &str = "reading the journal";
-        let mut clauses: Vec<&str> = Vec::new();
-        let mut args: Vec<SqlValue> = Vec::new();
-        if let Some(outcome) = filter.outcome {
-            clauses.push("outcome = ?");
-            args.push(outcome.as_str().to_string().into());
-        }
-        if let Some(method) = &filter.method {
-            clauses.push("method = ?");
-            args.push(method.clone().into());
-        }
-        if let Some(app) = &filter.app {
-            clauses.push("app = ?");
-            args.push(app.clone().into());
-        }
-        if let Some(code) = &filter.finding {
-            clauses.push("EXISTS (SELECT 1 FROM json_each(journal.findings) f WHERE json_extract(f.value, '$.code') = ?)");
-            args.push(code.clone().into());
-        }
-        if let Some(after) = filter.after {
-            clauses.push("seq > ?");
-            args.push(after.into());
-        }
-        let condition = if clauses.is_empty() {
-            "1".to_string()
-        } else {
-            clauses.join(" AND ")
-        };
+        let (condition, args) = condition(filter);
         let total: i64 = self
             .conn
             .prepare_cached(&format!("SELECT count(*) FROM journal WHERE {condition}"))
@@ -130,5 +104,51 @@ impl Tx<'_> {
             .context(CONTEXT)?;
         let items = rows.collect::<Result<Vec<_>, _>>().context(CONTEXT)?;
         Ok((usize::try_from(total).unwrap_or(0), items))
+    }
+}
+
+/// The SQL condition of a journal filter, with its arguments.
+fn condition(filter: &JournalFilter) -> (String, Vec<SqlValue>) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    if let Some(outcome) = filter.outcome {
+        clauses.push("outcome = ?");
+        args.push(outcome.as_str().to_string().into());
+    }
+    if let Some(method) = &filter.method {
+        clauses.push("method = ?");
+        args.push(method.clone().into());
+    }
+    if let Some(app) = &filter.app {
+        clauses.push("app = ?");
+        args.push(app.clone().into());
+    }
+    if let Some(code) = &filter.finding {
+        clauses.push("EXISTS (SELECT 1 FROM json_each(journal.findings) f WHERE json_extract(f.value, '$.code') = ?)");
+        args.push(code.clone().into());
+    }
+    if let Some(after) = filter.after {
+        clauses.push("seq > ?");
+        args.push(after.into());
+    }
+    let condition = if clauses.is_empty() {
+        "1".to_string()
+    } else {
+        clauses.join(" AND ")
+    };
+    (condition, args)
+}
+
+impl Tx<'_> {
+    /// Deletes the journal entries `filter` lists (every page; its limit and order aside);
+    /// answers how many. The notifications they stored stay (their `request_seq` then names an
+    /// entry that is gone).
+    pub fn delete_journal(&self, filter: &JournalFilter) -> Result<usize, StoreError> {
+        let (condition, args) = condition(filter);
+        self.conn
+            .prepare_cached(&format!("DELETE FROM journal WHERE {condition}"))
+            .context("deleting journal entries")?
+            .execute(params_from_iter(args.iter()))
+            .context("deleting journal entries")
     }
 }

@@ -22,6 +22,63 @@ pub struct NotificationFilter {
     pub descending: bool,
 }
 
+impl NotificationFilter {
+    /// Whether it matches every notification (its page size and order aside).
+    pub fn matches_everything(&self) -> bool {
+        let NotificationFilter {
+            user,
+            gid,
+            kind,
+            app,
+            title,
+            after,
+            limit: _,
+            descending: _,
+        } = self;
+        user.is_none()
+            && gid.is_none()
+            && kind.is_none()
+            && app.is_none()
+            && title.is_none()
+            && after.is_none()
+    }
+}
+
+impl NotificationFilter {
+    /// The filter as the parameters of `/__inspect/notifications` name it (its page size and
+    /// order aside), in that order.
+    pub fn parameters(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut parameters = serde_json::Map::new();
+        let texts = [
+            ("user", &self.user),
+            ("gid", &self.gid),
+            ("kind", &self.kind.map(|k| k.as_str().to_string())),
+            ("app", &self.app),
+            ("title", &self.title),
+        ];
+        for (name, value) in texts {
+            if let Some(value) = value {
+                parameters.insert(name.into(), value.clone().into());
+            }
+        }
+        if let Some(after) = self.after {
+            parameters.insert("after".into(), after.into());
+        }
+        parameters
+    }
+}
+
+/// A notification filter in SQL: the tables to read, the column of the message's seq, and the
+/// conditions with their arguments (the first `index_only` of them read only `recipients`).
+struct Selection {
+    recipient: Option<i64>,
+    from: &'static str,
+    seq: &'static str,
+    index_only: usize,
+    clauses: Vec<String>,
+    args: Vec<SqlValue>,
+}
+
 impl Tx<'_> {
     /// Stores an accepted send the way the real server does: the message with the chat's next
     /// index, one waiting delivery per recipient, and the chat's last-message fields. Answers the
@@ -117,12 +174,9 @@ impl Tx<'_> {
             .context("reading the last message")
     }
 
-    /// The notifications matching `filter`: how many match in all, and the page asked for.
-    pub fn notifications(
-        &self,
-        filter: &NotificationFilter,
-    ) -> Result<(usize, Vec<Notification>), StoreError> {
-        const CONTEXT: &str = "listing notifications";
+    /// Where the notifications matching `filter` are, in SQL; `None` when nothing can match (a
+    /// recipient account that names nobody).
+    fn selection(&self, filter: &NotificationFilter) -> Result<Option<Selection>, StoreError> {
         // A user's deliveries are one range of the `recipients_by_user` index, so the user filter
         // drives the query from there; counting them alone never touches the messages.
         let recipient = match &filter.user {
@@ -131,7 +185,7 @@ impl Tx<'_> {
                 Ok(id) => Some(id),
                 Err(_) => match self.find_user(&UserRef::Account(user.clone()))? {
                     Some(found) => Some(found.id),
-                    None => return Ok((0, Vec::new())),
+                    None => return Ok(None),
                 },
             },
         };
@@ -169,6 +223,33 @@ impl Tx<'_> {
             clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0".into());
             args.push(title.clone().into());
         }
+        Ok(Some(Selection {
+            recipient,
+            from,
+            seq,
+            index_only,
+            clauses,
+            args,
+        }))
+    }
+
+    /// The notifications matching `filter`: how many match in all, and the page asked for.
+    pub fn notifications(
+        &self,
+        filter: &NotificationFilter,
+    ) -> Result<(usize, Vec<Notification>), StoreError> {
+        const CONTEXT: &str = "listing notifications";
+        let Some(Selection {
+            recipient,
+            from,
+            seq,
+            index_only,
+            clauses,
+            args,
+        }) = self.selection(filter)?
+        else {
+            return Ok((0, Vec::new()));
+        };
         let condition = if clauses.is_empty() {
             "1".to_string()
         } else {
@@ -206,12 +287,47 @@ impl Tx<'_> {
             }
         };
         let order = if filter.descending { "DESC" } else { "ASC" };
+        let items = self.read_messages(
+            &format!(
+                "FROM {from} WHERE {condition} ORDER BY {seq} {order} LIMIT {}",
+                filter.limit
+            ),
+            &args,
+        )?;
+        Ok((usize::try_from(total).unwrap_or(0), items))
+    }
+
+    /// The notifications the journal entries `requests` stored (at most one each), by the entry's
+    /// seq.
+    pub fn notifications_stored_by(
+        &self,
+        requests: &[i64],
+    ) -> Result<HashMap<i64, Notification>, StoreError> {
+        let mut found = HashMap::with_capacity(requests.len());
+        for chunk in requests.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let args: Vec<SqlValue> = chunk.iter().map(|&seq| seq.into()).collect();
+            let sql = format!("FROM messages m WHERE m.request_seq IN ({placeholders})");
+            for notification in self.read_messages(&sql, &args)? {
+                found.insert(notification.request_seq, notification);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The messages `SELECT ... {tail}` reads, with their recipients; `tail` names the messages
+    /// table `m`.
+    fn read_messages(
+        &self,
+        tail: &str,
+        args: &[SqlValue],
+    ) -> Result<Vec<Notification>, StoreError> {
+        const CONTEXT: &str = "reading notifications";
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT m.seq, m.kind, m.cgid, m.idx, m.content, m.content_type, m.data, m.app, m.received_at, m.request_seq
-                 FROM {from} WHERE {condition} ORDER BY {seq} {order} LIMIT {}",
-                filter.limit
+                 {tail}"
             ))
             .context(CONTEXT)?;
         let rows = stmt
@@ -270,7 +386,84 @@ impl Tx<'_> {
         for item in &mut items {
             item.recipients = recipients.remove(&item.seq).unwrap_or_default();
         }
-        Ok((usize::try_from(total).unwrap_or(0), items))
+        Ok(items)
+    }
+
+    /// Deletes the notifications `filter` lists (every page; its limit and order aside), with
+    /// their deliveries; answers how many. A chat's last-message fields then name its latest
+    /// remaining message, so its next message takes the index after that one. The journal stays.
+    pub fn delete_notifications(&self, filter: &NotificationFilter) -> Result<usize, StoreError> {
+        const CONTEXT: &str = "deleting notifications";
+        self.tallies.borrow_mut().forget();
+        if filter.matches_everything() {
+            // Unfiltered deletes let SQLite truncate the tables rather than delete row by row.
+            let deleted = self
+                .conn
+                .execute("DELETE FROM messages", [])
+                .context(CONTEXT)?;
+            self.conn
+                .execute("DELETE FROM recipients", [])
+                .context(CONTEXT)?;
+            self.conn
+                .execute("UPDATE chats SET last_index = 0, last_message = NULL", [])
+                .context(CONTEXT)?;
+            return Ok(deleted);
+        }
+        let Some(selection) = self.selection(filter)? else {
+            return Ok(0);
+        };
+        let condition = selection.clauses.join(" AND ");
+        let doomed: Vec<(i64, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare(&format!(
+                    "SELECT {}, m.cgid FROM {} WHERE {condition}",
+                    selection.seq, selection.from
+                ))
+                .context(CONTEXT)?;
+            let rows = stmt
+                .query_map(params_from_iter(selection.args.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .context(CONTEXT)?;
+            rows.collect::<Result<_, _>>().context(CONTEXT)?
+        };
+        for chunk in doomed.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let seqs = chunk.iter().map(|(seq, _)| seq);
+            self.conn
+                .prepare_cached(&format!(
+                    "DELETE FROM recipients WHERE message_seq IN ({placeholders})"
+                ))
+                .context(CONTEXT)?
+                .execute(params_from_iter(seqs.clone()))
+                .context(CONTEXT)?;
+            self.conn
+                .prepare_cached(&format!(
+                    "DELETE FROM messages WHERE seq IN ({placeholders})"
+                ))
+                .context(CONTEXT)?
+                .execute(params_from_iter(seqs))
+                .context(CONTEXT)?;
+        }
+        let chats: std::collections::BTreeSet<&str> = doomed
+            .iter()
+            .map(|(_, cgid)| cgid.as_str())
+            .filter(|cgid| *cgid != "notification")
+            .collect();
+        let mut last = self
+            .conn
+            .prepare_cached(
+                "UPDATE chats SET
+                     last_index = coalesce((SELECT idx FROM messages WHERE cgid = ?1 ORDER BY seq DESC LIMIT 1), 0),
+                     last_message = (SELECT max(seq) FROM messages WHERE cgid = ?1)
+                 WHERE gid = ?1",
+            )
+            .context(CONTEXT)?;
+        for gid in chats {
+            last.execute([gid]).context(CONTEXT)?;
+        }
+        Ok(doomed.len())
     }
 
     /// The recipients of a page of messages, in one statement per 500 messages.

@@ -25,7 +25,10 @@ pub async fn serve(
     } else {
         EntryPoint::XPhp
     };
-    let (body, body_size) = read_body(payload).await;
+    let Some((body, body_size)) = read_body(payload).await else {
+        // The client stopped sending its body: answered as a stalled request head is.
+        return HttpResponse::RequestTimeout().force_close().finish();
+    };
     let header = |name: &str| req.headers().get(name).map(|v| v.as_bytes());
     let lang = Lang::from_accept_language(header("accept-language"), emulator.config().lang);
     let remote = req
@@ -77,11 +80,16 @@ fn dropped() -> HttpResponse {
 
 /// Reads the body: the bytes the server's code will see (nothing when over `post_max_size`) and
 /// how many bytes were sent. A broken stream keeps what arrived.
-async fn read_body(mut payload: web::Payload) -> (Vec<u8>, usize) {
+/// `None` when the client stopped sending (see `connection::body_deadline`).
+async fn read_body(mut payload: web::Payload) -> Option<(Vec<u8>, usize)> {
     let mut body = Vec::new();
     let mut size = 0usize;
     while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else { break };
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) if crate::connection::is_stall(&e) => return None,
+            Err(_) => break,
+        };
         size += chunk.len();
         if size <= POST_MAX_SIZE {
             body.extend_from_slice(&chunk);
@@ -93,5 +101,5 @@ async fn read_body(mut payload: web::Payload) -> (Vec<u8>, usize) {
     if size > POST_MAX_SIZE {
         body.clear();
     }
-    (body, size)
+    Some((body, size))
 }

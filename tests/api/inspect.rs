@@ -208,3 +208,241 @@ async fn reset_empties_messages_and_journal_and_restores_the_fixtures() {
     app.send_notification(&notification(json!([1]))).await;
     assert_eq!(app.inspect("notifications").await["items"][0]["seq"], 1);
 }
+
+/// `method /__inspect/{path_and_query}` with a raw body: status and JSON answer.
+async fn inspect_call(
+    app: &crate::helpers::TestApp,
+    method: &str,
+    path_and_query: &str,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let answer = app
+        .request(
+            method,
+            &format!("/__inspect/{path_and_query}"),
+            body.as_bytes(),
+            &[("content-type", "application/json")],
+        )
+        .await;
+    (answer.status, answer.json())
+}
+
+#[tokio::test]
+async fn a_misspelt_parameter_is_refused_with_the_nearest_one_instead_of_ignored() {
+    let app = spawn_app().await;
+    // Sent to someone else: a wait that ignored `usr` would pass.
+    app.send_notification(&notification(json!(["lisi"]))).await;
+    let (status, error) = inspect_call(&app, "GET", "wait?count=1&usr=wangwu", "").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error,
+        json!({
+            "error": "GET /__inspect/wait has no parameter `usr`; did you mean `user`? It reads count, timeout_ms, user, gid, kind, app, title, after, limit, order.",
+            "field": "usr",
+            "did_you_mean": "user"
+        })
+    );
+    // One that is far from any is named with what the endpoint reads.
+    let (status, error) = inspect_call(&app, "GET", "state?verbose=1", "").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error["error"],
+        "GET /__inspect/state has no parameter `verbose`. It reads none."
+    );
+    let (_, error) = inspect_call(&app, "POST", "faults?method=getGroupChats", "{}").await;
+    assert_eq!(
+        error["error"],
+        "POST /__inspect/faults has no parameter `method`. It reads none: its fields go in the JSON body."
+    );
+}
+
+#[tokio::test]
+async fn a_parameter_given_twice_or_empty_is_refused() {
+    let app = spawn_app().await;
+    for (query, field) in [
+        ("notifications?user=1&user=3", "user"),
+        ("notifications?title=", "title"),
+        ("requests?app=", "app"),
+    ] {
+        let (status, error) = inspect_call(&app, "GET", query, "").await;
+        assert_eq!(
+            (status, error["field"].as_str()),
+            (400, Some(field)),
+            "{query}: {error}"
+        );
+    }
+    let (status, _) = inspect_call(&app, "DELETE", "notifications?title=", "").await;
+    assert_eq!(
+        status, 400,
+        "an empty title would match, and delete, every notification"
+    );
+}
+
+#[tokio::test]
+async fn invalid_values_are_refused_naming_the_parameter() {
+    let app = spawn_app().await;
+    for (query, field, error) in [
+        (
+            "wait?count=abc",
+            "count",
+            "`count` must be a whole number from 1, not \"abc\"",
+        ),
+        (
+            "wait?count=0",
+            "count",
+            "`count` must be a whole number from 1",
+        ),
+        (
+            "wait?timeout_ms=soon",
+            "timeout_ms",
+            "`timeout_ms` must be a number of milliseconds, not \"soon\"",
+        ),
+        (
+            "wait?timeout_ms=300001",
+            "timeout_ms",
+            "`timeout_ms` must be at most 300000",
+        ),
+        (
+            "notifications?order=up",
+            "order",
+            "`order` must be asc or desc, not \"up\"",
+        ),
+        (
+            "notifications?kind=message",
+            "kind",
+            "`kind` must be notification or chat, not \"message\"",
+        ),
+        (
+            "notifications?limit=0",
+            "limit",
+            "`limit` must be a whole number from 1 to 1000",
+        ),
+        (
+            "notifications?after=last",
+            "after",
+            "`after` must be a notification seq, not \"last\"",
+        ),
+        (
+            "requests?outcome=failed",
+            "outcome",
+            "`outcome` must be accepted or rejected, not \"failed\"",
+        ),
+    ] {
+        let (status, answer) = inspect_call(&app, "GET", query, "").await;
+        assert_eq!(
+            (status, answer["field"].as_str(), answer["error"].as_str()),
+            (400, Some(field), Some(error)),
+            "{query}"
+        );
+    }
+    let (status, answer) = inspect_call(&app, "DELETE", "requests?outcome=failed", "").await;
+    assert_eq!((status, answer["field"].as_str()), (400, Some("outcome")));
+}
+
+#[tokio::test]
+async fn a_body_where_none_is_read_is_refused_and_a_misspelt_field_named_with_the_nearest() {
+    let app = spawn_app().await;
+    app.send_notification(&notification(json!([1]))).await;
+    // The scope of a reset goes in the query: in the body it would reset everything.
+    let (status, error) = inspect_call(&app, "POST", "reset", r#"{"app": "myAppCode"}"#).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error,
+        json!({
+            "error": "POST /__inspect/reset reads no body: give `app` as a query parameter (`?app=...`)",
+            "field": "app"
+        })
+    );
+    let (status, error) = inspect_call(
+        &app,
+        "DELETE",
+        "faults",
+        r#"{"method": "sendNotification"}"#,
+    )
+    .await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("method")));
+    let (status, error) = inspect_call(&app, "DELETE", "notifications", "user=1").await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("body")));
+    assert_eq!(
+        app.inspect("notifications").await["total"],
+        1,
+        "nothing was deleted"
+    );
+    // Empty bodies (or ones without a field) are no bodies.
+    assert_eq!(inspect_call(&app, "POST", "reset", "{}").await.0, 200);
+
+    for (method, path, body, field, nearest) in [
+        (
+            "POST",
+            "users",
+            r#"{"id": 9, "acount": "x"}"#,
+            "acount",
+            "account",
+        ),
+        (
+            "POST",
+            "users",
+            r#"[{"id": 9, "account": "x", "realnam": "X"}]"#,
+            "[0].realnam",
+            "realname",
+        ),
+        (
+            "POST",
+            "groups",
+            r#"{"gid": "g", "name": "n", "member": [1]}"#,
+            "member",
+            "members",
+        ),
+        (
+            "PATCH",
+            "groups/30683aea-7a1f-4ec8-a6d6-834e0310fd7d",
+            r#"{"nmae": "x"}"#,
+            "nmae",
+            "name",
+        ),
+        ("POST", "apps", r#"{"cod": "x"}"#, "cod", "code"),
+        (
+            "POST",
+            "faults",
+            r#"{"metod": "sendNotification", "respond": {"status": 502}}"#,
+            "metod",
+            "method",
+        ),
+    ] {
+        let (status, error) = inspect_call(&app, method, path, body).await;
+        assert_eq!(
+            (
+                status,
+                error["field"].as_str(),
+                error["did_you_mean"].as_str()
+            ),
+            (400, Some(field), Some(nearest)),
+            "{method} {path} {body}: {error}"
+        );
+        let message = error["error"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(
+                "unknown field `{}`; did you mean `{nearest}`?",
+                field.trim_start_matches("[0].")
+            )),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_admin_token_in_the_query_is_accepted_everywhere() {
+    let app = crate::helpers::spawn_app_with(xxb_mock::Config {
+        admin_token: Some("s3cret".into()),
+        ..xxb_mock::Config::default()
+    })
+    .await;
+    let (status, page) =
+        inspect_call(&app, "GET", "notifications?access_token=s3cret&user=1", "").await;
+    assert_eq!((status, &page["total"]), (200, &json!(0)));
+    let (status, _) = inspect_call(&app, "POST", "reset?access_token=s3cret", "").await;
+    assert_eq!(status, 200);
+    // Checked before the parameters: a wrong token is a 401, whatever else is wrong.
+    let (status, _) = inspect_call(&app, "GET", "notifications?access_token=wrong&usr=1", "").await;
+    assert_eq!(status, 401);
+}

@@ -222,3 +222,133 @@ fn generated_fixtures_add_ten_thousand_users_and_a_thousand_groups() {
     assert!(terminate(child).success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `serve --port 0 ARGS` that must refuse to start: its exit code and stderr.
+fn refused_serve(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(output.stdout.is_empty(), "it must not listen");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_database_seeded_with_other_fixtures_is_refused_unless_reseeded() {
+    let dir = tempdir("persistence");
+    let db = dir.join("state.db");
+    let db = db.to_str().unwrap();
+    let mine = dir.join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(
+        mine.join("users.json"),
+        r#"[{"id":7,"account":"ops","admin":"super"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        mine.join("apps.json"),
+        r#"[{"code":"myAppCode","key":"3cd0914d656e90ab181f1d52ff352cfe"}]"#,
+    )
+    .unwrap();
+    let mine = mine.to_str().unwrap();
+    // Seeded with the embedded fixtures, with one notification.
+    let (child, url) = start_binary(&["--db", db]);
+    let body = r#"{"users":[1],"title":"old","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/logo.png"}}"#;
+    assert_eq!(send(&url, body), r#"{"result":"success","message":""}"#);
+    assert!(terminate(child).success());
+
+    let (code, stderr) = refused_serve(&["--db", db, "--fixtures", mine], &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(&format!(
+            "{db} holds other fixtures than the fixtures in {mine}; add --reseed (XXB_MOCK_RESEED=true) to replace them"
+        )),
+        "{stderr}"
+    );
+
+    // Replaced: only ops, nothing of before.
+    let (child, url) = start_binary(&["--db", db, "--fixtures", mine, "--reseed"]);
+    let state = get_json(&format!("{url}/__inspect/state"));
+    let accounts: Vec<&str> = state["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts, ["ops"]);
+    assert_eq!(
+        get_json(&format!("{url}/__inspect/notifications"))["total"],
+        0
+    );
+    assert_eq!(
+        send(&url, &body.replace("[1]", "[7]")),
+        r#"{"result":"success","message":""}"#
+    );
+    assert!(terminate(child).success());
+
+    // The same fixtures again: kept as they are, with or without --reseed.
+    let (child, url) = start_binary(&["--db", db, "--fixtures", mine]);
+    assert_eq!(
+        get_json(&format!("{url}/__inspect/notifications"))["total"],
+        1
+    );
+    assert!(terminate(child).success());
+    // And back to the embedded ones needs a reseed too, here through the environment.
+    let (code, _) = refused_serve(&["--db", db], &[]);
+    assert_eq!(code, Some(2));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["serve", "--port", "0", "--db", db])
+        .env("XXB_MOCK_RESEED", "true")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim_end().trim_start_matches("xxb-mock listening on ");
+    let state = get_json(&format!("{url}/__inspect/state"));
+    assert_eq!(state["users"].as_array().unwrap().len(), 6);
+    assert!(terminate(child).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn fixtures_check_refuses_a_file_it_would_not_read_and_names_those_it_reads() {
+    let dir = tempdir("persistence");
+    std::fs::write(dir.join("user.json"), r#"[{"id":7,"account":"ops"}]"#).unwrap();
+    std::fs::write(dir.join(".gitkeep"), "").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["fixtures", "check", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "xxb-mock: {}: is not a fixture file (did you mean users.json?); a fixture directory holds only users.json, groups.json, apps.json, generate.json\n",
+            dir.join("user.json").display()
+        )
+    );
+    // `serve` refuses it the same way, before listening.
+    let (code, stderr) = refused_serve(&["--fixtures", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("(did you mean users.json?)"), "{stderr}");
+    // Rightly named (hidden files aside), it is read.
+    std::fs::rename(dir.join("user.json"), dir.join("users.json")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["fixtures", "check", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "ok: 1 users, 0 chats, 0 applications\n"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

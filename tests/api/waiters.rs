@@ -1,12 +1,12 @@
 //! Pending waits are matched in memory and cost nothing once their client has gone: observed through
-//! `/__inspect/health`'s count of pending waits.
+//! `/__inspect/waits`, the count of pending waits.
 
 use crate::helpers::{notification, spawn_app, TestApp};
 use serde_json::json;
 use std::io::Write;
 
 async fn pending(app: &TestApp) -> u64 {
-    app.inspect("health").await["waiting"].as_u64().unwrap()
+    app.inspect("waits").await["pending"].as_u64().unwrap()
 }
 
 /// Polls the count of pending waits until it is `expected`; false if it never becomes so within
