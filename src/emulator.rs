@@ -56,6 +56,8 @@ pub enum Applied {
     Saved(usize),
     /// The chat as it is after the change.
     Chat(Box<ChatState>),
+    /// Whether there was something to remove.
+    Removed(bool),
 }
 
 /// What a reset goes back over.
@@ -214,8 +216,8 @@ impl Emulator {
         }
         for _ in 0..CLOCK_RETRIES {
             let directory = self.store.directory();
-            let Decision { reply, write } =
-                decide(&request, &directory, self.config.validation, fault.as_ref());
+            let mode = request.validation.unwrap_or(self.config.validation);
+            let Decision { reply, write } = decide(&request, &directory, mode, fault.as_ref());
             let write = Arc::new(write);
             match self.store.commit(write.clone()).await {
                 Ok(stored) => {
@@ -386,6 +388,10 @@ impl Emulator {
                     })
                     .await?;
                 Ok(Applied::Saved(saved))
+            }
+            Change::Remove(removal) => {
+                let removed = self.store.run(move |tx| tx.remove(&removal)).await?;
+                Ok(Applied::Removed(removed))
             }
         }
     }

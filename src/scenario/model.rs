@@ -1,5 +1,8 @@
-//! What a scenario says: its fixtures and its ordered steps, each with its source position.
+//! What a scenario says: its fixtures and its ordered steps, each with its source position, and
+//! the scope of what it expects: what any faithful server answers (`expect`), and what only
+//! xxb-mock does (`expect_mock`, `mock_only`, and the `inspect`, `wait`, `fault` and `state` steps).
 
+use super::capture::AnswerPath;
 use super::yaml::Pos;
 use crate::config::ValidationMode;
 use crate::domain::{Change, FindingCode};
@@ -16,7 +19,23 @@ pub struct Scenario {
     pub app: Option<String>,
     pub validation: Option<ValidationMode>,
     pub fixtures: FixtureOverlay,
+    /// Set when the whole scenario needs xxb-mock: it is skipped against other servers.
+    pub mock_only: Option<MockOnly>,
     pub steps: Vec<Step>,
+}
+
+/// Why a step or a scenario needs xxb-mock (`mock_only: true`, or `mock_only: <the reason>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockOnly(pub Option<String>);
+
+impl MockOnly {
+    /// The reason a report gives when it is skipped.
+    pub fn skip_message(&self) -> String {
+        match &self.0 {
+            Some(reason) => format!("mock only: {reason}"),
+            None => "mock only (marked `mock_only`)".into(),
+        }
+    }
 }
 
 /// Fixtures the scenario adds to (or puts in place of) the defaults, in the fixture formats.
@@ -42,6 +61,10 @@ pub struct Step {
     pub name: Option<String>,
     pub pos: Pos,
     pub kind: StepKind,
+    /// Set when the step needs xxb-mock: it is skipped against other servers.
+    pub mock_only: Option<MockOnly>,
+    /// Values taken from the answer for later steps, by name.
+    pub capture: Vec<(String, AnswerPath)>,
 }
 
 impl Step {
@@ -91,7 +114,11 @@ pub struct CallStep {
     pub token: Option<String>,
     /// Sent without a token.
     pub unsigned: bool,
+    /// What any faithful server answers (the real server, xxb-mock in the scenario's mode).
     pub expect: CallExpect,
+    /// What xxb-mock answers where it differs on purpose (a strict rejection, an armed fault);
+    /// checked instead of `expect` when the server is an xxb-mock.
+    pub expect_mock: Option<CallExpect>,
 }
 
 impl CallStep {
