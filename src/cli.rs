@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use xxb_mock::parity;
+use xxb_mock::remote::{self as target, Observed, Remote, Tls, NOT_REVEALED};
 use xxb_mock::scenario::{self, report, report::Format};
 use xxb_mock::sign as token;
 use xxb_mock::{Api, Config, DbLocation, FixtureSource, Fixtures, Lang, Server, ValidationMode};
@@ -35,6 +37,86 @@ pub enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+    /// Compare a server's answers with xxb-mock's (faithful mode, configured like it), probe by
+    /// probe. Non-destructive unless --allow-writes.
+    Parity(ParityArgs),
+}
+
+/// How the certificate of an HTTPS target is checked.
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// A PEM file of CA certificates to trust besides the platform's (an internal CA, or the
+    /// server's self-signed certificate).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the target's TLS certificate (a warning is printed).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl TlsArgs {
+    /// The client for a target, after the `--insecure` warning; exit status 2 when it cannot be made.
+    fn client(&self) -> Result<reqwest::Client, ExitCode> {
+        if self.insecure {
+            eprintln!("{}", target::INSECURE_WARNING);
+        }
+        target::client(&Tls {
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+        })
+        .map_err(|e| {
+            eprintln!("xxb-mock: {e}");
+            ExitCode::from(2)
+        })
+    }
+}
+
+/// A server under test and the application that signs calls to it.
+#[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    /// The server: http(s)://HOST[:PORT][/PREFIX], where PREFIX/x.php is its entry.
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// The application's code.
+    #[arg(long, env = "XXB_MOCK_CODE")]
+    pub code: String,
+    /// The application's key.
+    #[arg(long, env = "XXB_MOCK_KEY", hide_env_values = true)]
+    pub key: String,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+impl TargetArgs {
+    fn remote(&self) -> Result<Remote, ExitCode> {
+        Ok(Remote {
+            client: self.tls.client()?,
+            url: self.target.trim_end_matches('/').to_string(),
+            code: self.code.clone(),
+            key: self.key.clone(),
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ParityArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Also send one notification and one chat message (stored by the target) and compare.
+    #[arg(long, requires = "user")]
+    pub allow_writes: bool,
+    /// The user (id) the writes go to.
+    #[arg(long, requires = "allow_writes")]
+    pub user: Option<i64>,
+    /// The chat the chat message goes to (default: the first listed group of --user).
+    #[arg(long, requires = "allow_writes")]
+    pub gid: Option<String>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: parity::report::Format,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,8 +200,16 @@ pub struct ReplayArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Run against this server (another xxb-mock, or a real XXB server) instead of a fresh in-process one.
-    #[arg(long)]
+    #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// With --target: sign every call with this application instead of the scenario's.
+    #[arg(long, env = "XXB_MOCK_CODE", requires = "key")]
+    pub code: Option<String>,
+    /// With --target: the key of --code.
+    #[arg(long, env = "XXB_MOCK_KEY", hide_env_values = true, requires = "code")]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// The report's format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -193,6 +283,15 @@ pub struct SignArgs {
 pub enum FixturesCommand {
     /// Check a fixture directory and print what it holds.
     Check { dir: PathBuf },
+    /// Write a fixture directory from a server's own lookups (its groups, their members, and
+    /// every user in a chat), so tests can use its organisation's shape.
+    Pull {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The directory to write users.json, groups.json and apps.json into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -232,6 +331,10 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("{signed}");
             ExitCode::SUCCESS
         }
+        Command::Parity(args) => run_parity(&args),
+        Command::Fixtures {
+            command: FixturesCommand::Pull { target, out },
+        } => pull(&target, &out),
         Command::Fixtures {
             command: FixturesCommand::Check { dir },
         } => match Fixtures::load(&FixtureSource::Directory(dir)) {
@@ -252,7 +355,8 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `replay`: exit 0 when every scenario passed, 1 when any failed, 2 on usage or parse errors.
+/// `replay`: exit 0 when every scenario passed, 1 when any failed, 2 on usage or parse errors and
+/// when the target cannot be reached.
 fn replay(args: &ReplayArgs) -> ExitCode {
     let scenarios = match scenario::load(&args.paths) {
         Ok(scenarios) => scenarios,
@@ -261,8 +365,34 @@ fn replay(args: &ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let results = actix_web::rt::System::new()
-        .block_on(scenario::run_all(&scenarios, args.target.as_deref()));
+    let target = match &args.target {
+        None => None,
+        Some(url) => Some(scenario::Target {
+            url: url.trim_end_matches('/').to_string(),
+            client: match args.tls.client() {
+                Ok(client) => client,
+                Err(code) => return code,
+            },
+            app: args.code.clone().zip(args.key.clone()),
+        }),
+    };
+    let results = actix_web::rt::System::new().block_on(async {
+        if let Some(target) = &target {
+            // Any HTTP answer will do: a server that cannot be reached fails every scenario alike.
+            let probe = format!("{}/__inspect/health", target.url);
+            if let Err(e) = target.client.get(probe).send().await {
+                return Err(target::describe(&e));
+            }
+        }
+        Ok(scenario::replay(&scenarios, target.as_ref()).await)
+    });
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("xxb-mock replay: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let color = args.format == Format::Text && std::io::stdout().is_terminal();
     print!("{}", report::render(args.format, &results, color));
     if let Some(path) = &args.junit {
@@ -276,6 +406,90 @@ fn replay(args: &ReplayArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `parity`: exit 0 when every probe agrees, 1 when any differs, 2 on usage or connection errors.
+fn run_parity(args: &ParityArgs) -> ExitCode {
+    let remote = match args.target.remote() {
+        Ok(remote) => remote,
+        Err(code) => return code,
+    };
+    let options = parity::Options {
+        remote,
+        writes: args.user.map(|user| parity::Writes {
+            user,
+            gid: args.gid.clone(),
+        }),
+    };
+    let report = match actix_web::rt::System::new().block_on(parity::run(&options)) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("xxb-mock parity: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let color = args.format == parity::report::Format::Text && std::io::stdout().is_terminal();
+    print!("{}", parity::report::render(args.format, &report, color));
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, parity::report::junit::render(&report)) {
+            eprintln!("xxb-mock: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if report.agrees() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `fixtures pull`: exit 0 when the directory was written, 2 otherwise.
+fn pull(args: &TargetArgs, out: &std::path::Path) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("xxb-mock fixtures pull: {message}");
+        ExitCode::from(2)
+    };
+    let files = ["users.json", "groups.json", "apps.json"];
+    if let Some(existing) = files.iter().find(|f| out.join(f).exists()) {
+        return fail(format!(
+            "{} already exists; remove it or choose another --out",
+            out.join(existing).display()
+        ));
+    }
+    let remote = match args.remote() {
+        Ok(remote) => remote,
+        Err(code) => return code,
+    };
+    let observed = match actix_web::rt::System::new().block_on(Observed::read(&remote)) {
+        Ok(observed) => observed,
+        Err(e) => return fail(e.to_string()),
+    };
+    let (users, groups, apps) = observed.fixtures(&args.code, &args.key);
+    if let Err(e) = std::fs::create_dir_all(out) {
+        return fail(format!("cannot create {}: {e}", out.display()));
+    }
+    for (file, value) in files.iter().zip([&users, &groups, &apps]) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
+        if let Err(e) = std::fs::write(out.join(file), text) {
+            return fail(format!("cannot write {}: {e}", out.join(file).display()));
+        }
+    }
+    let count = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len);
+    println!(
+        "wrote {}: {} users, {} chats, 1 application, from {}",
+        out.display(),
+        count(&users),
+        count(&groups),
+        remote.url
+    );
+    println!("the API does not reveal:");
+    for line in NOT_REVEALED {
+        println!("  - {line}");
+    }
+    for note in &observed.notes {
+        println!("note: {note}");
+    }
+    ExitCode::SUCCESS
 }
 
 /// `health`: exit 0 when the server answers, 1 with one line on stderr saying why not.

@@ -16,6 +16,22 @@ pub enum ValidationMode {
     Faithful,
 }
 
+/// The request header that picks the validation mode of one call to the emulated API, whatever
+/// the server's `--validation` (the real server ignores it). `replay --target` sends a scenario's
+/// `validation` this way, so scenarios of both modes replay against one running mock.
+pub const VALIDATION_HEADER: &str = "x-xxb-mock-validation";
+
+impl ValidationMode {
+    /// The mode a [`VALIDATION_HEADER`] value names (`strict` or `faithful`, any case); `None`
+    /// for anything else, which leaves the server's own mode in force.
+    pub fn from_header(value: &[u8]) -> Option<ValidationMode> {
+        let value = std::str::from_utf8(value).ok()?.trim();
+        [ValidationMode::Strict, ValidationMode::Faithful]
+            .into_iter()
+            .find(|mode| mode.to_string().eq_ignore_ascii_case(value))
+    }
+}
+
 impl fmt::Display for ValidationMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

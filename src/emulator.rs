@@ -59,6 +59,8 @@ pub enum Applied {
     Saved(usize),
     /// The chat as it is after the change.
     Chat(Box<ChatState>),
+    /// Whether there was something to remove.
+    Removed(bool),
 }
 
 /// What a reset goes back over.
@@ -216,8 +218,8 @@ impl Emulator {
         }
         for _ in 0..CLOCK_RETRIES {
             let directory = self.store.directory();
-            let Decision { reply, write } =
-                request.decide(&directory, self.config.validation, fault.as_ref());
+            let mode = request.validation().unwrap_or(self.config.validation);
+            let Decision { reply, write } = request.decide(&directory, mode, fault.as_ref());
             let write = Arc::new(write);
             match self.store.commit(write.clone()).await {
                 Ok(stored) => {
@@ -378,6 +380,10 @@ impl Emulator {
                     })
                     .await?;
                 Ok(Applied::Saved(saved))
+            }
+            Change::Remove(removal) => {
+                let removed = self.store.run(move |tx| tx.remove(&removal)).await?;
+                Ok(Applied::Removed(removed))
             }
         }
     }
@@ -609,6 +615,14 @@ impl Incoming {
                 ),
                 request.query.text("code"),
             ),
+        }
+    }
+
+    /// The validation mode the request asked for (`X-Xxb-Mock-Validation`), if any.
+    fn validation(&self) -> Option<crate::config::ValidationMode> {
+        match self {
+            Incoming::XPhp(request) => request.validation,
+            Incoming::Xxd(request) => request.validation,
         }
     }
 

@@ -40,6 +40,7 @@ mod mock;
 // Parts of the PHP and MySQL layers are not wired into the request path yet.
 #[allow(dead_code, unused_imports)]
 mod mysql;
+pub mod parity;
 #[allow(dead_code, unused_imports)]
 mod php;
 mod request_log;
@@ -48,6 +49,7 @@ pub mod scenario;
 mod startup;
 mod store;
 mod suggest;
+mod target;
 mod ui;
 mod waiters;
 mod xxb;
@@ -56,7 +58,7 @@ mod xxd;
 pub use config::{Config, ValidationMode};
 pub use domain::{
     Api, AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
-    Notification, Outcome, Recipient, User, UserRef, WaitExplanation,
+    Notification, Outcome, Recipient, Removal, User, UserRef, WaitExplanation,
 };
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};
@@ -75,6 +77,16 @@ pub mod sign {
     pub mod xxd {
         pub use crate::xxd::signature::{sign_url, token_for};
     }
+}
+
+/// Talking to a running server under test: a client for an HTTP or HTTPS target (the platform's
+/// trust store, `--ca-cert`, `--insecure`) with failures described in one line, and the
+/// organisation that server's own lookups reveal (`fixtures pull`, and what `parity` seeds with).
+pub mod remote {
+    pub use crate::fixtures::pull::{
+        Observed, PullError, Remote, SeenGroup, SeenUser, NOT_REVEALED, OTHER_CHATS,
+    };
+    pub use crate::target::{client, describe, ClientError, Tls, INSECURE_WARNING};
 }
 
 /// What the test suite reads of the server's inside: not part of the library's interface.

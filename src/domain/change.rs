@@ -16,6 +16,17 @@ pub enum Change {
     Group { gid: String, patch: ChatPatch },
     /// Add applications, or update them by code.
     Apps(Vec<AppSpec>),
+    /// Take a user, a chat or an application out of the organisation.
+    Remove(Removal),
+}
+
+/// What to take out of the organisation. A user goes with their memberships and a chat with its
+/// memberships; the messages already stored stay, as the journal does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Removal {
+    User(i64),
+    Group(String),
+    App(String),
 }
 
 /// A chat to add, or to replace by gid, with its members.

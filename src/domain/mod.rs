@@ -18,7 +18,7 @@ pub mod wait;
 pub use crate::xxb::findings::{Finding, FindingCode, Severity};
 pub use api::Api;
 pub use app::App;
-pub use change::{AppSpec, Binding, Change, ChatPatch, ChatState, ChatUpsert, State};
+pub use change::{AppSpec, Binding, Change, ChatPatch, ChatState, ChatUpsert, Removal, State};
 pub use chat::{Chat, ChatType};
 pub use directory::{Directory, DirectoryChat};
 pub use journal::{JournalEntry, JournalRecord, Outcome};

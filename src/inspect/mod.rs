@@ -90,14 +90,23 @@ pub const ROUTES: &[Endpoint] = &[
     endpoint("POST", "/users", &[], true, || {
         web::post().to(state::post_users)
     }),
+    endpoint("DELETE", "/users/{id}", &[], false, || {
+        web::delete().to(state::delete_user)
+    }),
     endpoint("POST", "/groups", &[], true, || {
         web::post().to(state::post_groups)
     }),
     endpoint("PATCH", "/groups/{gid}", &[], true, || {
         web::patch().to(state::patch_group)
     }),
+    endpoint("DELETE", "/groups/{gid}", &[], false, || {
+        web::delete().to(state::delete_group)
+    }),
     endpoint("POST", "/apps", &[], true, || {
         web::post().to(state::post_apps)
+    }),
+    endpoint("DELETE", "/apps/{code}", &[], false, || {
+        web::delete().to(state::delete_app)
     }),
     endpoint("POST", "/faults", &[], true, || {
         web::post().to(faults::post)

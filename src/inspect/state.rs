@@ -1,9 +1,11 @@
 //! `/__inspect/state` and the runtime changes: the organisation as stored, and users, chats,
 //! members and applications added or changed while the server runs. Bodies use the fixture
-//! formats (one entry or an array of them); errors answer 400 naming the field.
+//! formats (one entry or an array of them); errors answer 400 naming the field. Users, chats and
+//! applications can also be removed again, so a test that added them can leave the server as it
+//! found it.
 
 use super::InspectError;
-use crate::domain::Change;
+use crate::domain::{Change, Removal};
 use crate::emulator::{Applied, Emulator};
 use crate::fixtures::{self, EntryError};
 use actix_web::http::StatusCode;
@@ -48,6 +50,7 @@ async fn save(emulator: &Emulator, change: Change) -> Result<HttpResponse, Inspe
     let saved = match emulator.apply(change).await? {
         Applied::Saved(saved) => saved,
         Applied::Chat(_) => 1,
+        Applied::Removed(removed) => usize::from(removed),
     };
     super::json(StatusCode::OK, &serde_json::json!({"saved": saved}))
 }
@@ -102,6 +105,53 @@ pub async fn patch_group(
     };
     match emulator.apply(change).await? {
         Applied::Chat(chat) => super::json(StatusCode::OK, &chat),
-        Applied::Saved(_) => Err(InspectError::internal("gid", "the chat was not read back")),
+        Applied::Saved(_) | Applied::Removed(_) => {
+            Err(InspectError::internal("gid", "the chat was not read back"))
+        }
     }
+}
+
+/// Removes what `removal` names; 404 naming `field` when there is nothing to remove.
+async fn remove(
+    emulator: &Emulator,
+    removal: Removal,
+    field: &str,
+) -> Result<HttpResponse, InspectError> {
+    let missing = match &removal {
+        Removal::User(id) => format!("there is no user {id}"),
+        Removal::Group(gid) => format!("there is no chat {gid:?}"),
+        Removal::App(code) => format!("there is no application {code:?}"),
+    };
+    match emulator.apply(Change::Remove(removal)).await? {
+        Applied::Removed(true) => super::json(StatusCode::OK, &serde_json::json!({"deleted": 1})),
+        _ => Err(InspectError::not_found(field, missing)),
+    }
+}
+
+/// `DELETE /__inspect/users/{id}`: remove a user and their memberships (notifications they
+/// received stay).
+pub async fn delete_user(
+    id: web::Path<String>,
+    emulator: web::Data<Emulator>,
+) -> Result<HttpResponse, InspectError> {
+    let id: i64 = id.parse().map_err(|_| {
+        InspectError::bad_request("id", format!("`id` must be a user id, not {id:?}"))
+    })?;
+    remove(&emulator, Removal::User(id), "id").await
+}
+
+/// `DELETE /__inspect/groups/{gid}`: remove a chat and its memberships (its messages stay).
+pub async fn delete_group(
+    gid: web::Path<String>,
+    emulator: web::Data<Emulator>,
+) -> Result<HttpResponse, InspectError> {
+    remove(&emulator, Removal::Group(gid.into_inner()), "gid").await
+}
+
+/// `DELETE /__inspect/apps/{code}`: remove an application.
+pub async fn delete_app(
+    code: web::Path<String>,
+    emulator: web::Data<Emulator>,
+) -> Result<HttpResponse, InspectError> {
+    remove(&emulator, Removal::App(code.into_inner()), "code").await
 }

@@ -1,8 +1,11 @@
 //! `serve --scenario`: the server follows an application under test through a scenario. The
 //! scenario's `call` steps are the calls the application must make, in order (a step's `query` and
 //! `body` are subset matches of what arrives); `fault` and `state` steps are applied when the
-//! sequence reaches them; `inspect` and `wait` steps belong to a driver and are skipped.
+//! sequence reaches them; `inspect` and `wait` steps belong to a driver and are skipped. A value
+//! that references a capture (`${gid}`) matches whatever arrives in its place: captures are what a
+//! driver reads from its answers, and here the application under test is the driver.
 
+use super::capture;
 use super::matcher::{self, Mismatch};
 use super::model::{Scenario, StepKind};
 use crate::domain::Change;
@@ -150,7 +153,8 @@ impl Expectation {
                 .iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| Value::String(v.clone()));
-            if found.as_ref() != Some(&Value::String(value.clone())) {
+            let any = !capture::references(value).is_empty() && found.is_some();
+            if !any && found.as_ref() != Some(&Value::String(value.clone())) {
                 diff.push(Mismatch {
                     path: format!("query.{name}"),
                     expected: Value::String(value.clone()),
@@ -160,10 +164,14 @@ impl Expectation {
         }
         if let Some(want) = &call.body {
             match arrived.body {
-                Some(body) => diff.extend(matcher::subset(want, body).into_iter().map(|mut m| {
-                    m.path = m.path.replacen('$', "body", 1);
-                    m
-                })),
+                Some(body) => diff.extend(
+                    matcher::subset(&arrived_in_place(want, body), body)
+                        .into_iter()
+                        .map(|mut m| {
+                            m.path = m.path.replacen('$', "body", 1);
+                            m
+                        }),
+                ),
                 None => diff.push(Mismatch {
                     path: "body".into(),
                     expected: want.clone(),
@@ -190,5 +198,54 @@ impl Expectation {
             steps: progress.steps.clone(),
             unexpected: progress.unexpected.clone(),
         }
+    }
+}
+
+/// `want` with each string that references a capture replaced by what arrived in its place, so
+/// that it matches any value there.
+fn arrived_in_place(want: &Value, actual: &Value) -> Value {
+    match (want, actual) {
+        (Value::String(s), _) if !capture::references(s).is_empty() => actual.clone(),
+        (Value::Object(want), Value::Object(have)) => Value::Object(
+            want.iter()
+                .map(|(k, w)| {
+                    let v = match have.get(k) {
+                        Some(h) => arrived_in_place(w, h),
+                        None => w.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        (Value::Array(want), Value::Array(have)) if want.len() == have.len() => Value::Array(
+            want.iter()
+                .zip(have)
+                .map(|(w, h)| arrived_in_place(w, h))
+                .collect(),
+        ),
+        (other, _) => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_reference_matches_whatever_arrives_in_its_place() {
+        let want = json!({"gid": "${gid}", "title": "t", "users": ["${uid}"]});
+        let arrived = json!({"gid": "g1", "title": "t", "users": [3], "extra": 1});
+        assert!(matcher::subset(&arrived_in_place(&want, &arrived), &arrived).is_empty());
+        let wrong = json!({"gid": "g1", "title": "u", "users": [3]});
+        assert_eq!(
+            matcher::subset(&arrived_in_place(&want, &wrong), &wrong)[0].path,
+            "$.title"
+        );
+        let missing = json!({"title": "t", "users": [3]});
+        assert_eq!(
+            matcher::subset(&arrived_in_place(&want, &missing), &missing)[0].path,
+            "$.gid"
+        );
     }
 }

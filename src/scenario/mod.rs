@@ -4,9 +4,13 @@
 //! under test makes the scenario's calls in order.
 //!
 //! `yaml` reads text with positions, `parse` turns it into the `model`, `run` plays it and returns
-//! results as data, `report` renders them, `expect` follows an application through a scenario.
+//! results as data (`capture` carries values from one step's answer to later steps, `footprint`
+//! leaves a running target as the scenario found it), `report` renders them, `expect` follows an
+//! application through a scenario.
 
+mod capture;
 pub(crate) mod expect;
+mod footprint;
 mod matcher;
 mod model;
 mod parse;
@@ -14,10 +18,11 @@ pub mod report;
 pub(crate) mod run;
 mod yaml;
 
+pub use capture::AnswerPath;
 pub use matcher::Mismatch;
 pub use model::*;
 pub use parse::ParseError;
-pub use run::{ScenarioResult, Status, StepResult};
+pub use run::{ScenarioResult, Status, StepResult, Target};
 pub use yaml::Pos;
 
 use std::path::{Path, PathBuf};
@@ -77,8 +82,24 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadError> {
     Ok(scenarios)
 }
 
-/// Runs scenarios concurrently, each against its own in-process server or against `target`, and
-/// returns their results in the order given.
+/// Runs scenarios, each against its own in-process server or against the server at `target`
+/// (plain HTTP, or HTTPS trusted by the platform), and returns their results in the order given.
 pub async fn run_all(scenarios: &[Scenario], target: Option<&str>) -> Vec<ScenarioResult> {
-    futures_util::future::join_all(scenarios.iter().map(|s| run::run(s, target))).await
+    replay(scenarios, target.map(Target::new).as_ref()).await
+}
+
+/// Runs scenarios concurrently, each against its own in-process server; or, against a target,
+/// one after another (each leaves a running xxb-mock as it found it, so the next one sees the
+/// same server). Results come in the order given.
+pub async fn replay(scenarios: &[Scenario], target: Option<&Target>) -> Vec<ScenarioResult> {
+    match target {
+        None => futures_util::future::join_all(scenarios.iter().map(|s| run::run(s, None))).await,
+        Some(target) => {
+            let mut results = Vec::with_capacity(scenarios.len());
+            for scenario in scenarios {
+                results.push(run::run(scenario, Some(target)).await);
+            }
+            results
+        }
+    }
 }

@@ -1,5 +1,8 @@
-//! What a scenario says: its fixtures and its ordered steps, each with its source position.
+//! What a scenario says: its fixtures and its ordered steps, each with its source position, and
+//! the scope of what it expects: what any faithful server answers (`expect`), and what only
+//! xxb-mock does (`expect_mock`, `mock_only`, and the `inspect`, `wait`, `fault` and `state` steps).
 
+use super::capture::AnswerPath;
 use super::yaml::Pos;
 use crate::config::ValidationMode;
 use crate::domain::{Api, Change, FindingCode};
@@ -18,6 +21,8 @@ pub struct Scenario {
     /// The API its calls use unless a call says otherwise (`api: xxd`); `None`: `/x.php`.
     pub api: Option<Api>,
     pub fixtures: FixtureOverlay,
+    /// Set when the whole scenario needs xxb-mock: it is skipped against other servers.
+    pub mock_only: Option<MockOnly>,
     pub steps: Vec<Step>,
 }
 
@@ -25,6 +30,20 @@ impl Scenario {
     /// The API `call` goes through: its own `api`, else the scenario's, else `/x.php`.
     pub fn api_of(&self, call: &CallStep) -> Api {
         call.api.or(self.api).unwrap_or_default()
+    }
+}
+
+/// Why a step or a scenario needs xxb-mock (`mock_only: true`, or `mock_only: <the reason>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockOnly(pub Option<String>);
+
+impl MockOnly {
+    /// The reason a report gives when it is skipped.
+    pub fn skip_message(&self) -> String {
+        match &self.0 {
+            Some(reason) => format!("mock only: {reason}"),
+            None => "mock only (marked `mock_only`)".into(),
+        }
     }
 }
 
@@ -51,6 +70,10 @@ pub struct Step {
     pub name: Option<String>,
     pub pos: Pos,
     pub kind: StepKind,
+    /// Set when the step needs xxb-mock: it is skipped against other servers.
+    pub mock_only: Option<MockOnly>,
+    /// Values taken from the answer for later steps, by name.
+    pub capture: Vec<(String, AnswerPath)>,
 }
 
 impl Step {
@@ -104,7 +127,11 @@ pub struct CallStep {
     pub token: Option<String>,
     /// Sent without a token.
     pub unsigned: bool,
+    /// What any faithful server answers (the real server, xxb-mock in the scenario's mode).
     pub expect: CallExpect,
+    /// What xxb-mock answers where it differs on purpose (a strict rejection, an armed fault);
+    /// checked instead of `expect` when the server is an xxb-mock.
+    pub expect_mock: Option<CallExpect>,
 }
 
 impl CallStep {

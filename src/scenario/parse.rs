@@ -1,8 +1,9 @@
 //! The scenario parser: text in, a [`Scenario`] with positions out, or an error that points at the
 //! line and column, with a did-you-mean hint for unknown keys. Pure: it reads no files.
 
+use super::capture::{self, AnswerPath};
 use super::model::*;
-use super::yaml::{self, Node, Pos};
+use super::yaml::{self, Node, NodeValue, Pos};
 use crate::config::ValidationMode;
 use crate::domain::{Api, Change, FindingCode};
 use crate::faults::FaultSpec;
@@ -56,7 +57,15 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
     let entries = source.map(&root, "a scenario")?;
     source.known_keys(
         entries,
-        &["name", "app", "validation", "api", "fixtures", "steps"],
+        &[
+            "name",
+            "app",
+            "validation",
+            "api",
+            "fixtures",
+            "mock_only",
+            "steps",
+        ],
     )?;
     let name = match source.get(entries, "name") {
         Some(node) => source.text(node, "name")?,
@@ -97,12 +106,15 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
             Some("add `steps:` with a list of calls".into()),
         )
     })?;
-    let steps = source
-        .seq(steps_node, "steps")?
-        .iter()
-        .enumerate()
-        .map(|(i, node)| source.step(i + 1, node))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mock_only = source.mock_only(source.get(entries, "mock_only"))?;
+    let mut captured: Vec<String> = Vec::new();
+    let mut steps = Vec::new();
+    for (i, node) in source.seq(steps_node, "steps")?.iter().enumerate() {
+        let step = source.step(i + 1, node)?;
+        source.check_references(&step, node, &captured)?;
+        captured.extend(step.capture.iter().map(|(name, _)| name.clone()));
+        steps.push(step);
+    }
     Ok(Scenario {
         file: file.to_path_buf(),
         name,
@@ -110,6 +122,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
         validation,
         api,
         fixtures,
+        mock_only,
         steps,
     })
 }
@@ -254,7 +267,16 @@ impl Source<'_> {
             [] => {
                 self.known_keys(
                     entries,
-                    &["name", "call", "inspect", "wait", "fault", "state"],
+                    &[
+                        "name",
+                        "mock_only",
+                        "capture",
+                        "call",
+                        "inspect",
+                        "wait",
+                        "fault",
+                        "state",
+                    ],
                 )?;
                 return Err(self.error(
                     node.pos,
@@ -274,26 +296,114 @@ impl Source<'_> {
             "call" => StepKind::Call(Box::new(self.call(entries)?)),
             "inspect" => StepKind::Inspect(self.inspect(entries)?),
             "wait" => {
-                self.known_keys(entries, &["name", "wait"])?;
+                self.known_keys(entries, &["name", "mock_only", "wait"])?;
                 StepKind::Wait(self.wait(self.get(entries, "wait").expect("found above"))?)
             }
             "fault" => {
-                self.known_keys(entries, &["name", "fault"])?;
+                self.known_keys(entries, &["name", "mock_only", "fault"])?;
                 StepKind::Fault(self.fault(self.get(entries, "fault").expect("found above"))?)
             }
             _ => {
-                self.known_keys(entries, &["name", "state"])?;
+                self.known_keys(entries, &["name", "mock_only", "state"])?;
                 StepKind::State(self.state(self.get(entries, "state").expect("found above"))?)
             }
         };
         // A block mapping's own mark lies past its first key: the first key is where the step is.
         let pos = entries.first().map_or(node.pos, |(_, at, _)| *at);
+        let capture = match self.get(entries, "capture") {
+            None => Vec::new(),
+            Some(node) => self.capture(node)?,
+        };
         Ok(Step {
             index,
             name,
             pos,
             kind,
+            mock_only: self.mock_only(self.get(entries, "mock_only"))?,
+            capture,
         })
+    }
+
+    /// `mock_only: true`, or the reason the step or scenario needs xxb-mock.
+    fn mock_only(&self, node: Option<&Node>) -> Result<Option<MockOnly>, ParseError> {
+        let Some(node) = node else {
+            return Ok(None);
+        };
+        match node.to_json() {
+            Value::Bool(true) => Ok(Some(MockOnly(None))),
+            Value::Bool(false) => Ok(None),
+            Value::String(reason) if !reason.trim().is_empty() => Ok(Some(MockOnly(Some(reason)))),
+            _ => Err(self.error(
+                node.pos,
+                "`mock_only` is true, false, or the reason the step needs xxb-mock".into(),
+                None,
+            )),
+        }
+    }
+
+    /// `capture: {name: path}`.
+    fn capture(&self, node: &Node) -> Result<Vec<(String, AnswerPath)>, ParseError> {
+        let entries = self.map(node, "`capture`")?;
+        entries
+            .iter()
+            .map(|(name, at, path)| {
+                if !capture::valid_name(name) {
+                    return Err(self.error(
+                        *at,
+                        format!("{name:?} cannot be captured"),
+                        Some("a name is letters, digits and `_`, not starting with a digit".into()),
+                    ));
+                }
+                let text = self.text(path, "capture")?;
+                let path = AnswerPath::parse(&text).map_err(|e| self.error(path.pos, e, None))?;
+                Ok((name.clone(), path))
+            })
+            .collect()
+    }
+
+    /// Every `${name}` in a step must name what an earlier step captures; `fault` and `state`
+    /// steps take none (they are typed when the file is read).
+    fn check_references(
+        &self,
+        step: &Step,
+        node: &Node,
+        captured: &[String],
+    ) -> Result<(), ParseError> {
+        let takes_references = !matches!(step.kind, StepKind::Fault(_) | StepKind::State(_));
+        let mut found = Vec::new();
+        if let Some(entries) = node.as_map() {
+            for (key, _, value) in entries {
+                if key != "capture" && key != "name" {
+                    strings(value, &mut found);
+                }
+            }
+        }
+        for (text, pos) in found {
+            for name in capture::references(text) {
+                if !takes_references {
+                    return Err(self.error(
+                        pos,
+                        format!("`${{{name}}}`: `fault` and `state` steps take no references"),
+                        Some("write the value itself".into()),
+                    ));
+                }
+                if !captured.iter().any(|c| c == name) {
+                    let hint = suggest::closest(name, captured.iter().map(String::as_str), 3)
+                        .map(|c| format!("did you mean `${{{c}}}`?"))
+                        .or_else(|| {
+                            Some(format!(
+                                "capture it in an earlier call step: `capture: {{{name}: \"$.data[0]~\"}}` (write `$${{` for a literal `${{`)"
+                            ))
+                        });
+                    return Err(self.error(
+                        pos,
+                        format!("`${{{name}}}` is not captured by an earlier step"),
+                        hint,
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn call(&self, entries: &Entries) -> Result<CallStep, ParseError> {
@@ -313,6 +423,9 @@ impl Source<'_> {
                 "token",
                 "unsigned",
                 "expect",
+                "expect_mock",
+                "mock_only",
+                "capture",
             ],
         )?;
         let method = self.text(self.get(entries, "call").expect("a call step"), "call")?;
@@ -337,33 +450,23 @@ impl Source<'_> {
         };
         let expect = match self.get(entries, "expect") {
             None => CallExpect::default(),
+            Some(node) => self.call_expect(node, "expect")?,
+        };
+        let expect_mock = match self.get(entries, "expect_mock") {
+            None => None,
             Some(node) => {
-                let e = self.map(node, "`expect`")?;
-                self.known_keys(e, &["status", "body", "body_exact", "raw_body"])?;
-                let status = match self.get(e, "status") {
-                    None => None,
-                    Some(n) => Some(
-                        n.to_json()
-                            .as_u64()
-                            .and_then(|s| u16::try_from(s).ok())
-                            .ok_or_else(|| {
-                                self.error(
-                                    n.pos,
-                                    "`status` must be an HTTP status number".into(),
-                                    None,
-                                )
-                            })?,
-                    ),
-                };
-                CallExpect {
-                    status,
-                    body: self.get(e, "body").map(Node::to_json),
-                    body_exact: self.get(e, "body_exact").map(Node::to_json),
-                    raw_body: self
-                        .get(e, "raw_body")
-                        .map(|n| self.text(n, "raw_body"))
-                        .transpose()?,
+                if self.get(entries, "expect").is_none() {
+                    let at = entries
+                        .iter()
+                        .find(|(k, _, _)| k == "expect_mock")
+                        .map_or(node.pos, |(_, at, _)| *at);
+                    return Err(self.error(
+                        at,
+                        "a call with `expect_mock` also needs `expect`: what any faithful server answers".into(),
+                        Some("or mark the step `mock_only: <why>` and write its answer under `expect`".into()),
+                    ));
                 }
+                Some(self.call_expect(node, "expect_mock")?)
             }
         };
         Ok(CallStep {
@@ -391,11 +494,41 @@ impl Source<'_> {
                 .transpose()?,
             unsigned,
             expect,
+            expect_mock,
+        })
+    }
+
+    /// A call's `expect` or `expect_mock`.
+    fn call_expect(&self, node: &Node, what: &str) -> Result<CallExpect, ParseError> {
+        let e = self.map(node, &format!("`{what}`"))?;
+        self.known_keys(e, &["status", "body", "body_exact", "raw_body"])?;
+        let status = match self.get(e, "status") {
+            None => None,
+            Some(n) => Some(
+                n.to_json()
+                    .as_u64()
+                    .and_then(|s| u16::try_from(s).ok())
+                    .ok_or_else(|| {
+                        self.error(n.pos, "`status` must be an HTTP status number".into(), None)
+                    })?,
+            ),
+        };
+        Ok(CallExpect {
+            status,
+            body: self.get(e, "body").map(Node::to_json),
+            body_exact: self.get(e, "body_exact").map(Node::to_json),
+            raw_body: self
+                .get(e, "raw_body")
+                .map(|n| self.text(n, "raw_body"))
+                .transpose()?,
         })
     }
 
     fn inspect(&self, entries: &Entries) -> Result<InspectStep, ParseError> {
-        self.known_keys(entries, &["name", "inspect", "where", "expect"])?;
+        self.known_keys(
+            entries,
+            &["name", "mock_only", "inspect", "where", "expect"],
+        )?;
         let node = self.get(entries, "inspect").expect("an inspect step");
         let target = match self.text(node, "inspect")?.as_str() {
             "notifications" => InspectTarget::Notifications,
@@ -520,6 +653,21 @@ impl Source<'_> {
     }
 }
 
+/// Every string in `node` (keys included), with its position.
+fn strings<'n>(node: &'n Node, found: &mut Vec<(&'n str, Pos)>) {
+    match &node.value {
+        NodeValue::Scalar(Value::String(s)) => found.push((s, node.pos)),
+        NodeValue::Scalar(_) => {}
+        NodeValue::Seq(items) => items.iter().for_each(|n| strings(n, found)),
+        NodeValue::Map(entries) => {
+            for (key, at, value) in entries {
+                found.push((key, *at));
+                strings(value, found);
+            }
+        }
+    }
+}
+
 /// The node a field path (`respond.status`, `members[1]`) names inside `node`, if it is there.
 fn locate<'n>(node: &'n Node, path: &str) -> Option<&'n Node> {
     let mut at = node;
@@ -618,5 +766,57 @@ mod tests {
             panic!()
         };
         assert_eq!((wait.count, wait.timeout_ms), (1, 5000));
+    }
+
+    #[test]
+    fn scopes_and_captures_parse() {
+        let s = parse_text(
+            "mock_only: needs faults\nsteps:\n  - call: getGroupChats\n    capture: {gid: \"$.data[0]~\"}\n    expect: {body: {result: success}}\n    expect_mock: {status: 502}\n  - call: getChatUsers\n    mock_only: true\n    query: {gid: \"${gid}\"}\n",
+        )
+        .unwrap();
+        assert_eq!(s.mock_only, Some(MockOnly(Some("needs faults".into()))));
+        assert_eq!(s.steps[0].capture[0].0, "gid");
+        assert_eq!(s.steps[0].capture[0].1.to_string(), "$.data[0]~");
+        let StepKind::Call(call) = &s.steps[0].kind else {
+            panic!()
+        };
+        assert_eq!(call.expect_mock.as_ref().unwrap().status, Some(502));
+        assert_eq!(s.steps[1].mock_only, Some(MockOnly(None)));
+        assert_eq!(
+            s.steps[1].mock_only.as_ref().unwrap().skip_message(),
+            "mock only (marked `mock_only`)"
+        );
+    }
+
+    #[test]
+    fn scope_and_capture_errors_point_at_the_value() {
+        let e = parse_text("steps:\n  - call: x\n    expect_mock: {status: 200}\n").unwrap_err();
+        assert!(e.message.contains("also needs `expect`"), "{e}");
+        assert_eq!((e.pos.line, e.pos.col), (3, 5));
+        let e = parse_text("steps:\n  - call: x\n    capture: {gid: \"data[0]\"}\n").unwrap_err();
+        assert!(e.message.contains("starts at `$`"), "{e}");
+        assert_eq!(e.pos.line, 3);
+        let e = parse_text("steps:\n  - call: x\n    capture: {gid: \"$.data[0]~\"}\n  - call: y\n    query: {gid: \"${gdi}\"}\n")
+            .unwrap_err();
+        assert_eq!(e.message, "`${gdi}` is not captured by an earlier step");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `${gid}`?"));
+        assert_eq!((e.pos.line, e.pos.col), (5, 18));
+        // A step cannot use what it captures itself.
+        let e = parse_text("steps:\n  - call: x\n    capture: {gid: \"$.data[0]~\"}\n    query: {gid: \"${gid}\"}\n").unwrap_err();
+        assert!(e.message.contains("not captured by an earlier step"), "{e}");
+        let e = parse_text("steps:\n  - call: x\n    capture: {gid: $.a}\n  - state: {groups: [{gid: \"${gid}\", dismissed: true}]}\n")
+            .unwrap_err();
+        assert!(e.message.contains("take no references"), "{e}");
+        let e =
+            parse_text("steps:\n  - inspect: requests\n    capture: {x: $.total}\n").unwrap_err();
+        assert_eq!(e.message, "unknown key `capture`");
+        let e = parse_text("steps:\n  - call: x\n    mock_only: 3\n").unwrap_err();
+        assert!(
+            e.message
+                .contains("`mock_only` is true, false, or the reason"),
+            "{e}"
+        );
+        // `$${` is a literal `${`, not a reference.
+        assert!(parse_text("steps:\n  - call: x\n    body: {title: \"$${not}\"}\n").is_ok());
     }
 }

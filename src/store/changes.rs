@@ -2,7 +2,9 @@
 //! API, and the whole state as it shows it.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{App, ChatPatch, ChatState, ChatUpsert, Notification, State, User, UserRef};
+use crate::domain::{
+    App, ChatPatch, ChatState, ChatUpsert, Notification, Removal, State, User, UserRef,
+};
 use crate::store::NotificationFilter;
 use rusqlite::{params, OptionalExtension};
 
@@ -174,6 +176,41 @@ impl Tx<'_> {
             self.set_membership(chat_id, id, None)?;
         }
         Ok(true)
+    }
+
+    /// Removes a user (with their memberships), a chat (with its memberships) or an application;
+    /// `false` when there was none. Stored messages and deliveries stay.
+    pub fn remove(&self, removal: &Removal) -> Result<bool, StoreError> {
+        const CONTEXT: &str = "removing from the organisation";
+        let removed = match removal {
+            Removal::User(id) => {
+                self.conn
+                    .execute("DELETE FROM chat_members WHERE user_id = ?1", [id])
+                    .context(CONTEXT)?;
+                self.conn
+                    .execute("DELETE FROM users WHERE id = ?1", [id])
+                    .context(CONTEXT)?
+            }
+            Removal::Group(gid) => match self.chat_id(gid)? {
+                None => 0,
+                Some(chat_id) => {
+                    self.conn
+                        .execute("DELETE FROM chat_members WHERE chat_id = ?1", [chat_id])
+                        .context(CONTEXT)?;
+                    self.conn
+                        .execute("DELETE FROM chats WHERE id = ?1", [chat_id])
+                        .context(CONTEXT)?
+                }
+            },
+            Removal::App(code) => self
+                .conn
+                .execute("DELETE FROM apps WHERE code = ?1", [code])
+                .context(CONTEXT)?,
+        };
+        if removed > 0 {
+            self.organisation_changed();
+        }
+        Ok(removed > 0)
     }
 
     fn chat_id(&self, gid: &str) -> Result<Option<i64>, StoreError> {

@@ -5,6 +5,7 @@ use super::decide::Reply;
 use super::ip::CallerAddress;
 use super::lang::Lang;
 use super::request::{ApiRequest, EntryPoint, POST_MAX_SIZE};
+use crate::config::{ValidationMode, VALIDATION_HEADER};
 use crate::connection::ConnectionSocket;
 use crate::emulator::Emulator;
 use actix_web::http::StatusCode;
@@ -35,7 +36,7 @@ pub async fn serve(
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
     let caller = CallerAddress::resolve(&remote, header("x-forwarded-for"), header("client-ip"));
-    let request = ApiRequest::new(
+    let mut request = ApiRequest::new(
         entry_point,
         req.method().to_string(),
         req.query_string().to_string(),
@@ -44,6 +45,7 @@ pub async fn serve(
         body,
         body_size,
     );
+    request.validation = header(VALIDATION_HEADER).and_then(ValidationMode::from_header);
     respond(&req, emulator.handle(request).await)
 }
 

@@ -56,6 +56,11 @@ pub struct ApiRequest {
     /// where the request arrives, for the same reason.
     pub signed_query: String,
     pub signed_query_md5: String,
+    /// The validation mode the request asked for with [`VALIDATION_HEADER`]; `None`: the
+    /// server's own.
+    ///
+    /// [`VALIDATION_HEADER`]: crate::config::VALIDATION_HEADER
+    pub validation: Option<crate::config::ValidationMode>,
 }
 
 impl ApiRequest {
@@ -91,6 +96,7 @@ impl ApiRequest {
             decoded,
             signed_query,
             signed_query_md5,
+            validation: None,
         }
     }
 

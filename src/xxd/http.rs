@@ -2,6 +2,7 @@
 //! request, hands it to the [`Emulator`], and writes its reply.
 
 use super::request::{XxdRequest, MAX_BODY_READ};
+use crate::config::{ValidationMode, VALIDATION_HEADER};
 use crate::emulator::Emulator;
 use crate::xxb::http::respond;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,7 +20,7 @@ pub async fn serve(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let request = XxdRequest::new(
+    let mut request = XxdRequest::new(
         req.path().to_string(),
         segment.into_inner(),
         req.method().to_string(),
@@ -28,6 +29,10 @@ pub async fn serve(
         body,
         body_size,
     );
+    request.validation = req
+        .headers()
+        .get(VALIDATION_HEADER)
+        .and_then(|v| ValidationMode::from_header(v.as_bytes()));
     respond(&req, emulator.handle(request).await)
 }
 

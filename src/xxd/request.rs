@@ -25,6 +25,11 @@ pub struct XxdRequest {
     pub body_size: usize,
     pub received_at: OffsetDateTime,
     pub started: Instant,
+    /// The validation mode the request asked for with [`VALIDATION_HEADER`]; `None`: the
+    /// server's own.
+    ///
+    /// [`VALIDATION_HEADER`]: crate::config::VALIDATION_HEADER
+    pub validation: Option<crate::config::ValidationMode>,
 }
 
 /// The most body bytes the mock reads; a longer body is answered as unreadable.
@@ -52,6 +57,7 @@ impl XxdRequest {
             body_size,
             received_at: OffsetDateTime::now_utc(),
             started: Instant::now(),
+            validation: None,
         }
     }
 

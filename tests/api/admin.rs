@@ -98,6 +98,8 @@ type Reads = (String, String, Vec<String>, Vec<String>, bool);
 fn concrete(path: &str) -> String {
     path.replace("{seq}", "1")
         .replace("{gid}", "30683aea-7a1f-4ec8-a6d6-834e0310fd7d")
+        .replace("{id}", "2")
+        .replace("{code}", "noKeyApp")
 }
 
 #[tokio::test]

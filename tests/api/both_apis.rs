@@ -401,7 +401,36 @@ fn the_guides_scenario_replays_against_a_target() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("8 passed, 0 failed"), "{text}");
+    assert!(text.contains("8 passed, 0 failed, 0 skipped"), "{text}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A stand-in for a real chat daemon: a server whose `/__inspect` the runner cannot use (an admin
+/// token), with the guide's application in its own configuration.
+#[test]
+fn the_guides_scenario_checks_what_the_guide_documents_on_a_server_without_inspect() {
+    let dir = helpers::tempdir("guide-target");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for file in ["users.json", "groups.json"] {
+        std::fs::copy(fixtures.join(file), dir.join(file)).unwrap();
+    }
+    let apps = json!([{"code": "appcode", "key": GUIDE_KEY, "ip": "*", "account": "admin"}]);
+    std::fs::write(dir.join("apps.json"), apps.to_string()).unwrap();
+    let (mut child, url) = start_binary(&[
+        "--fixtures",
+        dir.to_str().unwrap(),
+        "--admin-token",
+        "not-for-the-runner",
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(["replay", "scenarios/xxd-guide.yaml", "--target", &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // The five calls, checked against what the guide documents; the three inspections skipped.
+    assert!(text.contains("5 passed, 0 failed, 3 skipped"), "{text}");
     let _ = child.kill();
     let _ = child.wait();
 }
