@@ -83,6 +83,10 @@ pub struct TargetArgs {
     /// The application's key.
     #[arg(long, env = "XXB_MOCK_KEY", hide_env_values = true)]
     pub key: String,
+    /// The API to talk to: x.php (the XXB server), or xxd (the chat daemon's direct API, /im/...,
+    /// the target being the daemon's URL).
+    #[arg(long, value_enum, default_value_t = Api::XPhp)]
+    pub api: Api,
     #[command(flatten)]
     pub tls: TlsArgs,
 }
@@ -94,6 +98,7 @@ impl TargetArgs {
             url: self.target.trim_end_matches('/').to_string(),
             code: self.code.clone(),
             key: self.key.clone(),
+            api: self.api,
         })
     }
 }

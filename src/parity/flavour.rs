@@ -4,6 +4,7 @@
 //! them as `json_encode` does.
 
 use super::{ProbeResult, Verdict};
+use crate::domain::Api;
 use crate::fixtures::pull::{PullError, Remote};
 use crate::xxb::lang::{EntryError, Lang};
 use serde::Serialize;
@@ -12,6 +13,9 @@ use serde_json::Value;
 /// The query that finds no application: its error is in the server's default language.
 const NO_SUCH_APP: &str =
     "m=im&f=getGroupChats&code=xxbMockParityNoSuchApp&token=00000000000000000000000000000000";
+
+/// The kind of a target reached through its direct API.
+const DIRECT_API: &str = "a chat daemon's direct API (/im/...)";
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Flavour {
@@ -44,6 +48,10 @@ impl Flavour {
                 }
             }
         }
+        if remote.api == Api::Xxd {
+            flavour.server = Some(DIRECT_API.into());
+            return Ok(flavour);
+        }
         let text = remote
             .client
             .get(format!("{}/x.php?{NO_SUCH_APP}", remote.url))
@@ -74,6 +82,9 @@ impl Flavour {
 
     /// Reads the server's kind from the battery's Chinese entry error.
     pub fn read_answers(&mut self, results: &[ProbeResult]) {
+        if self.server.is_some() {
+            return;
+        }
         let Some(body) = results
             .iter()
             .find(|r| r.name == "entry.unknown_app[zh-cn]" && r.verdict != Verdict::Skipped)
@@ -102,10 +113,12 @@ impl Flavour {
                 .clone()
                 .unwrap_or_else(|| "kind of XXB not recognised from its entry errors".into()),
         );
-        parts.push(match &self.default_lang {
-            Some(lang) => format!("default language {lang}"),
-            None => "default language not recognised".into(),
-        });
+        match &self.default_lang {
+            Some(lang) => parts.push(format!("default language {lang}")),
+            // The direct API has no language to recognise.
+            None if self.server.as_deref() == Some(DIRECT_API) => {}
+            None => parts.push("default language not recognised".into()),
+        }
         parts.join("; ")
     }
 }

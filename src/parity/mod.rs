@@ -1,4 +1,5 @@
-//! `xxb-mock parity`: does xxb-mock answer like *this* server? A battery of probes ([`probes`]) is
+//! `xxb-mock parity`: does xxb-mock answer like *this* server? A battery of probes ([`probes`] for
+//! `/x.php`, [`direct`] for the chat daemon's direct API with `--api xxd`) is
 //! sent to the target and to an in-process xxb-mock configured like it: faithful mode, the
 //! target's default language, the same application, and the groups and members the target's own
 //! lookups reveal ([`crate::fixtures::pull`]). The answers are compared byte for byte after
@@ -6,11 +7,13 @@
 //! [`report`].
 
 pub mod answer;
+pub mod direct;
 pub mod flavour;
 pub mod probes;
 pub mod report;
 
 use crate::config::{Config, ValidationMode};
+use crate::domain::Api;
 use crate::fixtures::pull::{Observed, PullError, Remote};
 use crate::fixtures::{FixtureSource, Fixtures};
 use crate::startup::Server;
@@ -99,14 +102,20 @@ pub enum ParityError {
     Mock(String),
 }
 
-/// Runs the `x.php` battery (and the writes, when asked) against the target and the mock.
+/// Runs the battery of the remote's API (and the writes, when asked) against the target and the
+/// mock.
 pub async fn run(options: &Options) -> Result<Report, ParityError> {
     let started = Instant::now();
     let remote = &options.remote;
     let mut flavour = Flavour::detect(remote).await?;
     let mut notes = Vec::new();
     let lang = flavour.lang().unwrap_or_else(|| {
-        notes.push("the target's default language was not recognised: the mock uses zh-cn".into());
+        // The direct API answers in English whatever the language (assumed): nothing to match.
+        if remote.api == Api::XPhp {
+            notes.push(
+                "the target's default language was not recognised: the mock uses zh-cn".into(),
+            );
+        }
         Lang::ZhCn
     });
     let observed = Observed::read(remote).await?;
@@ -159,9 +168,13 @@ pub async fn run(options: &Options) -> Result<Report, ParityError> {
         user: options.writes.as_ref().map(|w| w.user),
         write_gid,
     };
-    let battery: Vec<&Probe> = probes::X_PHP
+    let (lookups, writes) = match remote.api {
+        Api::XPhp => (probes::X_PHP, probes::WRITES),
+        Api::Xxd => (direct::XXD, direct::XXD_WRITES),
+    };
+    let battery: Vec<&Probe> = lookups
         .iter()
-        .chain(options.writes.as_ref().map_or(&[][..], |_| probes::WRITES))
+        .chain(options.writes.as_ref().map_or(&[][..], |_| writes))
         .collect();
     let results = compare(&battery, &context, remote, &mock_url).await;
     handle.stop(false).await;
@@ -171,9 +184,12 @@ pub async fn run(options: &Options) -> Result<Report, ParityError> {
         target: remote.url.clone(),
         code: remote.code.clone(),
         mock: format!(
-            "xxb-mock {} in-process, faithful, default language {}, with the target's {} groups and {} users",
+            "xxb-mock {} in-process, faithful, {}, with the target's {} groups and {} users",
             env!("CARGO_PKG_VERSION"),
-            lang.code(),
+            match remote.api {
+                Api::XPhp => format!("default language {}", lang.code()),
+                Api::Xxd => "its direct API (/im/...), which answers on assumptions where the guide is silent".into(),
+            },
             observed.groups.len(),
             observed.users().len()
         ),

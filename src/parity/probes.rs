@@ -18,14 +18,29 @@ use crate::xxb::token;
 pub enum Api {
     /// `/x.php?m=im&f=...`, signed `md5(md5(query) + key)` over PHP's re-encoding of the query.
     XPhp,
+    /// The chat daemon's `/im/...`, signed `md5(md5(P) + key)` over the path and the sorted query
+    /// ([`super::direct`]).
+    Xxd,
 }
 
 impl Api {
-    /// The right token for `query` (placeholders filled in).
-    pub fn token(self, query: &str, key: &str) -> String {
+    /// The right token for `query` sent to `path` (placeholders filled in).
+    pub fn token(self, path: &str, query: &str, key: &str) -> String {
         match self {
             Api::XPhp => token::token_for_query(query, key),
+            Api::Xxd => crate::xxd::signature::token_for(&format!("{path}?{query}"), key),
         }
+    }
+
+    /// One md5 where the server computes two: `md5(signed + key)`.
+    fn single_md5(self, path: &str, query: &str, key: &str) -> String {
+        let signed = match self {
+            Api::XPhp => token::signed_query(&parse_str(query.as_bytes())),
+            Api::Xxd => {
+                crate::xxd::signature::signed_text(path, &crate::xxd::query::Query::parse(query))
+            }
+        };
+        token::md5_hex(format!("{signed}{key}").as_bytes())
     }
 }
 
@@ -42,6 +57,8 @@ pub enum Sign {
     SingleMd5,
     /// The right token of another query (placeholders filled in).
     OfQuery(&'static str),
+    /// `/x.php`'s token of a query (placeholders filled in), sent to another API.
+    XPhpToken(&'static str),
 }
 
 /// What a probe needs from the target before it can run.
@@ -596,19 +613,23 @@ impl Probe {
             quoted[1..quoted.len() - 1].to_string()
         };
         let mut query = fill(self.query, in_query)?;
-        let signed = |q: &str| self.api.token(q, &context.key);
+        let signed = |q: &str| self.api.token(self.path, q, &context.key);
         match self.sign {
             Sign::Not => {}
             Sign::Valid => query = format!("{query}&token={}", signed(&query)),
             Sign::UpperCase => query = format!("{query}&token={}", signed(&query).to_uppercase()),
             Sign::SingleMd5 => {
-                let rebuilt = token::signed_query(&parse_str(query.as_bytes()));
-                let single = token::md5_hex(format!("{rebuilt}{}", context.key).as_bytes());
+                let single = self.api.single_md5(self.path, &query, &context.key);
                 query = format!("{query}&token={single}");
             }
             Sign::OfQuery(other) => {
                 let other = fill(other, in_query)?;
                 query = format!("{query}&token={}", signed(&other));
+            }
+            Sign::XPhpToken(other) => {
+                let other = fill(other, in_query)?;
+                let token = Api::XPhp.token("/x.php", &other, &context.key);
+                query = format!("{query}&token={token}");
             }
         }
         if query.contains("{token}") {

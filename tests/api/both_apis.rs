@@ -511,3 +511,127 @@ async fn the_guides_application_signs_both_apis() {
         .await;
     assert_eq!(answer.json()["result"], "success");
 }
+
+/// `xxb-mock parity --api xxd` (and `fixtures pull --api xxd`) against `target`.
+fn against_the_direct_api(command: &[&str], url: &str, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
+        .args(command)
+        .args([
+            "--api",
+            "xxd",
+            "--target",
+            url,
+            "--code",
+            "myAppCode",
+            "--key",
+            KEY,
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn parity_compares_the_direct_api_and_stores_nothing_unless_asked() {
+    let (mut child, url) = start_binary(&["--validation", "faithful"]);
+    let output = against_the_direct_api(&["parity"], &url, &["--format", "json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let probes = report["report"]["probes"].as_array().unwrap();
+    assert!(probes.len() >= 40, "{report:#}");
+    for probe in probes {
+        assert!(
+            probe["name"].as_str().unwrap().starts_with("xxd."),
+            "{probe}"
+        );
+        assert_eq!(probe["verdict"], "agree", "{probe}");
+        assert!(
+            probe["request"].as_str().unwrap().contains(" /im/"),
+            "{probe}"
+        );
+    }
+    assert_eq!(
+        report["report"]["flavour"]["server"],
+        "a chat daemon's direct API (/im/...)"
+    );
+    // Non-destructive: nothing stored, and every request went to the direct API.
+    let inspect = |path: &str| {
+        let url = format!("{url}/__inspect/{path}");
+        async move {
+            reqwest::get(url)
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(inspect("notifications").await["total"], 0);
+    let journal = inspect("requests?limit=1000").await;
+    assert_eq!(
+        journal["total"],
+        inspect("requests?api=xxd&limit=1").await["total"]
+    );
+
+    // With writes: one notification and one chat message, through the direct API.
+    let output = against_the_direct_api(&["parity"], &url, &["--allow-writes", "--user", "3"]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("xxd.write.notification"), "{text}");
+    let stored = inspect("notifications?api=xxd").await;
+    assert_eq!(stored["total"], 2);
+    assert_eq!(
+        stored["items"][0]["sender"]["displayName"],
+        "xxb-mock parity"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn fixtures_pull_reads_the_organisation_through_the_direct_api() {
+    let (mut child, url) = start_binary(&[]);
+    let dir = helpers::tempdir("pull-xxd").join("org");
+    let output = against_the_direct_api(
+        &["fixtures", "pull"],
+        &url,
+        &["--out", dir.to_str().unwrap()],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let groups: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("groups.json")).unwrap()).unwrap();
+    let gids: Vec<&str> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["type"] == "group")
+        .map(|g| g["gid"].as_str().unwrap())
+        .collect();
+    // The daemon's map is sorted as text (assumed), so the groups come in that order.
+    assert_eq!(
+        gids,
+        [
+            GROUP,
+            "64da14c3-c07a-45af-9c61-4e638de4af26",
+            "81c6ba89-00ab-4431-8e47-063556ae4886"
+        ]
+    );
+    let journal: Value = {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            reqwest::get(format!("{url}/__inspect/requests?api=x.php"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    };
+    assert_eq!(journal["total"], 0, "no lookup went through /x.php");
+    let _ = child.kill();
+    let _ = child.wait();
+}
