@@ -3,6 +3,7 @@
 //! for `/__inspect/events`. Waiters are woken by the write itself, never by polling.
 
 use crate::domain::{JournalEntry, Notification};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{broadcast, watch};
 
 /// Something that happened, for the event stream.
@@ -16,6 +17,7 @@ pub enum Event {
 pub struct Hub {
     version: watch::Sender<u64>,
     events: broadcast::Sender<Event>,
+    waiters: AtomicUsize,
 }
 
 impl Default for Hub {
@@ -23,6 +25,7 @@ impl Default for Hub {
         Hub {
             version: watch::Sender::new(0),
             events: broadcast::Sender::new(1024),
+            waiters: AtomicUsize::new(0),
         }
     }
 }
@@ -38,6 +41,19 @@ impl Hub {
         self.version.subscribe()
     }
 
+    /// Counts a waiter that has read the store, found too few matches and now waits for a change,
+    /// until the returned guard is dropped. `/__inspect/health` reports the count, so a client can
+    /// know that a waiter is parked before it sends what should wake it.
+    pub fn parked(&self) -> Parked<'_> {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        Parked(&self.waiters)
+    }
+
+    /// How many waiters are parked now.
+    pub fn waiters(&self) -> usize {
+        self.waiters.load(Ordering::SeqCst)
+    }
+
     /// Whether anyone listens to the event stream (reading the events costs a store round trip).
     pub fn has_listeners(&self) -> bool {
         self.events.receiver_count() > 0
@@ -49,5 +65,14 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+}
+
+/// A parked waiter, counted until dropped (answered, timed out, or its client went away).
+pub struct Parked<'a>(&'a AtomicUsize);
+
+impl Drop for Parked<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

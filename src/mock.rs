@@ -295,12 +295,14 @@ impl MockServer {
     ) -> Result<Vec<Notification>, Error> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.state.hub.watch();
+        let mut parked = None;
         loop {
             changes.borrow_and_update();
             let matched = self.notifications_matching(filter.clone()).await?;
             if matched.len() >= count {
                 return Ok(matched);
             }
+            parked.get_or_insert_with(|| self.state.hub.parked());
             match tokio::time::timeout_at(deadline, changes.changed()).await {
                 Ok(Ok(())) => continue,
                 _ => {

@@ -1,11 +1,17 @@
-//! `GET /__inspect/health`: whether the server is up, and its version.
+//! `GET /__inspect/health`: whether the server is up, its version, and how many `/__inspect/wait`
+//! requests (and `MockServer::wait_for` calls) are parked waiting for a notification.
 
+use crate::startup::AppState;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
-pub async fn get() -> Result<HttpResponse, super::InspectError> {
+pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, super::InspectError> {
     super::json(
         StatusCode::OK,
-        &serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+        &serde_json::json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "waiters": state.hub.waiters(),
+        }),
     )
 }

@@ -37,6 +37,7 @@ pub async fn get(
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
     // Subscribe before the first read, so a notification stored in between still wakes us.
     let mut changes = state.hub.watch();
+    let mut parked = None;
     loop {
         changes.borrow_and_update();
         let current = filter.clone();
@@ -47,6 +48,7 @@ pub async fn get(
         if total >= count {
             return super::json(StatusCode::OK, &Page { total, items });
         }
+        parked.get_or_insert_with(|| state.hub.parked());
         match tokio::time::timeout_at(deadline, changes.changed()).await {
             Ok(Ok(())) => continue,
             Ok(Err(_)) | Err(_) => {

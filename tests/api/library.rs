@@ -1,5 +1,6 @@
 //! The Rust library API: `MockServer` in a test's own runtime, in parallel tests.
 
+use crate::helpers::until_parked;
 use std::time::Duration;
 use xxb_mock::{Filter, Lang, MessageKind, MockServer, Respond, ValidationMode};
 
@@ -69,9 +70,10 @@ async fn start_send_and_read_back() {
 async fn wait_for_is_woken_by_a_send() {
     let server = MockServer::start().await;
     let (waited, sent) = tokio::join!(
-        server.wait_for(Filter::new().user("lisi"), 1, Duration::from_secs(10)),
+        server.wait_for(Filter::new().user("lisi"), 1, Duration::from_secs(300)),
         async {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            // The send goes out only once the wait is parked: only a wake-up can answer it.
+            until_parked(&server.uri(), 1).await;
             send(&server, BODY).await
         }
     );
