@@ -49,6 +49,8 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
+    /// No error and no failed step. Skipped steps do not count against it (a real server has no
+    /// `/__inspect`); a caller that expects every step to run checks `count(Status::Skipped)`.
     pub fn passed(&self) -> bool {
         self.error.is_none() && self.steps.iter().all(|s| s.status != Status::Failed)
     }
@@ -137,12 +139,20 @@ pub async fn run(scenario: &Scenario, target: Option<&str>) -> ScenarioResult {
             }
         }
     };
-    let inspectable = match client.get(format!("{base}/__inspect/health")).send().await {
-        Ok(r) if r.status().is_success() => {
-            r.json::<Value>().await.is_ok_and(|v| v["status"] == "ok")
+    let inspection = match probe(&client, &base).await {
+        Ok(Inspection::Available) => Inspection::Available,
+        // The server started for this run is an xxb-mock: its steps are never skipped.
+        Ok(Inspection::Unavailable(why)) if target.is_none() => {
+            result.error = Some(format!("the in-process server is not inspectable: {why}"));
+            return result;
         }
-        _ => false,
+        Ok(unavailable) => unavailable,
+        Err(e) => {
+            result.error = Some(format!("cannot reach {base}/__inspect/health: {e}"));
+            return result;
+        }
     };
+    let inspectable = inspection == Inspection::Available;
     if target.is_some() && inspectable && !scenario.fixtures.is_empty() {
         if let Err(e) = apply_overlay(&client, &base, &scenario.fixtures).await {
             result.error = Some(e);
@@ -152,7 +162,7 @@ pub async fn run(scenario: &Scenario, target: Option<&str>) -> ScenarioResult {
     let runner = Runner {
         client,
         base,
-        inspectable,
+        inspection,
         code,
         key,
     };
@@ -164,6 +174,35 @@ pub async fn run(scenario: &Scenario, target: Option<&str>) -> ScenarioResult {
     }
     result.duration_ms = started.elapsed().as_secs_f64() * 1e3;
     result
+}
+
+/// Whether the server answers `/__inspect`, and if not, why: the reason is every skipped step's
+/// message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Inspection {
+    Available,
+    Unavailable(String),
+}
+
+/// Asks `GET /__inspect/health` once. A server that answers anything but an xxb-mock's health
+/// (a real XXB server, an xxb-mock behind `--admin-token`) has no inspection; one that cannot be
+/// reached is an error, not a reason to skip.
+async fn probe(client: &reqwest::Client, base: &str) -> Result<Inspection, reqwest::Error> {
+    let response = client
+        .get(format!("{base}/__inspect/health"))
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.bytes().await?;
+    let health = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    Ok(if status.is_success() && health["status"] == "ok" {
+        Inspection::Available
+    } else {
+        let snippet: String = String::from_utf8_lossy(&body).chars().take(80).collect();
+        Inspection::Unavailable(format!(
+            "the target is not an inspectable xxb-mock: GET /__inspect/health answered {status} {snippet:?}"
+        ))
+    })
 }
 
 /// Stops an in-process server when the run is over.
@@ -208,7 +247,7 @@ async fn apply_overlay(
 struct Runner {
     client: reqwest::Client,
     base: String,
-    inspectable: bool,
+    inspection: Inspection,
     code: String,
     key: Option<String>,
 }
@@ -233,13 +272,15 @@ impl Runner {
             journal: None,
             duration_ms: 0.0,
         };
+        if let (false, Inspection::Unavailable(why)) =
+            (matches!(step.kind, StepKind::Call(_)), &self.inspection)
+        {
+            result.status = Status::Skipped;
+            result.message = Some(format!("skipped: {why}"));
+            return result;
+        }
         let outcome = match &step.kind {
             StepKind::Call(call) => self.call(call, &mut result).await,
-            _ if !self.inspectable => {
-                result.status = Status::Skipped;
-                result.message = Some("the target has no /__inspect (not an xxb-mock)".into());
-                return result;
-            }
             StepKind::Inspect(inspect) => self.inspect(inspect, &mut result).await,
             StepKind::Wait(wait) => self.wait(wait).await,
             StepKind::Fault(fault) => self
@@ -256,7 +297,7 @@ impl Runner {
         }
         if result.status == Status::Failed
             && matches!(step.kind, StepKind::Call(_))
-            && self.inspectable
+            && self.inspection == Inspection::Available
         {
             if let Ok(page) = self
                 .get_json("/__inspect/requests?order=desc&limit=1")

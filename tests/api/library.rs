@@ -146,6 +146,11 @@ async fn replay_a_scenario_against_the_server() {
     let server = MockServer::start().await;
     let results = server.replay("scenarios/old-api-body.yaml").await.unwrap();
     assert!(results[0].passed(), "{results:?}");
+    assert_eq!(
+        results[0].count(xxb_mock::scenario::Status::Skipped),
+        0,
+        "{results:?}"
+    );
 }
 
 #[tokio::test]
