@@ -5,10 +5,17 @@
 # with its request journal on and one stub that answers a successful sendNotification. xxb-mock runs
 # strict, journaling, with --db FILE. Both get the same wrk load (2 threads x 32 connections); the
 # script prints each one's throughput and p99 latency after a warm-up, the ratios, their start-up time
-# and memory.
+# and memory. Everything printed, wrk's full output included, also goes to
+# benches/results/wiremock-<UTC time>.txt, headed by the machine and the commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
+mkdir -p benches/results
+RESULTS="benches/results/wiremock-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
+exec > >(tee "$RESULTS") 2>&1
+bash benches/machine.sh
+echo "duration: $DURATION per load after a ${WARM_UP:-10s} warm-up, wrk -t2 -c32"
+echo
 WIREMOCK_VERSION=3.13.2
 CACHE=${XXB_BENCH_CACHE:-${TMPDIR:-/tmp}/xxb-mock-bench}
 if ! command -v wrk >/dev/null; then
@@ -35,6 +42,7 @@ load() { # load URL: sets RPS and P99 (ms)
   RPS=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
   P99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<< "$out")
   if grep -q "Non-2xx" <<< "$out"; then echo "  warning: $(grep Non-2xx <<< "$out")"; fi
+  sed 's/^/    | /' <<< "$out"
 }
 
 wiremock() { # wiremock NAME STUB: start WireMock, add the stub, load it; sets WM_* figures
@@ -79,3 +87,4 @@ printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms (
 echo "== ratios (against the faster WireMock run) =="
 awk -v a="$XM_RPS" -v b="$WM_RPS" 'BEGIN {printf "throughput: xxb-mock %.2fx WireMock (target >= 4x)\n", a/b}'
 awk -v a="$XM_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx WireMock (target <= 0.20x)\n", a/b}'
+echo "raw results: $RESULTS"
