@@ -10,12 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
-mkdir -p benches/results
-RESULTS="benches/results/wiremock-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
-exec > >(tee "$RESULTS") 2>&1
-bash benches/machine.sh
-echo "duration: $DURATION per load after a ${WARM_UP:-10s} warm-up, wrk -t2 -c32"
-echo
 WIREMOCK_VERSION=3.13.2
 CACHE=${XXB_BENCH_CACHE:-${TMPDIR:-/tmp}/xxb-mock-bench}
 if ! command -v wrk >/dev/null; then
@@ -28,6 +22,12 @@ if [ ! -f "$JAR" ]; then
   (cd "$CACHE" && npm install --silent --no-audit --no-fund "wiremock@$WIREMOCK_VERSION" >/dev/null)
 fi
 cargo build --release --quiet --bin xxb-mock
+mkdir -p benches/results
+RESULTS="benches/results/wiremock-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
+exec > >(tee "$RESULTS") 2>&1
+bash benches/machine.sh
+echo "duration: $DURATION per load after a ${WARM_UP:-10s} warm-up, wrk -t2 -c32"
+echo
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

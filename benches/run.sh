@@ -11,16 +11,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+fi
+cargo build --release --quiet --bin xxb-mock
 mkdir -p benches/results
 RESULTS="benches/results/throughput-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
 exec > >(tee "$RESULTS") 2>&1
 bash benches/machine.sh
 echo "duration: $DURATION per load, wrk -t2 -c32"
 echo
-if ! command -v wrk >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
-fi
-cargo build --release --quiet --bin xxb-mock
 BIN=target/release/xxb-mock
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
