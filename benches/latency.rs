@@ -142,7 +142,10 @@ fn main() {
     let mut results = Results::default();
     runtime.block_on(run(&mut results));
     let file = write_results(started, machine_before, results);
-    println!("raw results: {}", file.display());
+    let shown = file
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(&file);
+    println!("raw results: {}", shown.display());
 }
 
 async fn run(results: &mut Results) {
