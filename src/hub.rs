@@ -68,7 +68,7 @@ impl Hub {
     }
 }
 
-/// A parked waiter, counted until dropped (answered, timed out, or its client went away).
+/// A parked waiter, counted until dropped (answered or timed out).
 pub struct Parked<'a>(&'a AtomicUsize);
 
 impl Drop for Parked<'_> {
