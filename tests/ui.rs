@@ -70,11 +70,9 @@ impl Browser {
         }
     }
 
-    async fn close(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+    /// Ends the session; `Drop` stops the processes.
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
     }
 
     async fn ready(&self, url: &str) {
@@ -141,6 +139,36 @@ impl Browser {
             )
             .await
             .unwrap();
+    }
+}
+
+/// Stops chromedriver and the browser processes it started, also when a test panics before
+/// `close`: the browser's processes are found by this browser's own profile directory in their
+/// command lines, and each is ended by its id.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let marker = format!("--user-data-dir={}", self.profile.display());
+        let processes = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+        for process in processes {
+            let Some(pid) = process
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<u32>().ok())
+                .filter(|pid| *pid > 1 && *pid != std::process::id())
+            else {
+                continue;
+            };
+            let cmdline = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
+            let ours = cmdline
+                .split(|b| *b == 0)
+                .any(|arg| arg == marker.as_bytes());
+            if ours {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
