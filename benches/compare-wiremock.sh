@@ -6,7 +6,9 @@
 # strict, journaling, with --db FILE. Both get the same wrk load (2 threads x 32 connections); the
 # script prints each one's throughput and p99 latency after a warm-up, the ratios, their start-up time
 # and memory, and xxb-mock's send rate against a trivial handler of its own (`/__inspect/health`) in
-# the same run. With XXB_BASELINE_BIN, an older build is measured the same way first.
+# the same run. With XXB_BASELINE_BIN, an older build is measured the same way first. Everything
+# printed, wrk's full output included, also goes to benches/results/wiremock-<UTC time>.txt, headed by
+# the machine and the commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
@@ -22,6 +24,12 @@ if [ ! -f "$JAR" ]; then
   (cd "$CACHE" && npm install --silent --no-audit --no-fund "wiremock@$WIREMOCK_VERSION" >/dev/null)
 fi
 cargo build --release --quiet --bin xxb-mock
+mkdir -p benches/results
+RESULTS="benches/results/wiremock-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
+exec > >(tee "$RESULTS") 2>&1
+bash benches/machine.sh
+echo "duration: $DURATION per load after a ${WARM_UP:-10s} warm-up, wrk -t2 -c32"
+echo
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -36,6 +44,7 @@ load() { # load URL: sets RPS and P99 (ms)
   RPS=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
   P99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<< "$out")
   if grep -q "Non-2xx" <<< "$out"; then echo "  warning: $(grep Non-2xx <<< "$out")"; fi
+  sed 's/^/    | /' <<< "$out"
 }
 
 wiremock() { # wiremock NAME STUB: start WireMock, add the stub, load it; sets WM_* figures
@@ -96,3 +105,4 @@ awk -v a="$XM_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx Wi
 if [ -n "${BASE_RPS:-}" ]; then
   awk -v a="$XM_RPS" -v b="$BASE_RPS" -v c="$XM_P99" -v d="$BASE_P99" 'BEGIN {printf "against the baseline: throughput %.2fx, p99 %.2fx\n", a/b, c/d}'
 fi
+echo "raw results: $RESULTS"

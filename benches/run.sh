@@ -6,6 +6,9 @@
 # inspection queries and reset at 100,000 notifications, start-up time and memory. Figures, not
 # pass/fail: the machine is shared and noisy. Set DURATION=30s for steadier numbers. Last, the time
 # SIGTERM takes with and without open event streams (benches/shutdown.sh).
+#
+# Everything printed, wrk's full output included, also goes to benches/results/throughput-<UTC time>.txt
+# (headed by the machine and the commit); the latency benchmark writes its samples beside it as JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -13,6 +16,12 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 fi
 cargo build --release --quiet --bin xxb-mock
+mkdir -p benches/results
+RESULTS="benches/results/throughput-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
+exec > >(tee "$RESULTS") 2>&1
+bash benches/machine.sh
+echo "duration: $DURATION per load, wrk -t2 -c32"
+echo
 BIN=target/release/xxb-mock
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -33,6 +42,7 @@ load() { # load NAME URL [wrk args]: prints "NAME: N req/s, p50 X, p99 Y"
   p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
   printf '%-44s %10s req/s   p50 %8s   p99 %8s\n' "$name" "$rps" "$p50" "$p99"
   if grep -q "Non-2xx" <<< "$out"; then echo "  (non-2xx answers: $(grep Non-2xx <<< "$out"))"; fi
+  sed 's/^/    | /' <<< "$out"
 }
 
 SEND="/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79"
@@ -56,3 +66,5 @@ XXB_MOCK_BIN="$BIN" cargo bench --quiet --bench latency
 
 echo
 XXB_MOCK_BIN="$BIN" bash benches/shutdown.sh
+echo
+echo "raw results: $RESULTS"

@@ -24,9 +24,10 @@ const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// Whether `path` is inside the boundary.
 fn guarded(path: &str) -> bool {
-    ["/__inspect", "/__ui"]
-        .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    ["/__inspect", "/__ui"].iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Whether `host` names the loopback interface.

@@ -95,7 +95,20 @@ pub fn is_stall(error: &PayloadError) -> bool {
 pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let has_body = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .is_some_and(|n| n.as_bytes() != b"0")
+        || req
+            .headers()
+            .contains_key(actix_web::http::header::TRANSFER_ENCODING);
+    if !has_body {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
     let stall = req
         .app_data::<actix_web::web::Data<crate::emulator::Emulator>>()
         .map_or(Duration::from_secs(10), |e| e.config().body_timeout);
@@ -117,7 +130,9 @@ pub async fn body_deadline(
     req.set_payload(Payload::Stream {
         payload: Box::pin(deadline),
     });
-    next.call(req).await
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Raises this process's soft limit of open descriptors to its hard limit, so that the number of

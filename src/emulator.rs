@@ -237,18 +237,20 @@ impl Emulator {
     /// Feeds waiters, the event stream and the followed scenario from what was just committed.
     async fn observe(&self, request: &Incoming, write: &RequestWrite, stored: Stored) {
         self.log.record(stored.journal_seq, &write.journal);
-        let notification =
-            write
-                .message
-                .as_ref()
-                .zip(stored.message)
-                .map(|(message, (seq, index))| {
-                    message.stored(seq, index, &write.journal.received_at, stored.journal_seq)
-                });
+        // The notification as stored, only for whoever looks at it: waiters and the event stream.
+        let listening = self.announcer.has_listeners();
+        let notification = write
+            .message
+            .as_ref()
+            .zip(stored.message)
+            .filter(|_| listening || self.waiters.any())
+            .map(|(message, (seq, index))| {
+                message.stored(seq, index, &write.journal.received_at, stored.journal_seq)
+            });
         if let Some(notification) = &notification {
             self.waiters.committed(notification);
         }
-        if self.announcer.has_listeners() {
+        if listening {
             self.announcer
                 .request(&write.journal.entry(stored.journal_seq));
             if let Some(notification) = &notification {

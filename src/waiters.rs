@@ -177,6 +177,11 @@ impl Waiters {
         }
     }
 
+    /// Whether any wait is pending.
+    pub fn any(&self) -> bool {
+        !self.lock().groups.is_empty()
+    }
+
     /// How many waits are pending.
     pub fn pending(&self) -> usize {
         self.lock().groups.values().map(|g| g.waiting.len()).sum()

@@ -1,7 +1,11 @@
 //! `/__ui` in a real headless Chromium, driven over WebDriver (chromedriver): live notifications with
 //! rendered Markdown and action buttons, injected code shown inert, the journal with its findings,
-//! unread counts, the reset button, the admin-token prompt. Screenshots of each view at desktop and
-//! phone width go to `target/ui-screenshots/`.
+//! unread counts, the reset button, the admin-token prompt, "copy as curl" run against the server.
+//! Screenshots of each view at desktop and phone width go to `target/ui-screenshots/`.
+//!
+//! Every wait here is for a condition (an element, a state the page reports); the browser's own
+//! waits are bounded only by `HANG_GUARD`, far beyond anything a slow machine needs, so that a
+//! broken page fails with the element it lacked instead of hanging the suite.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -10,6 +14,10 @@ use std::time::Duration;
 use xxb_mock::MockServer;
 
 const GROUP: &str = "30683aea-7a1f-4ec8-a6d6-834e0310fd7d";
+
+/// How long a browser wait may last before the test gives up: a guard against a hang, not a
+/// measure (each of these conditions holds within a fraction of a second on an idle machine).
+const HANG_GUARD: Duration = Duration::from_secs(300);
 
 struct Browser {
     client: Client,
@@ -44,32 +52,29 @@ impl Browser {
             }
         }))
         .unwrap();
-        let mut last_error = None;
-        for _ in 0..100 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => {
-                    return Browser {
-                        client,
-                        driver,
-                        profile,
-                    }
-                }
-                Err(e) => last_error = Some(e),
+        // Connect once chromedriver listens (or fail if it exited).
+        let mut driver = driver;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = driver.try_wait().unwrap() {
+                panic!("chromedriver exited with {status}");
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("cannot start headless Chromium: {last_error:?}");
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot start headless Chromium: {e}"));
+        Browser {
+            client,
+            driver,
+            profile,
+        }
     }
 
-    async fn close(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+    /// Ends the session; `Drop` stops the processes.
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
     }
 
     async fn ready(&self, url: &str) {
@@ -80,7 +85,7 @@ impl Browser {
     async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(15))
+            .at_most(HANG_GUARD)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
@@ -106,6 +111,66 @@ impl Browser {
 
     async fn script(&self, code: &str) -> Value {
         self.client.execute(code, vec![]).await.unwrap()
+    }
+
+    /// Waits until `condition` (a JavaScript expression) is true in the page.
+    async fn until(&self, condition: &str) {
+        let code = format!("return Boolean({condition})");
+        let mut waited = Duration::ZERO;
+        while self.script(&code).await != json!(true) {
+            assert!(waited < HANG_GUARD, "{condition} never held");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            waited += Duration::from_millis(20);
+        }
+    }
+
+    /// Returns once the page has settled: every image loaded or failed (so its `error` handler
+    /// ran), then two turns of the event loop (so tasks queued by earlier clicks, such as the
+    /// navigation to a `javascript:` URL, ran).
+    async fn settled(&self) {
+        self.client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   const pending = [...document.images].filter((image) => !image.complete)
+                     .map((image) => new Promise((loaded) => {
+                       image.addEventListener('load', loaded);
+                       image.addEventListener('error', loaded);
+                     }));
+                   Promise.all(pending).then(() => setTimeout(() => setTimeout(done, 0), 0));"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// Stops chromedriver and the browser processes it started, also when a test panics before
+/// `close`: the browser's processes are found by this browser's own profile directory in their
+/// command lines, and each is ended by its id.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let marker = format!("--user-data-dir={}", self.profile.display());
+        let processes = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+        for process in processes {
+            let Some(pid) = process
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<u32>().ok())
+                .filter(|pid| *pid > 1 && *pid != std::process::id())
+            else {
+                continue;
+            };
+            let cmdline = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
+            let ours = cmdline
+                .split(|b| *b == 0)
+                .any(|arg| arg == marker.as_bytes());
+            if ours {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -202,10 +267,15 @@ async fn views(browser: &Browser, server: &MockServer, width: &str) {
         "a javascript: url gets no link"
     );
     // Click everything clickable in the card: nothing injected may run.
-    for link in card.find_all(Locator::Css("a")).await.unwrap() {
-        let _ = link.click().await;
+    let links = card.find_all(Locator::Css("a")).await.unwrap();
+    assert!(links.len() >= 3, "the content's link and both actions");
+    for link in links {
+        let text = link.text().await.unwrap();
+        link.click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click the link {text:?}: {e}"));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.settled().await;
     assert_eq!(
         browser.script("return window.__xss === undefined").await,
         json!(true),
@@ -284,12 +354,9 @@ async fn the_page_at_desktop_width() {
     // Reset, after a confirmation.
     browser.click("#reset").await;
     browser.client.accept_alert().await.unwrap();
-    for _ in 0..50 {
-        if server.requests().await.unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The page says so once the reset is done and the journal shown again.
+    browser.wait_for("#content p.empty").await;
+    assert!(server.requests().await.unwrap().is_empty());
     assert!(server.notifications().await.unwrap().is_empty());
     browser.close().await;
 }
@@ -322,6 +389,113 @@ async fn the_admin_token_is_asked_for_and_kept_in_the_session() {
     // Kept for the session: a reload does not ask again, and the live stream connects.
     browser.ready(&format!("{}/__ui", server.uri())).await;
     browser.wait_for("#live.on").await;
+    browser.close().await;
+}
+
+/// Requests that "copy as curl" must reproduce: languages, forwarded addresses, bodies that are
+/// not UTF-8 or hold a NUL, a query with quotes and brackets, HEAD; and a body the journal cut.
+async fn send_awkward_requests(server: &MockServer) {
+    let client = reqwest::Client::new();
+    let x = |query: &str| format!("{}/x.php?{query}", server.uri());
+    let send = x(&server.sign("m=im&f=sendNotification&code=myAppCode"));
+    let requests = [
+        client
+            .post(&send)
+            .header("Accept-Language", "en")
+            .header("X-Forwarded-For", "10.1.2.3")
+            .header("Content-Type", "application/json")
+            .body(r#"{"users":["zhangsan"],"title":"it's 构建成功","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/a.png"}}"#),
+        client
+            .put(&send)
+            .header("Client-IP", "192.168.1.9")
+            .header("X-Forwarded-For", "10.9.9.9")
+            .body(b"{\"users\":[1],\"title\":\"\xff\xfe\"}".to_vec()),
+        client
+            .patch(&send)
+            .header("Accept-Language", "zh-TW,zh;q=0.9")
+            .body("{\"users\":[1],\"title\":\"nul \u{0}\"}"),
+        client.get(x(
+            "m=im&f=getChatUsers&code=myAppCode&gid[]=a'b&x={y}&token=0123456789abcdef0123456789abcdef",
+        )),
+        client.head(x(&server.sign("m=im&f=getGroupChats&code=myAppCode"))),
+        client.post(&send).body("x".repeat(70_000)),
+    ];
+    for request in requests {
+        request.send().await.unwrap().bytes().await.unwrap();
+    }
+}
+
+/// A journal entry without what differs from one request to the next.
+fn comparable(mut entry: Value) -> Value {
+    for volatile in ["seq", "received_at", "duration_us"] {
+        entry.as_object_mut().unwrap().remove(volatile);
+    }
+    entry
+}
+
+async fn journal(server: &MockServer) -> Vec<Value> {
+    let page: Value = reqwest::get(format!("{}/__inspect/requests?limit=1000", server.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_as_curl_sends_the_same_request_again() {
+    let server = MockServer::start().await;
+    send_awkward_requests(&server).await;
+    let originals = journal(&server).await;
+    assert_eq!(originals.len(), 6);
+    let browser = Browser::open(1280, 900).await;
+    browser.ready(&format!("{}/__ui", server.uri())).await;
+    browser.click("#tabs button[data-view=journal]").await;
+    // The system clipboard is not the page's: the test reads what the page hands to it.
+    browser
+        .script("navigator.clipboard.writeText = (text) => { window.__copied = text; return Promise.resolve(); }")
+        .await;
+    for original in &originals {
+        let seq = &original["seq"];
+        browser.script("window.__copied = null").await;
+        browser
+            .click(&format!("article[data-seq='{seq}'] button.copy"))
+            .await;
+        browser.until("window.__copied !== null").await;
+        let command = browser.script("return window.__copied").await;
+        let command = command.as_str().unwrap().to_string();
+        if original["body_truncated"] == true {
+            assert!(
+                command.contains("# The journal kept the first 65536 of 70000 bytes of the body"),
+                "{command}"
+            );
+            continue;
+        }
+        let run = Command::new("bash")
+            .arg("-c")
+            .arg(&command)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{command}\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        if original["http_method"] != "HEAD" {
+            assert_eq!(
+                String::from_utf8_lossy(&run.stdout),
+                original["response"].as_str().unwrap(),
+                "{command}"
+            );
+        }
+        let replayed = journal(&server).await.pop().unwrap();
+        assert_eq!(
+            comparable(replayed),
+            comparable(original.clone()),
+            "the request of {command}"
+        );
+    }
     browser.close().await;
 }
 

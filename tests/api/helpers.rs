@@ -227,6 +227,27 @@ pub fn start_binary(args: &[&str]) -> (Child, String) {
     (child, url)
 }
 
+/// Returns once `waiters` waits are pending on the server at `url` (read from `/__inspect/waits`):
+/// each is registered with the server, so whatever is sent next can only reach it by waking it.
+pub async fn until_parked(url: &str, waiters: u64) {
+    let client = reqwest::Client::new();
+    loop {
+        let health: Value = client
+            .get(format!("{url}/__inspect/waits"))
+            .send()
+            .await
+            .expect("waits answers")
+            .json()
+            .await
+            .expect("waits answers JSON");
+        if health["pending"] == waiters {
+            return;
+        }
+        // Polling a condition the server reports; how long it takes is not what is tested.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
 /// A new, empty directory for one test.
 pub fn tempdir(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()

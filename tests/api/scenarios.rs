@@ -5,7 +5,7 @@ use crate::helpers::{signed, start_binary};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use xxb_mock::scenario::{self, report, report::Format, ScenarioResult};
+use xxb_mock::scenario::{self, report, report::Format, ScenarioResult, Status};
 
 async fn replay(paths: &[&str]) -> Vec<ScenarioResult> {
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
@@ -18,11 +18,11 @@ async fn every_shipped_scenario_passes() {
     let results = replay(&["scenarios"]).await;
     assert!(results.len() >= 5);
     for result in &results {
-        assert!(
-            result.passed(),
-            "{}",
-            report::text::render(std::slice::from_ref(result), false)
-        );
+        let report = report::text::render(std::slice::from_ref(result), false);
+        assert!(result.passed(), "{report}");
+        // In process, every step runs: a skipped inspect, wait, fault or state step is a failure.
+        assert_eq!(result.count(Status::Skipped), 0, "{report}");
+        assert_eq!(result.count(Status::Passed), result.steps.len(), "{report}");
     }
 }
 
@@ -184,8 +184,33 @@ fn against_a_server_without_inspection_those_steps_are_skipped() {
     let (code, out) = replay_binary(&["scenarios/old-api-body.yaml", "--target", &url]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 passed, 0 failed, 2 skipped"), "{out}");
+    // Each skipped step says why.
+    assert_eq!(
+        out.matches("the target has no /__inspect (not an xxb-mock)")
+            .count(),
+        2,
+        "{out}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn an_unreachable_target_is_an_error_not_a_run_of_skipped_steps() {
+    // A port nothing listens on: taken from a listener that is closed at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://127.0.0.1:{port}");
+    let (code, out) = replay_binary(&["scenarios/old-api-body.yaml", "--target", &target]);
+    // A usage or connection error: exit 2, one line, nothing reported as skipped or passed.
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        out.trim(),
+        format!("xxb-mock replay: cannot connect to {target}: Connection refused (os error 111)")
+    );
 }
 
 #[tokio::test]

@@ -203,12 +203,58 @@ async function renderNotifications() {
   }
 }
 
+// "Copy as curl": a shell command that sends the journaled request again so that the server
+// journals it the same way. The journal keeps the language and the caller's address as the server
+// resolved them, not the raw headers, so those are sent as headers that resolve the same way; what
+// cannot be reproduced is said in `#` lines above the command. The body always goes through
+// stdin (`--data-binary @-`): bytes that are not UTF-8, or hold a NUL, as base64 decoded by `base64 -d`.
 function curlOf(entry) {
-  const url = `${location.origin}${entry.path}?${entry.query}`;
   const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  let command = `curl -X ${entry.http_method} ${quote(url)}`;
-  if (entry.body && entry.body_encoding === 'utf-8') command += ` --data-binary ${quote(entry.body)}`;
-  return command;
+  const notes = [];
+  const findings = (entry.findings || []).map((f) => f.code);
+  const url = `${location.origin}${entry.path}${entry.query ? `?${entry.query}` : ''}`;
+  // --globoff: `[]` and `{}` in a query are data, not curl's URL patterns.
+  const curl = ['curl', '-sS', '--globoff'];
+  curl.push(entry.http_method === 'HEAD' ? '--head' : `-X ${entry.http_method}`);
+  curl.push(quote(url), '-H', quote(`Accept-Language: ${entry.lang}`));
+  const forwarded = (entry.findings || []).find((f) => f.code === 'forwarded_address');
+  if (forwarded) {
+    // The finding names the header the server took the address from (Client-IP wins over X-Forwarded-For).
+    const header = forwarded.message.includes('Client-IP') ? 'Client-IP' : 'X-Forwarded-For';
+    curl.push('-H', quote(`${header}: ${entry.client_ip}`));
+  } else if (!['127.0.0.1', '::1'].includes(entry.client_ip)) {
+    notes.push(`The request came from ${entry.client_ip}; from another address the server sees another caller.`);
+  }
+  let command = curl.join(' ');
+  if (entry.body_size > 0 && entry.http_method === 'HEAD') {
+    notes.push(`The ${entry.body_size}-byte body of this HEAD request is not sent (curl sends none with --head).`);
+  } else if (entry.body_size > 0) {
+    notes.push('Content-Type is not journaled; the emulated API reads the body whatever it says.');
+    if (entry.body_truncated) {
+      notes.push(`The journal kept the first ${bodyLength(entry)} of ${entry.body_size} bytes of the body: only those are sent.`);
+    }
+    const text = entry.body_encoding === 'utf-8' && !entry.body.includes('\0');
+    const base64 = entry.body_encoding === 'base64' ? entry.body : text ? null : utf8Base64(entry.body);
+    const input = base64 === null ? `printf '%s' ${quote(entry.body)}` : `printf '%s' ${quote(base64)} | base64 -d`;
+    command = `${input} | ${command} --data-binary @-`;
+  }
+  if (/(^|&)time=/.test(entry.query)) {
+    notes.push('A time-mode token is single-use: sent again with the same `time`, it is refused (errcode 405).');
+  }
+  if (findings.includes('fault_injected')) {
+    notes.push('A fault was injected into this request; sent again, it gets the normal answer unless a fault is armed.');
+  }
+  return [...notes.map((note) => `# ${note}`), command].join('\n');
+}
+
+function utf8Base64(text) {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function bodyLength(entry) {
+  return entry.body_encoding === 'base64' ? atob(entry.body).length : new TextEncoder().encode(entry.body).length;
 }
 
 function journalCard(entry) {
