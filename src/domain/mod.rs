@@ -1,9 +1,9 @@
 //! The domain's types, in its own words: users, chats, applications, messages, findings, the
 //! API a request came through, the request journal and the explanation of a wait that came up
-//! short. They are plain data; parsing from untrusted input happens at the edges
-//! (`fixtures`, `xxb::body`, `xxd::body`), and the store reads and writes only these types. Findings are
-//! defined beside their catalogue of codes, messages and hints (`xxb::findings`), and re-exported
-//! here with the journal that carries them.
+//! short. They are plain data; parsing from untrusted input happens at the edges (`fixtures`,
+//! `xxb::body`, `xxd::body`), and the store reads and writes only these types. Findings are defined
+//! beside their catalogue of codes, messages and hints (`xxb::findings`), and re-exported here with
+//! the journal that carries them.
 
 pub mod api;
 pub mod app;

@@ -2,8 +2,8 @@
 //! are produced. The shapes are the guide's (`{"result":"success","data":{...}}`,
 //! `{"result":"success","message":""}`, `{"result":"fail","message":"..."}`); the status, the
 //! headers and the encoding are assumed ([`Assumption::Status`], [`Assumption::Encoding`]): Go's
-//! `encoding/json` encoder, which keeps UTF-8 as is, escapes `<`, `>`, `&`, U+2028 and U+2029, never
-//! `/`, sorts a map's keys, and ends with a newline.
+//! `encoding/json` encoder, which keeps UTF-8 as is, escapes `<`, `>`, `&`, U+2028 and U+2029,
+//! never `/`, sorts a map's keys, and ends with a newline.
 //!
 //! [`Assumption::Status`]: super::Assumption::Status
 //! [`Assumption::Encoding`]: super::Assumption::Encoding
