@@ -11,6 +11,10 @@ use crate::ui;
 use crate::xxb::http;
 use actix_web::web;
 
+/// The real server's entry scripts the mock serves: `/x.php` and the retired `/api.php` (under
+/// `--base-path` when one is given).
+pub const SCRIPTS: [&str; 2] = ["/x.php", "/api.php"];
+
 /// The paths that are the mock's own, never the emulated server's: a path under them that no
 /// route serves is a plain 404, not journaled.
 pub const OWN_PREFIXES: [&str; 2] = ["/__inspect", "/__ui"];
@@ -19,10 +23,11 @@ pub fn routes(cfg: &mut web::ServiceConfig, base_path: Option<&BasePath>) {
     let base = base_path.map_or("", BasePath::as_str);
     let script = |path: &str| format!("{base}{path}");
     let path_info = |path: &str| format!("{base}{path}/{{path_info:.*}}");
-    cfg.route(&script("/x.php"), web::route().to(http::serve_x_php))
-        .route(&path_info("/x.php"), web::route().to(http::serve_x_php))
-        .route(&script("/api.php"), web::route().to(http::serve_api_php))
-        .route(&path_info("/api.php"), web::route().to(http::serve_api_php))
+    let [x_php, api_php] = SCRIPTS;
+    cfg.route(&script(x_php), web::route().to(http::serve_x_php))
+        .route(&path_info(x_php), web::route().to(http::serve_x_php))
+        .route(&script(api_php), web::route().to(http::serve_api_php))
+        .route(&path_info(api_php), web::route().to(http::serve_api_php))
         .configure(inspect::routes)
         .configure(ui::routes)
         .default_service(web::to(http::serve_unrouted));

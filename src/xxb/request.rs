@@ -22,17 +22,6 @@ pub enum EntryPoint {
     Unrouted,
 }
 
-impl EntryPoint {
-    /// The script's path (without a `--base-path` prefix); `None` for no script.
-    pub fn script(self) -> Option<&'static str> {
-        match self {
-            EntryPoint::XPhp => Some("/x.php"),
-            EntryPoint::ApiPhp => Some("/api.php"),
-            EntryPoint::Unrouted => None,
-        }
-    }
-}
-
 /// The most body bytes the mock reads; a longer body is left unread and the request answered as
 /// if the body were unavailable, with a finding. (The real server reads bodies over PHP's 8 MiB
 /// `post_max_size` as well: observed.)

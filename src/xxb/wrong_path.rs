@@ -5,9 +5,7 @@
 //! the server's root.
 
 use crate::config::BasePath;
-
-/// The entry scripts a path can mean, without a prefix.
-const SCRIPTS: [&str; 2] = ["/x.php", "/api.php"];
+use crate::routes::SCRIPTS;
 
 /// The chat daemon's operations (`/im/<operation>`) and the `x.php` method that does the same.
 const XXD_OPERATIONS: [(&str, &str); 4] = [

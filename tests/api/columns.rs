@@ -238,3 +238,25 @@ steps:
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn the_library_takes_the_charset_too() {
+    let server = xxb_mock::MockServer::builder()
+        .charset(Charset::Utf8mb4)
+        .start()
+        .await;
+    let mut body = notification(json!([1]));
+    body["content"] = json!("🎉");
+    let answer = reqwest::Client::new()
+        .post(format!(
+            "{}/x.php?{}",
+            server.uri(),
+            server.sign("m=im&f=sendNotification&code=myAppCode")
+        ))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.text().await.unwrap(), SENT);
+    assert_eq!(server.notifications().await.unwrap()[0].content, "🎉");
+}

@@ -292,3 +292,27 @@ async fn a_body_over_eight_mib_is_still_read_and_used() {
     // Its content is what the column keeps: 65,535 bytes.
     assert_eq!(n["content"].as_str().unwrap().len(), 65_535);
 }
+
+#[tokio::test]
+async fn a_body_over_the_read_cap_is_not_read() {
+    // The mock reads at most 64 MiB of a body (the real server would read more): it answers as
+    // if there were none, and says so.
+    let app = spawn_faithful_app().await;
+    let body = vec![b' '; 64 * 1024 * 1024 + 1];
+    let a = app
+        .request(
+            "POST",
+            &format!(
+                "/x.php?{}",
+                signed("m=im&f=sendNotification&code=myAppCode")
+            ),
+            &body,
+            &[],
+        )
+        .await;
+    assert_eq!(a.text(), NO_USERS);
+    assert_eq!(app.last_findings().await, vec!["body_too_large"]);
+    let entry = app.last_request().await;
+    assert_eq!(entry["body"].as_str().unwrap().len(), 64 * 1024);
+    assert!(entry["body_size"].as_u64().unwrap() > 64 * 1024 * 1024);
+}
