@@ -11,7 +11,7 @@
 //!    and advance the followed scenario, without going back to the store.
 
 use crate::announcer::Announcer;
-use crate::config::Config;
+use crate::config::{Config, Emulation};
 use crate::domain::{
     Change, ChatState, JournalEntry, Notification, State, Unmatched, UnmatchedRequest,
     WaitExplanation,
@@ -27,7 +27,7 @@ use crate::store::{
 };
 use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
-use crate::xxb::request::ApiRequest;
+use crate::xxb::request::{ApiRequest, EntryPoint};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -133,7 +133,7 @@ impl Emulator {
             }
             None => (Fixtures::load(&config.fixtures)?, None),
         };
-        let fixtures = Arc::new(fixtures);
+        let fixtures = Arc::new(fixtures.stored_as(config.charset));
         let store = Store::open(&config.db)?;
         let seed = fixtures.clone();
         let reseed = config.reseed;
@@ -205,19 +205,28 @@ impl Emulator {
         self.expectation.as_ref()
     }
 
-    /// Answers a request to the emulated API: decided, committed whole, then observed.
+    /// Answers a request to the emulated server (whatever its path): decided, committed whole, then
+    /// observed.
     pub async fn handle(&self, request: ApiRequest) -> Reply {
-        let fault = self.faults.take(
-            request.param_text("f").as_deref(),
-            request.param_text("code").as_deref(),
-        );
+        // Faults are armed for the API's calls; a path that runs no script takes none.
+        let fault = match request.entry_point {
+            EntryPoint::Unrouted => None,
+            _ => self.faults.take(
+                request.method_name().as_deref(),
+                request.param_text("code").as_deref(),
+            ),
+        };
         if let Some(Respond::Delay { delay_ms }) = fault {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
+        let emulation = Emulation {
+            validation: request.validation.unwrap_or(self.config.validation),
+            ..self.config.emulation()
+        };
         for _ in 0..CLOCK_RETRIES {
             let directory = self.store.directory();
-            let mode = request.validation.unwrap_or(self.config.validation);
-            let Decision { reply, write } = decide(&request, &directory, mode, fault.as_ref());
+            let Decision { reply, write } =
+                decide(&request, &directory, &emulation, fault.as_ref());
             let write = Arc::new(write);
             match self.store.commit(write.clone()).await {
                 Ok(stored) => {
@@ -255,7 +264,9 @@ impl Emulator {
                 self.announcer.notification(notification);
             }
         }
-        if let Some(expectation) = &self.expectation {
+        // A request that ran no script is none of the calls a scenario expects.
+        let routed = request.entry_point != EntryPoint::Unrouted;
+        if let Some(expectation) = self.expectation.as_ref().filter(|_| routed) {
             let query: Vec<(String, String)> = request
                 .params
                 .iter()
@@ -267,7 +278,7 @@ impl Emulator {
                 })
                 .collect();
             let body = serde_json::from_slice::<serde_json::Value>(&request.body).ok();
-            let method = request.param_text("f");
+            let method = request.method_name();
             let actions = expectation.observe(Arrived {
                 method: method.as_deref(),
                 query: &query,
@@ -351,7 +362,7 @@ impl Emulator {
 
     /// Applies a change to the organisation; the next request decides from the changed one.
     pub async fn apply(&self, change: Change) -> Result<Applied, StoreError> {
-        match change {
+        match change.stored_as(self.config.charset) {
             Change::Users(users) => {
                 let saved = users.len();
                 self.store.run(move |tx| tx.upsert_users(&users)).await?;

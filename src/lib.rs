@@ -36,11 +36,8 @@ mod faults;
 mod fixtures;
 mod inspect;
 mod mock;
-// Parts of the PHP and MySQL layers are not wired into the request path yet.
-#[allow(dead_code, unused_imports)]
 mod mysql;
 pub mod parity;
-#[allow(dead_code, unused_imports)]
 mod php;
 mod request_log;
 mod routes;
@@ -53,7 +50,7 @@ mod ui;
 mod waiters;
 mod xxb;
 
-pub use config::{Config, ValidationMode};
+pub use config::{BasePath, Config, ValidationMode};
 pub use domain::{
     AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
     Notification, Outcome, Recipient, Removal, User, UserRef, WaitExplanation,
@@ -61,6 +58,7 @@ pub use domain::{
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};
 pub use mock::{Builder, Error, Filter, MockServer};
+pub use mysql::Charset;
 pub use startup::{Server, StartError};
 pub use store::DbLocation;
 pub use xxb::findings::{Finding, FindingCode, Severity};

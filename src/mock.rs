@@ -22,6 +22,7 @@ use crate::domain::{JournalEntry, MessageKind, Notification, WaitExplanation};
 use crate::emulator::{Emulator, ResetScope};
 use crate::faults::{Fault, FaultSpec};
 use crate::fixtures::FixtureSource;
+use crate::mysql::Charset;
 use crate::scenario::{self, ScenarioResult};
 use crate::startup::{Server, StartError};
 use crate::store::{DbLocation, JournalFilter, NotificationFilter, StoreError};
@@ -149,6 +150,13 @@ impl Builder {
 
     pub fn validation(mut self, mode: ValidationMode) -> Self {
         self.config.validation = mode;
+        self
+    }
+
+    /// The character set of the emulated tables (default `utf8`, which stores characters above
+    /// U+FFFF as `????`; `utf8mb4` keeps them, as newer XXB releases do).
+    pub fn charset(mut self, charset: Charset) -> Self {
+        self.config.charset = charset;
         self
     }
 

@@ -9,6 +9,7 @@ use crate::domain::Change;
 use crate::domain::FindingCode;
 use crate::faults::FaultSpec;
 use crate::fixtures::{entry, EntryError};
+use crate::mysql::Charset;
 use crate::suggest;
 use crate::xxb::findings::UnknownFindingCode;
 use clap::ValueEnum;
@@ -62,6 +63,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
             "name",
             "app",
             "validation",
+            "charset",
             "fixtures",
             "mock_only",
             "steps",
@@ -91,6 +93,19 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
             })?
         }),
     };
+    let charset = match source.get(entries, "charset") {
+        None => None,
+        Some(node) => Some({
+            let name = source.text(node, "charset")?;
+            Charset::from_str(&name, false).map_err(|_| {
+                source.error(
+                    node.pos,
+                    format!("unknown charset {name:?}"),
+                    Some("use `utf8` (ZenTao 18.8 to 18.12) or `utf8mb4` (newer releases)".into()),
+                )
+            })?
+        }),
+    };
     let fixtures = match source.get(entries, "fixtures") {
         None => FixtureOverlay::default(),
         Some(node) => source.fixtures(node)?,
@@ -116,6 +131,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
         name,
         app,
         validation,
+        charset,
         fixtures,
         mock_only,
         steps,

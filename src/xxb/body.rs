@@ -101,8 +101,8 @@ mod tests {
         }
         assert_eq!(SendBody::parse(b"[1]").json_error(), None);
         assert_eq!(
-            SendBody::parse(b"{").json_error().map(|e| e.kind),
-            Some(json::JsonError::Syntax)
+            SendBody::parse(b"{").json_error().map(|e| e.kind.message()),
+            Some("Syntax error")
         );
     }
 

@@ -3,21 +3,26 @@
 
 mod admin;
 mod boundary;
+mod columns;
 mod commit;
+mod dispatch;
 mod distribution;
 mod entry;
 mod examples;
 mod faults;
 mod helpers;
+mod hints;
 mod inspect;
 mod languages;
 mod library;
 mod logging;
 mod methods;
 mod parity;
+mod paths;
 mod persistence;
 mod probe;
 mod pull;
+mod recipients;
 mod refusals;
 mod reliability;
 mod removal;

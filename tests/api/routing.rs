@@ -73,7 +73,7 @@ async fn unknown_modules_and_methods_answer_an_empty_body() {
     for q in [
         "m=im&f=nope&code=myAppCode",
         "m=chat&f=getGroupChats&code=myAppCode",
-        "m=im&f=getgroupchats&code=myAppCode",
+        "m=im&f=getGroupChat&code=myAppCode",
     ] {
         let a = app.get(&signed(q)).await;
         assert_eq!((a.status, a.body.len()), (200, 0), "{q}");

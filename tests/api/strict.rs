@@ -78,7 +78,7 @@ fn rules() -> Vec<(&'static str, Call)> {
         ),
         (
             "not_a_string",
-            Call::Notification(with(notification(json!([1])), "content", json!(["x"]))),
+            Call::Notification(with(notification(json!([1])), "content", json!(12))),
         ),
         (
             "not_a_string",
@@ -553,6 +553,13 @@ proptest! {
             let query = signed(&format!("m=im&f={method}&code=myAppCode"));
             let s = strict.request("POST", &format!("/x.php?{query}"), body.to_string().as_bytes(), &[]).await;
             let f = faithful.request("POST", &format!("/x.php?{query}"), body.to_string().as_bytes(), &[]).await;
+            // Where the real server's PHP stops (a fatal error: HTTP 500; a `content` list: an
+            // empty 200), both modes answer exactly as it does; nothing else is a 5xx.
+            if f.status == 500 || f.body.is_empty() {
+                assert_eq!((s.status, &s.body), (f.status, &f.body), "{body}");
+                assert!(s.body.is_empty());
+                return;
+            }
             assert_eq!((s.status, f.status), (200, 200));
             if valid {
                 assert_eq!((s.text(), f.text()), (SENT.to_string(), SENT.to_string()), "{body}");
