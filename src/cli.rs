@@ -10,7 +10,10 @@ use xxb_mock::parity;
 use xxb_mock::remote::{self as target, Observed, Remote, Tls, NOT_REVEALED};
 use xxb_mock::scenario::{self, report, report::Format};
 use xxb_mock::sign as token;
-use xxb_mock::{Api, Config, DbLocation, FixtureSource, Fixtures, Lang, Server, ValidationMode};
+use xxb_mock::{
+    Api, BasePath, Charset, Config, DbLocation, FixtureSource, Fixtures, Lang, Server,
+    ValidationMode,
+};
 
 /// A faithful, strict, inspectable test double of the XXB (喧喧) server's integration API.
 #[derive(Debug, Parser)]
@@ -152,6 +155,13 @@ pub struct ServeArgs {
     /// strict rejects what the real server would mishandle; faithful is exactly the real server.
     #[arg(long, env = "XXB_MOCK_VALIDATION", value_enum, default_value_t = ValidationMode::Strict)]
     pub validation: ValidationMode,
+    /// The character set of the emulated tables: utf8 (ZenTao 18.8 to 18.12) stores characters
+    /// above U+FFFF as ????; utf8mb4 (newer releases) keeps them.
+    #[arg(long, env = "XXB_MOCK_CHARSET", value_enum, default_value_t = Charset::Utf8)]
+    pub charset: Charset,
+    /// Serve the API under this prefix, as a reverse proxy publishes it (/xxb: /xxb/x.php).
+    #[arg(long, env = "XXB_MOCK_BASE_PATH")]
+    pub base_path: Option<String>,
     /// Require `Authorization: Bearer TOKEN` on /__inspect (the emulated API is unaffected).
     #[arg(long, env = "XXB_MOCK_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
@@ -244,6 +254,11 @@ impl ServeArgs {
             lang: self.lang,
             validation: self.validation,
             reseed: self.reseed,
+            charset: self.charset,
+            base_path: match &self.base_path {
+                Some(raw) => BasePath::parse(raw)?,
+                None => None,
+            },
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             allowed_hosts: self.allowed_hosts.clone(),
             body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),

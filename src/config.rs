@@ -2,6 +2,7 @@
 //! checked once.
 
 use crate::fixtures::FixtureSource;
+use crate::mysql::Charset;
 use crate::store::DbLocation;
 use crate::xxb::lang::Lang;
 use std::fmt;
@@ -41,6 +42,52 @@ impl fmt::Display for ValidationMode {
     }
 }
 
+/// What the emulated server is, as a request's decision needs it: how strictly it validates, the
+/// character set of its tables, and the prefix its API is served under.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Emulation {
+    pub validation: ValidationMode,
+    pub charset: Charset,
+    pub base_path: Option<BasePath>,
+}
+
+/// The prefix the emulated API is served under (`--base-path /xxb`), as a reverse proxy in front
+/// of the real server publishes it: `/xxb/x.php`. Always `/` followed by at least one character,
+/// without a trailing `/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasePath(String);
+
+impl BasePath {
+    /// Reads `--base-path`: `xxb`, `/xxb` and `/xxb/` are `/xxb`; `/` and the empty string are no
+    /// prefix at all (`None`). A prefix with `?`, `#`, `%` or white space is refused.
+    ///
+    /// ```
+    /// use xxb_mock::BasePath;
+    /// assert_eq!(BasePath::parse("xxb/").unwrap().unwrap().as_str(), "/xxb");
+    /// assert_eq!(BasePath::parse("/").unwrap(), None);
+    /// assert!(BasePath::parse("/a b").is_err());
+    /// ```
+    pub fn parse(raw: &str) -> Result<Option<BasePath>, String> {
+        let trimmed = raw.trim_matches('/');
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if let Some(bad) = trimmed
+            .chars()
+            .find(|c| matches!(c, '?' | '#' | '%') || c.is_whitespace())
+        {
+            return Err(format!(
+                "--base-path {raw:?}: a path prefix cannot contain {bad:?}; give it as /prefix, e.g. /xxb"
+            ));
+        }
+        Ok(Some(BasePath(format!("/{trimmed}"))))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Everything a server needs to start.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -57,6 +104,11 @@ pub struct Config {
     /// Whether a database seeded with other fixtures is emptied and seeded with `fixtures`
     /// (otherwise the server refuses to start on it).
     pub reseed: bool,
+    /// The character set of the emulated tables: `utf8` (ZenTao 18.8 to 18.12) loses characters
+    /// above U+FFFF, `utf8mb4` (newer releases) keeps them.
+    pub charset: Charset,
+    /// The prefix the emulated API is served under, if any.
+    pub base_path: Option<BasePath>,
     /// When set, `/__inspect` requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
     /// The longest a request body may go without a byte arriving before the request is answered 408.
@@ -68,7 +120,7 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// Loopback on a free port, in memory, embedded fixtures, zh-cn, strict.
+    /// Loopback on a free port, in memory, embedded fixtures, zh-cn, strict, utf8, no prefix.
     fn default() -> Self {
         Config {
             host: "127.0.0.1".into(),
@@ -79,6 +131,8 @@ impl Default for Config {
             lang: Lang::ZhCn,
             validation: ValidationMode::Strict,
             reseed: false,
+            charset: Charset::Utf8,
+            base_path: None,
             admin_token: None,
             allowed_hosts: Vec::new(),
             body_timeout: std::time::Duration::from_secs(10),
@@ -91,5 +145,14 @@ impl Config {
     /// Whether the server listens on the loopback interface only.
     pub fn binds_loopback(&self) -> bool {
         crate::boundary::is_loopback(&self.host)
+    }
+
+    /// What a request's decision needs to know of the server.
+    pub fn emulation(&self) -> Emulation {
+        Emulation {
+            validation: self.validation,
+            charset: self.charset,
+            base_path: self.base_path.clone(),
+        }
     }
 }

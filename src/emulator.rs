@@ -13,7 +13,7 @@
 //!    and advance the followed scenario, without going back to the store.
 
 use crate::announcer::Announcer;
-use crate::config::Config;
+use crate::config::{Config, Emulation};
 use crate::domain::{
     Change, ChatState, JournalEntry, Notification, State, Unmatched, UnmatchedRequest,
     WaitExplanation,
@@ -29,7 +29,7 @@ use crate::store::{
 };
 use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
-use crate::xxb::request::ApiRequest;
+use crate::xxb::request::{ApiRequest, EntryPoint};
 use crate::xxd::{self, Operation, XxdRequest};
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,7 +136,7 @@ impl Emulator {
             }
             None => (Fixtures::load(&config.fixtures)?, None),
         };
-        let fixtures = Arc::new(fixtures);
+        let fixtures = Arc::new(fixtures.stored_as(config.charset));
         let store = Store::open(&config.db)?;
         let seed = fixtures.clone();
         let reseed = config.reseed;
@@ -208,18 +208,24 @@ impl Emulator {
         self.expectation.as_ref()
     }
 
-    /// Answers a request to one of the emulated APIs: decided, committed whole, then observed.
+    /// Answers a request to the emulated server (whatever its path, through either API): decided,
+    /// committed whole, then observed.
     pub async fn handle(&self, request: impl Into<Incoming>) -> Reply {
         let request = request.into();
-        let (method, app) = request.fault_target();
-        let fault = self.faults.take(method.as_deref(), app.as_deref());
+        // Faults are armed for the APIs' calls; a path that runs no script takes none.
+        let fault = request
+            .fault_target()
+            .and_then(|(method, app)| self.faults.take(method.as_deref(), app.as_deref()));
         if let Some(Respond::Delay { delay_ms }) = fault {
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
+        let emulation = Emulation {
+            validation: request.validation().unwrap_or(self.config.validation),
+            ..self.config.emulation()
+        };
         for _ in 0..CLOCK_RETRIES {
             let directory = self.store.directory();
-            let mode = request.validation().unwrap_or(self.config.validation);
-            let Decision { reply, write } = request.decide(&directory, mode, fault.as_ref());
+            let Decision { reply, write } = request.decide(&directory, &emulation, fault.as_ref());
             let write = Arc::new(write);
             match self.store.commit(write.clone()).await {
                 Ok(stored) => {
@@ -257,8 +263,10 @@ impl Emulator {
                 self.announcer.notification(notification);
             }
         }
-        if let Some(expectation) = &self.expectation {
-            let (method, query, body) = request.arrival();
+        // A request that ran no script is none of the calls a scenario expects.
+        if let Some((expectation, (method, query, body))) =
+            self.expectation.as_ref().zip(request.arrival())
+        {
             let actions = expectation.observe(Arrived {
                 api: write.journal.api,
                 method: method.as_deref(),
@@ -343,7 +351,7 @@ impl Emulator {
 
     /// Applies a change to the organisation; the next request decides from the changed one.
     pub async fn apply(&self, change: Change) -> Result<Applied, StoreError> {
-        match change {
+        match change.stored_as(self.config.charset) {
             Change::Users(users) => {
                 let saved = users.len();
                 self.store.run(move |tx| tx.upsert_users(&users)).await?;
@@ -604,19 +612,20 @@ impl From<XxdRequest> for Incoming {
 }
 
 impl Incoming {
-    /// The method and the application faults are armed for. A fault names `/x.php`'s method, and
-    /// applies to the direct API's operation that does the same (`getGroupChats` to
-    /// `/im/getChatGroups`).
-    fn fault_target(&self) -> (Option<String>, Option<String>) {
+    /// The method and the application faults are armed for; `None` for a path that runs no
+    /// script. A fault names `/x.php`'s method, and applies to the direct API's operation that does
+    /// the same (`getGroupChats` to `/im/getChatGroups`).
+    fn fault_target(&self) -> Option<(Option<String>, Option<String>)> {
         match self {
-            Incoming::XPhp(request) => (request.param_text("f"), request.param_text("code")),
-            Incoming::Xxd(request) => (
+            Incoming::XPhp(request) if request.entry_point == EntryPoint::Unrouted => None,
+            Incoming::XPhp(request) => Some((request.method_name(), request.param_text("code"))),
+            Incoming::Xxd(request) => Some((
                 Some(
                     Operation::named(&request.segment)
                         .map_or(request.segment.clone(), |op| op.x_php_method().to_string()),
                 ),
                 request.query.text("code"),
-            ),
+            )),
         }
     }
 
@@ -631,26 +640,28 @@ impl Incoming {
     fn decide(
         &self,
         directory: &crate::domain::Directory,
-        mode: crate::config::ValidationMode,
+        emulation: &Emulation,
         fault: Option<&Respond>,
     ) -> Decision {
         match self {
-            Incoming::XPhp(request) => decide(request, directory, mode, fault),
-            Incoming::Xxd(request) => xxd::decide::decide(request, directory, mode, fault),
+            Incoming::XPhp(request) => decide(request, directory, emulation, fault),
+            Incoming::Xxd(request) => xxd::decide::decide(request, directory, emulation, fault),
         }
     }
 
     /// What a followed scenario compares with its next call: the method (or operation), the query
-    /// and the body.
+    /// and the body; `None` for a path that runs no script.
+    #[allow(clippy::type_complexity)]
     fn arrival(
         &self,
-    ) -> (
+    ) -> Option<(
         Option<String>,
         Vec<(String, String)>,
         Option<serde_json::Value>,
-    ) {
+    )> {
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         match self {
+            Incoming::XPhp(request) if request.entry_point == EntryPoint::Unrouted => None,
             Incoming::XPhp(request) => {
                 let query = request
                     .params
@@ -658,7 +669,7 @@ impl Incoming {
                     .filter_map(|(k, v)| Some((text(&k.to_bytes()), text(v.as_bytes()?))))
                     .collect();
                 let body = serde_json::from_slice(&request.body).ok();
-                (request.param_text("f"), query, body)
+                Some((request.method_name(), query, body))
             }
             Incoming::Xxd(request) => {
                 let query = request
@@ -668,7 +679,7 @@ impl Incoming {
                     .map(|(k, v)| (text(k), text(v)))
                     .collect();
                 let body = serde_json::from_slice(&request.body).ok();
-                (Some(request.segment.clone()), query, body)
+                Some((Some(request.segment.clone()), query, body))
             }
         }
     }

@@ -37,11 +37,8 @@ mod faults;
 mod fixtures;
 mod inspect;
 mod mock;
-// Parts of the PHP and MySQL layers are not wired into the request path yet.
-#[allow(dead_code, unused_imports)]
 mod mysql;
 pub mod parity;
-#[allow(dead_code, unused_imports)]
 mod php;
 mod request_log;
 mod routes;
@@ -55,7 +52,7 @@ mod waiters;
 mod xxb;
 mod xxd;
 
-pub use config::{Config, ValidationMode};
+pub use config::{BasePath, Config, ValidationMode};
 pub use domain::{
     Api, AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
     Notification, Outcome, Recipient, Removal, User, UserRef, WaitExplanation,
@@ -63,6 +60,7 @@ pub use domain::{
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};
 pub use mock::{Builder, Error, Filter, MockServer};
+pub use mysql::Charset;
 pub use startup::{Server, StartError};
 pub use store::DbLocation;
 pub use xxb::findings::{Finding, FindingCode, Severity};

@@ -40,6 +40,7 @@ use crate::domain::{Api, JournalEntry, MessageKind, Notification, WaitExplanatio
 use crate::emulator::{Emulator, ResetScope};
 use crate::faults::{Fault, FaultSpec};
 use crate::fixtures::FixtureSource;
+use crate::mysql::Charset;
 use crate::scenario::{self, ScenarioResult};
 use crate::startup::{Server, StartError};
 use crate::store::{DbLocation, JournalFilter, NotificationFilter, StoreError};
@@ -180,6 +181,13 @@ impl Builder {
     /// with one base URL for `/x.php` and another for the direct API ([`MockServer::xxd_uri`]).
     pub fn separate_xxd_port(mut self, separate: bool) -> Self {
         self.config.xxd_port = separate.then_some(0);
+        self
+    }
+
+    /// The character set of the emulated tables (default `utf8`, which stores characters above
+    /// U+FFFF as `????`; `utf8mb4` keeps them, as newer XXB releases do).
+    pub fn charset(mut self, charset: Charset) -> Self {
+        self.config.charset = charset;
         self
     }
 

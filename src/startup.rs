@@ -51,6 +51,7 @@ impl Server {
         let xxd_listener = xxd_address.as_deref().map(bind).transpose()?;
         let xxd_port = xxd_listener.as_ref().map(|(_, port)| *port);
         let shared = emulator.clone();
+        let base_path = emulator.config().base_path.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(crate::boundary::guard))
@@ -58,7 +59,7 @@ impl Server {
                     crate::connection::body_deadline,
                 ))
                 .app_data(shared.clone())
-                .configure(routes::routes)
+                .configure(|cfg| routes::routes(cfg, base_path.as_ref()))
         })
         .on_connect(crate::connection::remember)
         // A client gets 5 s to send its request head, and at most 10,000 connections

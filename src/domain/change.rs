@@ -3,6 +3,7 @@
 //! applied by the store, and serialised back to those formats for a remote server.
 
 use super::{App, ChatType, User, UserRef};
+use crate::mysql::Charset;
 use serde::Serialize;
 
 /// One change to the organisation.
@@ -27,6 +28,42 @@ pub enum Removal {
     User(i64),
     Group(String),
     App(String),
+}
+
+impl Change {
+    /// The change as tables of `charset` store it: user and chat names through the text columns
+    /// (characters above U+FFFF become `????` in `utf8`, deliberately).
+    pub fn stored_as(self, charset: Charset) -> Self {
+        let name = |text: String| charset.store(&text).into_owned();
+        match self {
+            Change::Users(users) => Change::Users(
+                users
+                    .into_iter()
+                    .map(|u| User {
+                        realname: name(u.realname),
+                        ..u
+                    })
+                    .collect(),
+            ),
+            Change::Groups(chats) => Change::Groups(
+                chats
+                    .into_iter()
+                    .map(|c| ChatUpsert {
+                        name: name(c.name),
+                        ..c
+                    })
+                    .collect(),
+            ),
+            Change::Group { gid, patch } => Change::Group {
+                gid,
+                patch: ChatPatch {
+                    name: patch.name.map(name),
+                    ..patch
+                },
+            },
+            names_nothing @ (Change::Apps(_) | Change::Remove(_)) => names_nothing,
+        }
+    }
 }
 
 /// A chat to add, or to replace by gid, with its members.

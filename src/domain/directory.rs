@@ -5,8 +5,15 @@
 //! as a whole; a request takes the current one (an `Arc`) and reads it without a lock for as long as
 //! it decides. Lookups answer in the order the real server's queries do: users by ascending id, chats
 //! in fixture order.
+//!
+//! Text lookups compare as the real server's MariaDB does (`utf8_general_ci`, PAD SPACE: case,
+//! accents and trailing spaces do not matter), and stay one hash probe: accounts, gids and codes are
+//! indexed by their [`CollationKey`], computed once when the directory is built, and a lookup
+//! computes the key of the text it is given. The stored values' keys use `utf8mb4` weights, which
+//! equal the `utf8` ones on every character a `utf8` column can hold.
 
 use super::{App, Chat, ChatType, User};
+use crate::mysql::{Charset, CollationKey};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -21,7 +28,7 @@ pub struct DirectoryChat {
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
     people: Arc<People>,
-    apps: Arc<HashMap<String, App>>,
+    apps: Arc<Apps>,
 }
 
 /// Users and chats, with the indexes the four methods need.
@@ -30,12 +37,36 @@ struct People {
     /// Ascending by id.
     users: Vec<User>,
     position: HashMap<i64, usize>,
-    by_account: HashMap<String, usize>,
+    /// Every user whose account has the key, ascending by id. The real server's unique index
+    /// allows one; fixtures may hold `Admin` and `admin`, and MySQL's `IN` would find both.
+    by_account: HashMap<CollationKey, Vec<usize>>,
     /// In fixture order.
     chats: Vec<DirectoryChat>,
-    by_gid: HashMap<String, usize>,
+    /// The first chat in fixture order whose gid has the key.
+    by_gid: HashMap<CollationKey, usize>,
     /// Users who are current members of at least one chat, ascending by id.
     in_any_chat: Vec<i64>,
+}
+
+/// Applications by the key of their code (the first in fixture order when two collide).
+#[derive(Debug, Default)]
+struct Apps {
+    by_code: HashMap<CollationKey, App>,
+}
+
+impl Apps {
+    fn new(apps: Vec<App>) -> Self {
+        let mut by_code = HashMap::with_capacity(apps.len());
+        for app in apps {
+            by_code.entry(stored_key(&app.code)).or_insert(app);
+        }
+        Apps { by_code }
+    }
+}
+
+/// The key of a value as the database holds it.
+fn stored_key(text: &str) -> CollationKey {
+    CollationKey::new(Charset::Utf8mb4, text)
 }
 
 impl Directory {
@@ -43,16 +74,17 @@ impl Directory {
     pub fn new(mut users: Vec<User>, chats: Vec<DirectoryChat>, apps: Vec<App>) -> Self {
         users.sort_by_key(|u| u.id);
         let position = users.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
-        let by_account = users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.account.clone(), i))
-            .collect();
-        let by_gid = chats
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.chat.gid.clone(), i))
-            .collect();
+        let mut by_account: HashMap<CollationKey, Vec<usize>> = HashMap::with_capacity(users.len());
+        for (i, u) in users.iter().enumerate() {
+            by_account
+                .entry(stored_key(&u.account))
+                .or_default()
+                .push(i);
+        }
+        let mut by_gid = HashMap::with_capacity(chats.len());
+        for (i, c) in chats.iter().enumerate() {
+            by_gid.entry(stored_key(&c.chat.gid)).or_insert(i);
+        }
         let mut in_any_chat: Vec<i64> = chats
             .iter()
             .flat_map(|c| c.members.iter().copied())
@@ -68,7 +100,7 @@ impl Directory {
                 by_gid,
                 in_any_chat,
             }),
-            apps: Arc::new(apps.into_iter().map(|a| (a.code.clone(), a)).collect()),
+            apps: Arc::new(Apps::new(apps)),
         }
     }
 
@@ -76,13 +108,13 @@ impl Directory {
     pub fn with_apps(&self, apps: Vec<App>) -> Self {
         Directory {
             people: self.people.clone(),
-            apps: Arc::new(apps.into_iter().map(|a| (a.code.clone(), a)).collect()),
+            apps: Arc::new(Apps::new(apps)),
         }
     }
 
-    /// The application with this code.
-    pub fn app(&self, code: &str) -> Option<&App> {
-        self.apps.get(code)
+    /// The application whose code has this key.
+    pub fn app(&self, code: &CollationKey) -> Option<&App> {
+        self.apps.by_code.get(code)
     }
 
     pub fn user(&self, id: i64) -> Option<&User> {
@@ -92,10 +124,22 @@ impl Directory {
             .map(|&i| &self.people.users[i])
     }
 
-    pub fn user_by_account(&self, account: &str) -> Option<&User> {
+    /// The first user (by id) whose account has this key.
+    pub fn user_by_account(&self, account: &CollationKey) -> Option<&User> {
+        self.accounts(account).next()
+    }
+
+    /// Whether any user (deleted ones included) has an account with this key.
+    pub fn has_account(&self, account: &CollationKey) -> bool {
+        self.people.by_account.contains_key(account)
+    }
+
+    fn accounts<'a>(&'a self, account: &CollationKey) -> impl Iterator<Item = &'a User> + 'a {
         self.people
             .by_account
             .get(account)
+            .into_iter()
+            .flatten()
             .map(|&i| &self.people.users[i])
     }
 
@@ -109,9 +153,12 @@ impl Directory {
         self.collect(ids.iter().filter_map(|id| self.user(*id)))
     }
 
-    /// Users with these accounts, ascending by id, each once.
-    pub fn users_with_accounts(&self, accounts: &[String]) -> Vec<User> {
-        self.collect(accounts.iter().filter_map(|a| self.user_by_account(a)))
+    /// Users whose accounts have these keys, ascending by id, each once.
+    pub fn users_with_accounts<'k>(
+        &self,
+        accounts: impl IntoIterator<Item = &'k CollationKey>,
+    ) -> Vec<User> {
+        self.collect(accounts.into_iter().flat_map(|a| self.accounts(a)))
     }
 
     /// Every user that is not deleted, ascending by id.
@@ -124,8 +171,8 @@ impl Directory {
             .collect()
     }
 
-    /// The chat `gid`.
-    pub fn chat(&self, gid: &str) -> Option<&Chat> {
+    /// The chat whose gid has this key.
+    pub fn chat(&self, gid: &CollationKey) -> Option<&Chat> {
         self.chat_entry(gid).map(|c| &c.chat)
     }
 
@@ -140,8 +187,9 @@ impl Directory {
             .filter(|c| c.chat_type == ChatType::Group && !c.dismissed)
     }
 
-    /// Current (not quit) members of the chat `gid`, ascending by id; deleted users included.
-    pub fn chat_members(&self, gid: &str) -> Vec<User> {
+    /// Current (not quit) members of the chat whose gid has this key, ascending by id; deleted
+    /// users included.
+    pub fn chat_members(&self, gid: &CollationKey) -> Vec<User> {
         match self.chat_entry(gid) {
             Some(chat) => self.collect(chat.members.iter().filter_map(|id| self.user(*id))),
             None => Vec::new(),
@@ -158,7 +206,7 @@ impl Directory {
         )
     }
 
-    fn chat_entry(&self, gid: &str) -> Option<&DirectoryChat> {
+    fn chat_entry(&self, gid: &CollationKey) -> Option<&DirectoryChat> {
         self.people.by_gid.get(gid).map(|&i| &self.people.chats[i])
     }
 
@@ -214,6 +262,10 @@ mod tests {
         )
     }
 
+    fn key(text: &str) -> CollationKey {
+        CollationKey::new(Charset::Utf8, text)
+    }
+
     fn ids(users: &[User]) -> Vec<i64> {
         users.iter().map(|u| u.id).collect()
     }
@@ -223,15 +275,45 @@ mod tests {
         let d = directory();
         assert_eq!(ids(d.users()), [1, 4, 9]);
         assert_eq!(ids(&d.users_with_ids(&[9, 4, 4, 77])), [4, 9]);
-        assert_eq!(
-            ids(&d.users_with_accounts(&["lisi".into(), "admin".into(), "nobody".into()])),
-            [1, 4]
-        );
+        let keys = ["lisi", "admin", "nobody"].map(key);
+        assert_eq!(ids(&d.users_with_accounts(&keys)), [1, 4]);
         assert_eq!(ids(&d.active_users()), [1, 4]);
-        assert_eq!(ids(&d.chat_members("g2")), [1, 4]);
-        assert!(d.chat_members("unknown").is_empty());
+        assert_eq!(ids(&d.chat_members(&key("g2"))), [1, 4]);
+        assert!(d.chat_members(&key("unknown")).is_empty());
         assert_eq!(ids(&d.users_in_any_chat()), [1, 4, 9]);
         let open: Vec<&str> = d.open_groups().map(|c| c.gid.as_str()).collect();
         assert_eq!(open, ["g2"]);
+    }
+
+    /// Deliberate: the real server's lookups compare under utf8_general_ci, so an account, a gid or
+    /// an application code written in another case, with accents or trailing spaces, is found.
+    #[test]
+    fn text_lookups_compare_as_the_collation_does() {
+        let d = Directory::new(
+            vec![
+                user(1, "admin", false),
+                user(2, "Zoë", false),
+                user(3, "ADMIN", false),
+            ],
+            vec![chat("Group-A", ChatType::Group, false, &[1])],
+            vec![App {
+                code: "myAppCode".into(),
+                key: None,
+                ip: "*".into(),
+                account: None,
+                called_time: 0,
+            }],
+        );
+        assert_eq!(ids(&d.users_with_accounts(&[key("Admin  ")])), [1, 3]);
+        assert_eq!(d.user_by_account(&key("zoe")).map(|u| u.id), Some(2));
+        assert!(d.has_account(&key("ZOE ")));
+        assert!(!d.has_account(&key(" zoe")));
+        assert_eq!(
+            d.chat(&key("group-a ")).map(|c| c.gid.as_str()),
+            Some("Group-A")
+        );
+        assert_eq!(ids(&d.chat_members(&key("GROUP-A"))), [1]);
+        assert!(d.app(&key("MYAPPCODE")).is_some());
+        assert!(d.app(&key("myAppCode\t")).is_none());
     }
 }

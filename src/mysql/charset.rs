@@ -5,14 +5,17 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-/// The character set of the emulated server's text columns and connection.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// The character set of the emulated server's text columns and connection; `--charset` takes its
+/// name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Charset {
     /// MySQL's three-byte `utf8` (`utf8mb3`): every character above U+FFFF (emoji) is stored as
     /// `????`, one `?` per byte. The default: the server generations the mock emulates use it.
     #[default]
+    #[value(name = "utf8")]
     Utf8,
     /// `utf8mb4`: every character is kept.
+    #[value(name = "utf8mb4")]
     Utf8mb4,
 }
 

@@ -51,14 +51,10 @@ impl CollationKey {
     }
 
     /// The weights, as characters (`"ZHANGSAN"`).
+    #[cfg(test)]
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// Whether the real server's MariaDB finds `a` and `b` equal (both `charset` values).
-pub fn equal(charset: Charset, a: &str, b: &str) -> bool {
-    CollationKey::new(charset, a) == CollationKey::new(charset, b)
 }
 
 /// The weight of one character under `utf8mb4_general_ci` (every character above U+FFFF weighs

@@ -262,7 +262,7 @@ mod examples {
 
     #[test]
     fn content_type_enum() {
-        use crate::mysql::content_type_enum;
+        use crate::mysql::column::content_type_enum;
         assert_eq!(content_type_enum("TEXT"), "text");
         assert_eq!(content_type_enum("2"), "plain");
         assert_eq!(content_type_enum("markdown"), "");

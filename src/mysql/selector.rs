@@ -103,6 +103,7 @@ impl UserSelector {
     }
 
     /// The elements, in order.
+    #[cfg(test)]
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
@@ -131,20 +132,22 @@ impl UserSelector {
             .collect()
     }
 
-    /// The elements that find nobody, given what the directory holds: `has_id` and
-    /// `has_account` say whether a user (deleted ones included) has that id or account key.
+    /// The positions of the elements that find nobody, given what the directory holds: `has_id`
+    /// and `has_account` say whether a user (deleted ones included) has that id or account key.
     pub fn unmatched(
         &self,
         has_id: impl Fn(i64) -> bool,
         has_account: impl Fn(&CollationKey) -> bool,
-    ) -> Vec<&Entry> {
+    ) -> Vec<usize> {
         self.entries
             .iter()
-            .filter(|e| match &e.lookup {
+            .enumerate()
+            .filter(|(_, e)| match &e.lookup {
                 Lookup::Id(id) => !has_id(*id),
                 Lookup::NoId => true,
                 Lookup::Account(key) => !has_account(key),
             })
+            .map(|(i, _)| i)
             .collect()
     }
 }
@@ -267,8 +270,8 @@ mod tests {
         };
         let unmatched: Vec<&str> = selector
             .unmatched(|id| id <= 4, |_| false)
-            .iter()
-            .map(|e| e.text.as_str())
+            .into_iter()
+            .map(|i| selector.entries()[i].text.as_str())
             .collect();
         assert_eq!(unmatched, ["3.5", "9"]);
     }

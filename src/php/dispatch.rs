@@ -22,11 +22,6 @@ pub fn names(declared: &str, requested: &[u8]) -> bool {
     declared.as_bytes().eq_ignore_ascii_case(requested)
 }
 
-/// The one of `declared` that `requested` names, if any.
-pub fn find<'d>(declared: &[&'d str], requested: &[u8]) -> Option<&'d str> {
-    declared.iter().copied().find(|d| names(d, requested))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,13 +84,5 @@ mod examples {
         use crate::php::dispatch::names;
         assert!(names("sendNotification", b"SENDNOTIFICATION"));
         assert!(!names("sendNotification", b"sendNotification "));
-    }
-
-    #[test]
-    fn find() {
-        use crate::php::dispatch::find;
-        let methods = ["getGroupChats", "getChatUsers"];
-        assert_eq!(find(&methods, b"getchatusers"), Some("getChatUsers"));
-        assert_eq!(find(&methods, b"getChatUser"), None);
     }
 }

@@ -10,7 +10,7 @@
 
 mod decode;
 
-pub use decode::{decode, DecodeError, JsonError, MAX_DEPTH};
+pub use decode::{decode, DecodeError};
 
 use serde_json::Value;
 use std::fmt::Write;
@@ -18,22 +18,41 @@ use std::fmt::Write;
 /// Encodes `value` exactly as PHP 8's `json_encode($value)` with no flags.
 pub fn encode(value: &Value) -> String {
     let mut out = String::with_capacity(128);
-    write_value(&mut out, value);
+    write_value(&mut out, value, Objects::PhpArrays);
     out
 }
 
-fn write_value(out: &mut String, value: &Value) {
+/// Encodes `value` as PHP's `json_encode` writes what its own `json_decode` produced: a JSON object
+/// was decoded as an `stdClass` object, which is encoded as an object whatever its keys (`{}` stays
+/// `{}`, `{"0":1}` stays an object). This is how the real server writes a client's values into the
+/// message's `data` column.
+pub fn encode_decoded(value: &Value) -> String {
+    let mut out = String::with_capacity(256);
+    write_value(&mut out, value, Objects::StdClass);
+    out
+}
+
+/// What a JSON object is to PHP in the value being encoded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Objects {
+    /// A PHP array built by the server's code (a map of ids to names, say).
+    PhpArrays,
+    /// An `stdClass`, as `json_decode` makes of a JSON object.
+    StdClass,
+}
+
+fn write_value(out: &mut String, value: &Value, objects: Objects) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => write_number(out, n),
         Value::String(s) => write_string(out, s),
-        Value::Array(items) => write_list(out, items.iter()),
+        Value::Array(items) => write_list(out, items.iter(), objects),
         Value::Object(map) => {
             // Deliberate: PHP has one array type; an empty one is `[]`, and one whose keys are the
             // sequence 0..n is a list.
-            if map.is_empty() || is_php_list(map.keys()) {
-                write_list(out, map.values());
+            if objects == Objects::PhpArrays && (map.is_empty() || is_php_list(map.keys())) {
+                write_list(out, map.values(), objects);
                 return;
             }
             out.push('{');
@@ -43,20 +62,20 @@ fn write_value(out: &mut String, value: &Value) {
                 }
                 write_string(out, key);
                 out.push(':');
-                write_value(out, item);
+                write_value(out, item, objects);
             }
             out.push('}');
         }
     }
 }
 
-fn write_list<'a>(out: &mut String, items: impl Iterator<Item = &'a Value>) {
+fn write_list<'a>(out: &mut String, items: impl Iterator<Item = &'a Value>, objects: Objects) {
     out.push('[');
     for (i, item) in items.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_value(out, item);
+        write_value(out, item, objects);
     }
     out.push(']');
 }
@@ -150,6 +169,17 @@ mod tests {
         assert_eq!(encode(&json!({"0": "a", "1": "b"})), r#"["a","b"]"#);
         assert_eq!(encode(&json!({"1": "a", "0": "b"})), r#"{"1":"a","0":"b"}"#);
         assert_eq!(encode(&json!({"00": "a"})), r#"{"00":"a"}"#);
+    }
+
+    #[test]
+    fn decoded_objects_stay_objects() {
+        assert_eq!(encode_decoded(&json!({})), "{}");
+        assert_eq!(
+            encode_decoded(&json!({"0": "a", "1": {}})),
+            r#"{"0":"a","1":{}}"#
+        );
+        assert_eq!(encode_decoded(&json!([{}, []])), "[{},[]]");
+        assert_eq!(encode_decoded(&json!("a/é")), r#""a\/\u00e9""#);
     }
 
     #[test]

@@ -304,6 +304,57 @@ mod tests {
         assert_eq!(float_to_string(f64::NAN), "NAN");
     }
 
+    /// PHP 8 numeric strings, from the manual: white space (space, tab, new line, carriage return,
+    /// vertical tab, form feed) may surround an optional sign, a mantissa of digits with at most one
+    /// `.` and at least one digit, and an optional exponent `e`/`E`, optional sign, one or more digits.
+    fn numeric_model(s: &str) -> bool {
+        let ws = |c: char| " \t\n\r\u{0b}\u{0c}".contains(c);
+        let t = s.trim_matches(ws);
+        let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+        let (mantissa, exponent) = match t.find(['e', 'E']) {
+            Some(at) => (&t[..at], Some(&t[at + 1..])),
+            None => (t, None),
+        };
+        let dots = mantissa.matches('.').count();
+        let mantissa_ok = dots <= 1
+            && mantissa.chars().all(|c| c == '.' || c.is_ascii_digit())
+            && mantissa.chars().any(|c| c.is_ascii_digit());
+        let exponent_ok = exponent.is_none_or(|e| {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+        });
+        mantissa_ok && exponent_ok
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            prop_oneof![Just(0i64), -2..3i64, any::<i64>()].prop_map(|n| json!(n)),
+            prop_oneof![
+                Just(0.0f64),
+                Just(-0.0f64),
+                any::<f64>().prop_filter("finite", |f| f.is_finite())
+            ]
+            .prop_map(|f| json!(f)),
+            prop_oneof![
+                Just(String::new()),
+                Just("0".to_string()),
+                Just("0.0".to_string()),
+                Just(" 0".to_string()),
+                ".{0,3}"
+            ]
+            .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{0,2}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
         /// PHP's float strings are numeric and read back to the float rounded to 14 digits.
         #[test]
@@ -315,10 +366,33 @@ mod tests {
             prop_assert_eq!(back, rounded, "{} from {:e}", s, f);
         }
 
+        /// `is_numeric` agrees with a model written from PHP 8's documented grammar, over strings
+        /// built from the pieces of numbers (so numeric and near-numeric strings are common).
         #[test]
-        fn numeric_parsing_never_panics(s in any::<String>()) {
-            let _ = is_numeric_str(&s);
-            prop_assert!(loose_eq(&s, &s));
+        fn numeric_strings_follow_php_grammar(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "\t", "\n", "\r", "\u{0b}", "\u{0c}", "+", "-", "0", "1", "9", ".", "e", "E", "x", "a", "\u{a0}",
+            ]), 0..9),
+            any_text in any::<String>(),
+        ) {
+            for s in [pieces.concat(), any_text] {
+                prop_assert_eq!(is_numeric_str(&s), numeric_model(&s), "{:?}", s);
+                prop_assert_eq!(is_numeric(&json!(s)), numeric_model(&s), "{:?}", s);
+                prop_assert!(loose_eq(&s, &s), "{:?}", s);
+            }
+        }
+
+        /// `empty()` agrees with PHP's documented list of empty values, for any decoded JSON value.
+        #[test]
+        fn empty_follows_php_list(value in json_value()) {
+            let expected = match &value {
+                Value::Null | Value::Bool(false) => true,
+                Value::Number(n) => n.as_i64() == Some(0) || n.as_u64() == Some(0) || n.as_f64() == Some(0.0),
+                Value::String(s) => s.is_empty() || s == "0",
+                Value::Array(a) => a.is_empty(),
+                Value::Bool(true) | Value::Object(_) => false,
+            };
+            prop_assert_eq!(is_empty(Some(&value)), expected, "{}", value);
         }
     }
 }

@@ -7,6 +7,7 @@ use super::yaml::Pos;
 use crate::config::ValidationMode;
 use crate::domain::{Api, Change, FindingCode};
 use crate::faults::FaultSpec;
+use crate::mysql::Charset;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -18,6 +19,8 @@ pub struct Scenario {
     /// The application whose key signs calls; `None`: the first application with a key.
     pub app: Option<String>,
     pub validation: Option<ValidationMode>,
+    /// The emulated tables' character set, for in-process runs.
+    pub charset: Option<Charset>,
     /// The API its calls use unless a call says otherwise (`api: xxd`); `None`: `/x.php`.
     pub api: Option<Api>,
     pub fixtures: FixtureOverlay,

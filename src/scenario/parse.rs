@@ -8,6 +8,7 @@ use crate::config::ValidationMode;
 use crate::domain::{Api, Change, FindingCode};
 use crate::faults::FaultSpec;
 use crate::fixtures::{entry, EntryError};
+use crate::mysql::Charset;
 use crate::suggest;
 use crate::xxb::findings::UnknownFindingCode;
 use clap::ValueEnum;
@@ -61,6 +62,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
             "name",
             "app",
             "validation",
+            "charset",
             "api",
             "fixtures",
             "mock_only",
@@ -87,6 +89,19 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
                     node.pos,
                     format!("unknown validation mode {mode:?}"),
                     Some("use `strict` or `faithful`".into()),
+                )
+            })?
+        }),
+    };
+    let charset = match source.get(entries, "charset") {
+        None => None,
+        Some(node) => Some({
+            let name = source.text(node, "charset")?;
+            Charset::from_str(&name, false).map_err(|_| {
+                source.error(
+                    node.pos,
+                    format!("unknown charset {name:?}"),
+                    Some("use `utf8` (ZenTao 18.8 to 18.12) or `utf8mb4` (newer releases)".into()),
                 )
             })?
         }),
@@ -120,6 +135,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ParseError> {
         name,
         app,
         validation,
+        charset,
         api,
         fixtures,
         mock_only,

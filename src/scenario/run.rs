@@ -183,6 +183,7 @@ pub async fn run(scenario: &Scenario, target: Option<&Target>) -> ScenarioResult
         None => {
             let config = Config {
                 validation: scenario.validation.unwrap_or(ValidationMode::Strict),
+                charset: scenario.charset.unwrap_or_default(),
                 fixtures: FixtureSource::Given(Box::new(fixtures)),
                 ..Config::default()
             };

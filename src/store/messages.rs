@@ -95,18 +95,19 @@ impl Tx<'_> {
         received_at: &str,
     ) -> Result<(i64, i64), StoreError> {
         const CONTEXT: &str = "storing a message";
-        let index = if message.cgid == "notification" {
-            1
-        } else {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT last_index FROM chats WHERE gid = ?1")
-                .context(CONTEXT)?;
-            let last: Option<i64> = stmt.query_row([&message.cgid], |r| r.get(0)).ok();
-            last.unwrap_or(0) + 1
+        // The chat was found in the decision (under the server's collation), so its row is read by
+        // its own gid: a gid written in another case continues the chat's index.
+        let index = match &message.chat {
+            None => 1,
+            Some(gid) => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT last_index FROM chats WHERE gid = ?1")
+                    .context(CONTEXT)?;
+                let last: Option<i64> = stmt.query_row([gid], |r| r.get(0)).ok();
+                last.unwrap_or(0) + 1
+            }
         };
-        let data = serde_json::to_string(&message.data)
-            .map_err(|e| StoreError::Invalid(format!("encoding a message's data: {e}")))?;
         let mut insert = self
             .conn
             .prepare_cached(
@@ -121,7 +122,7 @@ impl Tx<'_> {
                 index,
                 message.content,
                 message.content_type,
-                data,
+                message.data_json,
                 message.app,
                 received_at,
                 request_seq,
@@ -158,15 +159,14 @@ impl Tx<'_> {
             }
         }
         // The notification centre is no chat row: only real chats keep last-message fields.
-        if message.cgid != "notification" {
+        if let Some(gid) = &message.chat {
             let mut last = self
                 .conn
                 .prepare_cached(
                     "UPDATE chats SET last_index = ?2, last_message = ?3 WHERE gid = ?1",
                 )
                 .context(CONTEXT)?;
-            last.execute(params![message.cgid, index, seq])
-                .context(CONTEXT)?;
+            last.execute(params![gid, index, seq]).context(CONTEXT)?;
         }
         Ok((seq, index))
     }
@@ -376,7 +376,7 @@ impl Tx<'_> {
                 request_seq,
                 api,
             ) = row.context(CONTEXT)?;
-            let data: MessageData = serde_json::from_str(&data).unwrap_or_default();
+            let data = MessageData::read(&data);
             items.push(Notification {
                 seq,
                 kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Notification),

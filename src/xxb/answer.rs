@@ -19,8 +19,15 @@ pub enum Answer {
     Entry(EntryError),
     /// The parameter filter refused the query: `Bad Request!`.
     BadRequest,
-    /// An unknown module or method: an empty body.
+    /// An unknown module or method, or a send that stops quietly: an empty body.
     Empty,
+    /// PHP stopped with a fatal error: HTTP 500, an empty body, the usual headers and cookies.
+    Fatal,
+    /// No script runs for the path: the real server's web server answers 404 by itself (no
+    /// application headers, no cookies; its page is not reproduced: the body is empty).
+    NotFound,
+    /// The server's root: the mock sends browsers to its own page, `/__ui`.
+    ToPage,
     /// A listing: `{"result":"success","data":...}`.
     Data(Value),
     /// An accepted send: `{"result":"success","message":""}`.
@@ -29,10 +36,35 @@ pub enum Answer {
     Fail(String),
 }
 
-/// Every answer's HTTP status: the real server sends 200 for errors too (deliberate).
+/// The HTTP status of every answer of the application: the real server sends 200 for errors too
+/// (deliberate).
 pub const STATUS: u16 = 200;
 
+/// Where the mock sends a browser that opens the server's root.
+pub const PAGE: &str = "/__ui";
+
 impl Answer {
+    /// The HTTP status: 200 for everything the application answers (deliberate), 500 when PHP
+    /// stopped with a fatal error, and the web server's own for a path that runs no script.
+    pub fn status(&self) -> u16 {
+        match self {
+            Answer::Fatal => 500,
+            Answer::NotFound => 404,
+            Answer::ToPage => 302,
+            _ => STATUS,
+        }
+    }
+
+    /// The headers: the application's for what it answers (a fatal error included, as observed),
+    /// none of them for what the web server answers alone.
+    pub fn headers(&self, lang: Lang, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+        match self {
+            Answer::NotFound => Vec::new(),
+            Answer::ToPage => vec![("Location", PAGE.to_string())],
+            _ => headers(lang, now),
+        }
+    }
+
     /// The body bytes, exactly as the real server sends them.
     pub fn body(&self, lang: Lang) -> Vec<u8> {
         match self {
@@ -47,7 +79,7 @@ impl Answer {
             )
             .into_bytes(),
             Answer::BadRequest => b"Bad Request!".to_vec(),
-            Answer::Empty => Vec::new(),
+            Answer::Empty | Answer::Fatal | Answer::NotFound | Answer::ToPage => Vec::new(),
             Answer::Data(data) => {
                 php::json::encode(&json!({"result": "success", "data": data})).into_bytes()
             }

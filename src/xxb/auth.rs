@@ -5,6 +5,11 @@
 //! three are answered in the bare `{"error":...}` form, the rest in the `errcode` form. It reads
 //! the directory and writes nothing: a time-mode call that passes says how the application's clock
 //! moves, and the commit moves it.
+//!
+//! Deliberate: the application `code` and the bound account are looked up as MariaDB compares them
+//! (`utf8_general_ci`, PAD SPACE), so `code=MYAPPCODE` finds `myAppCode`; the token is still
+//! computed over the code as sent. `code[]=...` is an array, whose text PHP reads as nothing: no
+//! application (observed: errcode 404).
 
 use super::answer::Answer;
 use super::findings;
@@ -13,6 +18,7 @@ use super::lang::EntryError;
 use super::request::ApiRequest;
 use super::token;
 use crate::domain::{App, Directory, Finding};
+use crate::mysql::{Charset, CollationKey};
 use crate::php::query::{PhpArray, QueryValue};
 use crate::php::value::{is_numeric_str, loose_eq};
 use crate::store::ClockMove;
@@ -22,8 +28,6 @@ use crate::xxd::signature::xxd_formula;
 #[derive(Debug)]
 pub struct Authenticated {
     pub app: App,
-    pub module: Option<String>,
-    pub method: Option<String>,
     /// `$_GET` without `code`, `token`, `m`, `f`, `t` (and an accepted `time`).
     pub params: PhpArray,
     /// For a time-mode call: the application's clock moved to its timestamp.
@@ -34,13 +38,14 @@ pub struct Authenticated {
 pub fn check(
     req: &ApiRequest,
     directory: &Directory,
+    charset: Charset,
     findings: &mut Vec<Finding>,
 ) -> Result<Authenticated, Answer> {
     let params = &req.params;
-    let (Some(module), Some(method)) = (params.get("m"), params.get("f")) else {
+    if params.get("m").is_none() || params.get("f").is_none() {
         findings.push(findings::missing_route());
         return Err(Answer::Bare("EMPTY_ENTRY"));
-    };
+    }
     if !params.get("code").is_some_and(QueryValue::is_truthy) {
         findings.push(findings::missing_code());
         return Err(Answer::Bare("PARAM_CODE_MISSING"));
@@ -55,7 +60,7 @@ pub fn check(
     };
 
     let code = text(params.get("code"));
-    let Some(app) = directory.app(&code).cloned() else {
+    let Some(app) = directory.app(&CollationKey::new(charset, &code)).cloned() else {
         return refuse(
             findings,
             EntryError::EmptyEntry,
@@ -116,7 +121,7 @@ pub fn check(
             let finding = findings::invalid_token(req, &token, signed, &key);
             // A client that signs with the direct API's formula learns so.
             let f = text(params.get("f"));
-            let script = req.entry_point.path();
+            let script = req.path.as_str();
             if let Some(other) = xxd_formula(script, &req.raw_query, Some(&f), &token, &key) {
                 findings.push(findings::other_api_signature(false, signed, &other));
             }
@@ -131,7 +136,7 @@ pub fn check(
             findings::account_unbound(&app.code),
         );
     };
-    match directory.user_by_account(&account) {
+    match directory.user_by_account(&CollationKey::new(charset, &account)) {
         Some(user) if !user.deleted => {}
         found => {
             let deleted = found.is_some();
@@ -148,12 +153,6 @@ pub fn check(
     }
     Ok(Authenticated {
         app,
-        module: module
-            .as_bytes()
-            .map(|b| String::from_utf8_lossy(b).into_owned()),
-        method: method
-            .as_bytes()
-            .map(|b| String::from_utf8_lossy(b).into_owned()),
         params: remaining,
         clock,
     })

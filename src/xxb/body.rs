@@ -101,8 +101,8 @@ mod tests {
         }
         assert_eq!(SendBody::parse(b"[1]").json_error(), None);
         assert_eq!(
-            SendBody::parse(b"{").json_error().map(|e| e.kind),
-            Some(json::JsonError::Syntax)
+            SendBody::parse(b"{").json_error().map(|e| e.kind.message()),
+            Some("Syntax error")
         );
     }
 
@@ -131,12 +131,73 @@ mod tests {
         assert_eq!(body.text("actions"), "Array");
     }
 
+    /// A field value with what PHP's `empty()` says of it and the text PHP writes for it, both
+    /// taken from PHP's documentation (`true` is "1", `false` and `null` are "", an array is
+    /// "Array").
+    fn field() -> impl Strategy<Value = (Value, bool, String)> {
+        let leaf = prop_oneof![
+            Just((Value::Null, true, String::new())),
+            Just((json!(true), false, "1".to_string())),
+            Just((json!(false), true, String::new())),
+            Just((json!(0), true, "0".to_string())),
+            Just((json!(0.0), true, "0".to_string())),
+            Just((json!(1.5), false, "1.5".to_string())),
+            (-1000i64..1000).prop_map(|n| (json!(n), n == 0, n.to_string())),
+            "[a-z0-9 \u{4e00}-\u{4e0f}]{0,6}".prop_map(|s| (json!(s), s.is_empty() || s == "0", s)),
+            Just((json!("0"), true, "0".to_string())),
+        ];
+        prop_oneof![
+            4 => leaf.clone(),
+            1 => proptest::collection::vec(leaf.clone().prop_map(|l| l.0), 0..3)
+                .prop_map(|a| { let empty = a.is_empty(); (Value::Array(a), empty, "Array".to_string()) }),
+            1 => proptest::collection::btree_map("[a-z]{1,3}", leaf.prop_map(|l| l.0), 0..3)
+                .prop_map(|m| (Value::Object(m.into_iter().collect()), false, String::new())),
+        ]
+    }
+
     proptest! {
+        /// A JSON object body, as a client serialises it, gives back each field with PHP's
+        /// `empty()` and text of it; a missing field is empty with no text.
         #[test]
-        fn parsing_never_panics(raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+        fn object_bodies_read_back_their_fields(
+            fields in proptest::collection::btree_map(
+                prop_oneof![Just("users".to_string()), Just("content".to_string()), "[a-z]{1,6}"],
+                field(),
+                0..5,
+            ),
+            pretty in any::<bool>(),
+        ) {
+            let object: Map<String, Value> = fields.iter().map(|(k, (v, _, _))| (k.clone(), v.clone())).collect();
+            let raw = if pretty {
+                serde_json::to_vec_pretty(&object).unwrap()
+            } else {
+                serde_json::to_vec(&object).unwrap()
+            };
             let body = SendBody::parse(&raw);
-            let _ = body.is_empty("users");
-            let _ = body.text("content");
+            prop_assert!(body.is_object() && body.json_error().is_none(), "{}", String::from_utf8_lossy(&raw));
+            for (name, (value, empty, text)) in &fields {
+                prop_assert_eq!(body.get(name), Some(value), "{}", name);
+                prop_assert_eq!(body.is_empty(name), *empty, "empty({})", name);
+                prop_assert_eq!(&body.text(name), text, "text({})", name);
+            }
+            for missing in ["users", "content", "zzzzzzz"] {
+                if !fields.contains_key(missing) {
+                    prop_assert!(body.is_empty(missing) && body.text(missing).is_empty());
+                }
+            }
+        }
+
+        /// Valid JSON that is not an object has no fields and no error; bytes that are not JSON
+        /// have no fields and an error.
+        #[test]
+        fn other_bodies_have_no_fields((value, _, _) in field(), junk in "[a-z=&]{1,10}") {
+            if !value.is_object() {
+                let body = SendBody::parse(value.to_string().as_bytes());
+                prop_assert!(!body.is_object() && body.json_error().is_none() && body.is_empty("users"), "{}", value);
+            }
+            let body = SendBody::parse(format!("{junk}{value}").as_bytes());
+            let is_json = serde_json::from_str::<Value>(&format!("{junk}{value}")).is_ok();
+            prop_assert!(is_json || (!body.is_object() && body.json_error().is_some()), "{}{}", junk, value);
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The emulated API's decision, from request to answer, in the real server's order: API-mode
-//! detection, application authentication, the method lookup, the parameter filter, the method.
+//! The emulated API's decision, from request to answer, in the real server's order: the path (a
+//! path that runs no script is the web server's 404), API-mode detection, application
+//! authentication, the router's reading of `m` and `f` (a query array is a PHP fatal error, names
+//! match without regard to case), the parameter filter, the method.
 //!
 //! It is a pure function of the request, the directory and the mode: it reads and writes nothing
 //! else. What the request is to leave behind (its journal entry, the message of an accepted send, an
@@ -12,10 +14,12 @@ use super::methods::{self, Call, Method, Verdict};
 use super::params;
 use super::request::{ApiRequest, EntryPoint};
 use super::token;
-use crate::config::ValidationMode;
+use super::wrong_path::{self, Meant};
+use crate::config::Emulation;
 use crate::domain::{Api, Directory, Finding, JournalRecord, Outcome};
 use crate::faults::Respond;
 use crate::php;
+use crate::php::dispatch;
 use crate::store::{ClockMove, RequestWrite};
 use time::format_description::well_known::Rfc3339;
 
@@ -47,7 +51,7 @@ pub struct Decision {
 pub fn decide(
     req: &ApiRequest,
     directory: &Directory,
-    mode: ValidationMode,
+    emulation: &Emulation,
     fault: Option<&Respond>,
 ) -> Decision {
     let mut findings = Vec::new();
@@ -55,16 +59,14 @@ pub fn decide(
         findings.push(findings::fault_injected(fault));
     }
     let app = req.param_text("code").filter(|c| !c.is_empty());
-    let method = req.param_text("f");
+    let method = req.method_name();
     let (reply, outcome, message, clock, app) = match fault {
         Some(Respond::Delay { .. }) | None => {
-            let decided = emulate(req, directory, mode, &mut findings);
-            let status = answer::STATUS;
-            let body = decided.answer.body(req.lang);
+            let decided = emulate(req, directory, emulation, &mut findings);
             let reply = Reply::Http {
-                status,
-                headers: answer::headers(req.lang, req.received_at),
-                body,
+                status: decided.answer.status(),
+                headers: decided.answer.headers(req.lang, req.received_at),
+                body: decided.answer.body(req.lang),
             };
             (
                 reply,
@@ -103,7 +105,7 @@ pub fn decide(
         received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
         http_method: req.http_method.clone(),
         api: Api::XPhp,
-        path: req.entry_point.path().to_string(),
+        path: req.path.clone(),
         query: req.raw_query.clone(),
         app,
         method,
@@ -138,7 +140,7 @@ struct Emulated {
 fn emulate(
     req: &ApiRequest,
     directory: &Directory,
-    mode: ValidationMode,
+    emulation: &Emulation,
     findings: &mut Vec<Finding>,
 ) -> Emulated {
     let only = |answer: Answer| Emulated {
@@ -146,11 +148,20 @@ fn emulate(
         message: None,
         clock: None,
     };
+    if req.entry_point == EntryPoint::Unrouted {
+        let meant = wrong_path::meant(&req.path, emulation.base_path.as_ref());
+        findings.push(findings::wrong_path(&req.path, &req.raw_query, &meant));
+        return only(match meant {
+            Meant::Root => Answer::ToPage,
+            _ => Answer::NotFound,
+        });
+    }
     if req.entry_point == EntryPoint::XPhp && !token::is_api_call(req.raw_query.as_bytes()) {
-        findings.push(findings::not_an_api_call());
+        let token = req.params.get("token").and_then(|t| t.as_bytes());
+        findings.push(findings::not_an_api_call(token));
         return only(Answer::WebPage);
     }
-    let auth = match auth::check(req, directory, findings) {
+    let auth = match auth::check(req, directory, emulation.charset, findings) {
         Ok(auth) => auth,
         Err(refusal) => return only(refusal),
     };
@@ -166,11 +177,17 @@ fn emulate(
         findings.push(findings::old_api());
         return moved(Answer::Empty);
     }
-    let Some(method) = Method::find(auth.module.as_deref(), auth.method.as_deref()) else {
-        findings.push(findings::unknown_method(
-            auth.module.as_deref(),
-            auth.method.as_deref(),
-        ));
+    // The router reads `m` and `f` as strings: a query array makes PHP throw (observed).
+    let route = |name| dispatch::route_param(&req.params, name);
+    let (module, method) = match (route("m"), route("f")) {
+        (Ok(module), Ok(method)) => (module.unwrap_or_default(), method.unwrap_or_default()),
+        (Err(fatal), _) | (_, Err(fatal)) => {
+            findings.push(findings::php_fatal(&fatal));
+            return moved(Answer::Fatal);
+        }
+    };
+    let Some(method) = Method::find(module, method) else {
+        findings.push(findings::unknown_method(module, method));
         return moved(Answer::Empty);
     };
     let positional = match params::filter(&auth.params) {
@@ -184,7 +201,8 @@ fn emulate(
         req,
         auth: &auth,
         positional: &positional,
-        mode,
+        mode: emulation.validation,
+        charset: emulation.charset,
         findings,
     };
     let Verdict { answer, message } = methods::run(method, call, directory);

@@ -12,8 +12,11 @@ use super::params::{RefusalReason, Refused};
 use super::request::ApiRequest;
 use super::strict::ACTION_TYPES;
 use super::token;
+use super::wrong_path::Meant;
 use crate::domain::{App, ChatType};
 use crate::faults::Respond;
+use crate::php::fatal::PhpFatal;
+use crate::php::json::DecodeError;
 use crate::php::query::urlencode;
 use crate::xxd::{self, Assumption};
 use serde_json::Value;
@@ -30,6 +33,14 @@ const METHODS: [&str; 4] = [
     "getChatUsers",
     "sendNotification",
     "sendChatMessage",
+];
+
+/// [`METHODS`] in lower case, for a did-you-mean that ignores case as the router does.
+const METHODS_LOWER: [&str; 4] = [
+    "getgroupchats",
+    "getchatusers",
+    "sendnotification",
+    "sendchatmessage",
 ];
 
 /// What a finding is about: a stable snake_case code, serialised as that string. README.md lists
@@ -50,6 +61,8 @@ const METHODS: [&str; 4] = [
 #[strum(serialize_all = "snake_case")]
 pub enum FindingCode {
     // What the real server rejects, in the order it checks.
+    /// A path that runs no script (`/X.php`, `/xxb/x.php`, `/im/...`, `/`): the web server's 404.
+    WrongPath,
     /// No `token=` and 32 letters or digits in the query: the server answered its HTML page.
     NotApiCall,
     /// No `m` or `f`: `{"error":"EMPTY_ENTRY"}`.
@@ -76,12 +89,16 @@ pub enum FindingCode {
     InvalidAccount,
     /// A call to the retired `/api.php`.
     OldApi,
-    /// No such `m`/`f` (names are case-sensitive).
+    /// `m` or `f` is a query array: PHP stops with a fatal error (HTTP 500).
+    PhpFatal,
+    /// No such `m`/`f` (names match without regard to case).
     UnknownMethod,
     /// A parameter outside the server's filter: `Bad Request!`.
     ParamRefused,
-    /// A body over PHP's `post_max_size`, which the server sees as empty.
+    /// A body over the mock's 64 MiB read cap, which the mock did not read.
     BodyTooLarge,
+    /// A `multipart/form-data` body, which PHP does not give the server's code to read.
+    MultipartBody,
     /// A body in the retired api.php format.
     OldApiBody,
     /// A body that is not a JSON object.
@@ -94,6 +111,11 @@ pub enum FindingCode {
     MissingSender,
     /// `title` is empty in PHP's sense (`"0"` included).
     MissingTitle,
+    /// `users` or `gid` is a value PHP cannot use (an object, a list holding a list or an object):
+    /// a fatal error (HTTP 500), nothing stored.
+    FatalValue,
+    /// `content` is a list: the server stops with an empty answer and stores nothing.
+    ContentArray,
     // The strict rules: what the real server accepts but mishandles.
     /// `users` is not an array (the server takes it as a chat gid).
     UsersNotArray,
@@ -101,6 +123,8 @@ pub enum FindingCode {
     UsersMixed,
     /// `users` names users that do not exist.
     UnknownUsers,
+    /// sendChatMessage's `gid` is not a string (a list is read as accounts, a number as a gid).
+    GidNotString,
     /// `title`, `subtitle`, `content` or `url` is not a string.
     NotAString,
     /// `contentType` is not `text` or `plain`.
@@ -109,10 +133,14 @@ pub enum FindingCode {
     ActionsNotArray,
     /// An action lacks a `label` or a `url`.
     ActionInvalid,
+    /// An action has a key other than `label`, `url`, `type`, `icon`.
+    ActionUnknownKey,
     /// `sender` is not an object with an `id` and an `avatar`.
     SenderInvalid,
     /// `content` has characters above U+FFFF, stored as `????`.
     CharactersLost,
+    /// `content` or the message's `data` is over 65,535 bytes: the column keeps the first 65,535.
+    TooLong,
     /// sendChatMessage to a chat that does not exist (everyone is notified).
     UnknownChat,
     /// sendChatMessage to a dismissed chat.
@@ -134,6 +162,8 @@ pub enum FindingCode {
     ForwardedAddress,
     /// A parameter taken as the gid by its position.
     PositionalParam,
+    /// getChatUsers without a gid: the members of every chat, not every user.
+    ChatUsersWithoutGid,
     /// The send reached nobody, yet succeeded.
     NoRecipients,
     /// A recipient is a deleted user.
@@ -178,7 +208,8 @@ impl FindingCode {
     pub fn weight(self) -> Weight {
         use FindingCode::*;
         match self {
-            NotApiCall
+            WrongPath
+            | NotApiCall
             | MissingModuleOrMethod
             | MissingCode
             | MissingToken
@@ -191,21 +222,25 @@ impl FindingCode {
             | AccountUnbound
             | InvalidAccount
             | OldApi
+            | PhpFatal
             | UnknownMethod
             | ParamRefused
             | BodyTooLarge
+            | MultipartBody
             | OldApiBody
             | BodyNotJsonObject
             | MissingUsers
             | MissingGid
             | MissingSender
-            | MissingTitle => Weight::Error,
-            UsersNotArray | UsersMixed | UnknownUsers | NotAString | ContentType
-            | ActionsNotArray | ActionInvalid | SenderInvalid | CharactersLost | UnknownChat
-            | ChatDismissed | ChatNotGroup => Weight::Rule,
+            | MissingTitle
+            | FatalValue
+            | ContentArray => Weight::Error,
+            UsersNotArray | UsersMixed | UnknownUsers | GidNotString | NotAString | ContentType
+            | ActionsNotArray | ActionInvalid | ActionUnknownKey | SenderInvalid
+            | CharactersLost | TooLong | UnknownChat | ChatDismissed | ChatNotGroup => Weight::Rule,
             ActionType | UrlNotAbsolute | SenderWithoutName | ChatArchived | FaultInjected
-            | ForwardedAddress | PositionalParam | NoRecipients | DeletedRecipient
-            | EveryoneNotified => Weight::Warning,
+            | ForwardedAddress | PositionalParam | ChatUsersWithoutGid | NoRecipients
+            | DeletedRecipient | EveryoneNotified => Weight::Warning,
             UnknownOperation | WrongHttpMethod | WrongFieldType | OtherApiSignature => {
                 Weight::Error
             }
@@ -328,12 +363,71 @@ impl Violation {
     }
 }
 
-pub fn not_an_api_call() -> Finding {
-    found(
-        FindingCode::NotApiCall,
-        "The query has no `token=` followed by 32 letters or digits, so the server took its web path and answered an HTML page.",
-        "Add `&token=<32 hex characters>` to the query (see `xxb-mock sign`).",
-    )
+/// No API token in the query. `token` is the query's `token` value, if it has one: the docs'
+/// examples write the placeholder `token=xxx`, which clients copy.
+pub fn not_an_api_call(token: Option<&[u8]>) -> Finding {
+    let (message, hint) = match token {
+        Some(value) => {
+            let value = String::from_utf8_lossy(value);
+            let placeholder = if value.eq_ignore_ascii_case("xxx") {
+                " It is the placeholder of the XXB docs' examples (`token=xxx`), not a token."
+            } else {
+                ""
+            };
+            (
+                format!("The query's `token` is {value:?}, not 32 letters or digits, so the server took its web path and answered an HTML page.{placeholder}"),
+                "Replace the placeholder with the real token, md5(md5(query) + key) over the query without `token` (`xxb-mock sign` appends it).",
+            )
+        }
+        None => (
+            "The query has no `token=` followed by 32 letters or digits, so the server took its web path and answered an HTML page.".to_string(),
+            "Add `&token=<32 hex characters>`, md5(md5(query) + key) over the query without `token`; the docs' `token=xxx` is only a placeholder (`xxb-mock sign` appends the real one).",
+        ),
+    };
+    found(FindingCode::NotApiCall, message, hint)
+}
+
+/// A request to a path that runs no script: the web server answers 404 (or, for `/`, the mock
+/// sends a browser to its page), and the application never runs.
+pub fn wrong_path(path: &str, query: &str, meant: &Meant) -> Finding {
+    let with_query = |script: &str| {
+        if query.is_empty() {
+            script.to_string()
+        } else {
+            format!("{script}?{query}")
+        }
+    };
+    let nothing_runs = "the real server's web server answers 404 and the application never runs";
+    let (message, hint) = match meant {
+        Meant::Root => (
+            format!("`{path}` is the server's root, not an API entry; the mock sent the client to its page, /__ui."),
+            format!("API clients call {}.", with_query("/x.php")),
+        ),
+        Meant::Case { script } => (
+            format!("`{path}` is not `{script}`: file names are case-sensitive on the real server, so {nothing_runs}."),
+            format!("Call {}.", with_query(script)),
+        ),
+        Meant::Prefix { prefix, script } => (
+            format!("`{path}` puts `{prefix}` before the entry, like a reverse proxy's prefix; the mock serves the API at `{script}`, so {nothing_runs} here."),
+            format!("Point the client at {}, or start the mock with `--base-path {prefix}` to serve the API under that prefix, as the proxy does.", with_query(script)),
+        ),
+        Meant::MissingBasePath { script } => (
+            format!("`{path}` lacks the prefix the mock serves the API under (`--base-path`), so {nothing_runs}."),
+            format!("Call {}.", with_query(script)),
+        ),
+        Meant::Xxd { operation, method } => (
+            format!("`{path}` looks like the chat daemon's direct API (xxd, `/im/{operation}`), which the mock serves at /im/<operation> itself, without a prefix or more path; here {nothing_runs}."),
+            match method {
+                Some(method) => format!("Call /im/{operation} (signed as the direct API's guide says), or /x.php?m=im&f={method}&code=...&token=... on the XXB server."),
+                None => "The direct API's operations are /im/getChatGroups, /im/getChatUsers, /im/sendNotification and /im/sendChatMessage.".to_string(),
+            },
+        ),
+        Meant::Unknown => (
+            format!("`{path}` runs no script: {nothing_runs}."),
+            "The API's entry is /x.php?m=im&f=<method>&code=<app code>&token=<token>.".to_string(),
+        ),
+    };
+    found(FindingCode::WrongPath, message, hint)
 }
 
 pub fn missing_route() -> Finding {
@@ -364,7 +458,7 @@ pub fn unknown_app(code: &str) -> Finding {
     found(
         FindingCode::UnknownApp,
         format!("No application has the code {code:?}."),
-        "Use a code from the fixtures' apps.json (GET /__inspect/state lists them); codes are case-sensitive.",
+        "Use a code from the fixtures' apps.json (GET /__inspect/state lists them); the server compares codes without regard to case, accents or trailing spaces, nothing else.",
     )
 }
 
@@ -489,15 +583,62 @@ pub fn old_api() -> Finding {
     )
 }
 
-pub fn unknown_method(module: Option<&str>, method: Option<&str>) -> Finding {
+pub fn unknown_method(module: &[u8], method: &[u8]) -> Finding {
+    let nearest = std::str::from_utf8(method)
+        .ok()
+        .and_then(|m| crate::suggest::closest(&m.to_ascii_lowercase(), METHODS_LOWER, 3))
+        .and_then(|m| METHODS.iter().find(|n| n.eq_ignore_ascii_case(m)));
+    let hint = match nearest {
+        Some(method) => format!("Did you mean f={method}? The methods are m=im with f=getGroupChats, getChatUsers, sendNotification or sendChatMessage (matched without regard to case)."),
+        None => "Use m=im with f=getGroupChats, getChatUsers, sendNotification or sendChatMessage (matched without regard to case).".to_string(),
+    };
     found(
         FindingCode::UnknownMethod,
         format!(
             "There is no method m={:?} f={:?}; the server answers an empty body.",
-            module.unwrap_or("<array>"),
-            method.unwrap_or("<array>")
+            String::from_utf8_lossy(module),
+            String::from_utf8_lossy(method)
         ),
-        "Use m=im with f=getGroupChats, getChatUsers, sendNotification or sendChatMessage (names are case-sensitive).",
+        hint,
+    )
+}
+
+/// A value PHP cannot use where the server's code needs a string or an array (a query array `m[]`,
+/// a `users` object, a list of lists): PHP stops with a fatal error, HTTP 500 with an empty body,
+/// and nothing is stored.
+pub fn php_fatal(fatal: &PhpFatal) -> Finding {
+    let (code, hint) = match fatal.field.as_str() {
+        "m" | "f" => (
+            FindingCode::PhpFatal,
+            "Send `m` and `f` once each, as plain values (`m=im&f=sendNotification`), not `m[]=`.",
+        ),
+        "gid" => (
+            FindingCode::FatalValue,
+            "Send `gid` as the chat's gid, a string.",
+        ),
+        _ => (
+            FindingCode::FatalValue,
+            "Send `users` as a flat array of user ids or of accounts, e.g. [1, 3] or [\"admin\"].",
+        ),
+    };
+    found(code, format!("{fatal}."), hint)
+}
+
+/// `content` is a list: the real server stops quietly, HTTP 200 with an empty body.
+pub fn content_array() -> Finding {
+    found(
+        FindingCode::ContentArray,
+        "`content` is a JSON list; the real server's code stops on it and answers HTTP 200 with an empty body, storing nothing.",
+        "Send `content` as a string (Markdown when contentType is text).",
+    )
+}
+
+/// getChatUsers without a gid.
+pub fn chat_users_without_gid() -> Finding {
+    found(
+        FindingCode::ChatUsersWithoutGid,
+        "getChatUsers without a `gid` lists the members of every chat of any type (deleted users included), not every user as the docs say.",
+        "Pass `gid` to list one chat's members; there is no call that lists every user.",
     )
 }
 
@@ -525,15 +666,27 @@ pub fn positional_param(name: &str) -> Finding {
     )
 }
 
-pub fn body_discarded(size: usize) -> Finding {
+/// A body over the mock's read cap: the mock did not read it, although the real server would.
+pub fn body_too_large(size: usize) -> Finding {
     found(
         FindingCode::BodyTooLarge,
-        format!("The body is {size} bytes, over PHP's post_max_size (8 MiB); the server discards it and sees an empty body."),
+        format!("The body is over {size} bytes, beyond the mock's read cap of 64 MiB; the mock did not read it and answered as if there were none. (The real server reads bodies over PHP's 8 MiB post_max_size as well.)"),
         "Send a smaller notification; link to large content with `url` instead.",
     )
 }
 
-pub fn body_not_object(body: &[u8]) -> Finding {
+/// A `multipart/form-data` body, which PHP parses into `$_POST` and leaves unreadable as raw input.
+pub fn multipart_body() -> Finding {
+    found(
+        FindingCode::MultipartBody,
+        "The body is multipart/form-data: PHP parses it into form fields and the server's code, which reads the raw body, finds nothing.",
+        "Send the JSON object itself as the body (any other Content-Type, application/json for instance).",
+    )
+}
+
+/// A body that is not a JSON object; `error` is why PHP's `json_decode` could not read it, when it
+/// could not.
+pub fn body_not_object(body: &[u8], error: Option<&DecodeError>) -> Finding {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
     let old_api =
         text.starts_with("data=") || text.contains("userList") || text.contains("receiver");
@@ -544,9 +697,13 @@ pub fn body_not_object(body: &[u8]) -> Finding {
             r#"Send the JSON object itself as the body: {"users":[1,3],"title":"...","sender":{"id":"bot","name":"Bot","avatar":"https://..."},"contentType":"text","content":"..."}."#,
         );
     }
+    let why = match error {
+        Some(error) => format!(": PHP's json_decode fails with \"{error}\""),
+        None => String::new(),
+    };
     found(
         FindingCode::BodyNotJsonObject,
-        format!("The body is not a JSON object (it starts {text:?}), so the server finds no fields at all."),
+        format!("The body is not a JSON object (it starts {text:?}){why}, so the server finds no fields at all."),
         "Send the notification as a raw JSON object body; the Content-Type header does not matter.",
     )
 }
@@ -702,6 +859,23 @@ fn entry_list(entries: &[&Value]) -> String {
         .join(", ")
 }
 
+/// sendChatMessage's `gid` is not a string: a list is read as a list of accounts (stored in the
+/// notification centre), a number or a boolean as a gid.
+pub fn gid_not_string(gid: &Value) -> Violation {
+    let upstream = if gid.is_array() {
+        "The real server reads a list as user accounts: the message goes to the notification centre of whoever they name, not into a chat."
+    } else {
+        "The real server uses PHP's string of it as a gid."
+    };
+    Violation::new(
+        FindingCode::GidNotString,
+        format!("gid 必须是讨论组的 gid 字符串，而不是 {gid}"),
+        format!("`gid` must be a chat's gid as a string, not {gid}."),
+        upstream,
+        "Send the gid from getGroupChats as a string.",
+    )
+}
+
 /// A text field that is not a string.
 pub fn not_a_string(field: &str, value: &Value) -> Violation {
     Violation::new(
@@ -736,6 +910,25 @@ pub fn action_invalid(index: usize) -> Violation {
     )
 }
 
+/// `actions[index]` has `key`, which clients ignore; `nearest` is the known key it is probably a
+/// typo of.
+pub fn action_unknown_key(index: usize, key: &str, nearest: Option<&str>) -> Violation {
+    let (en_mean, zh_mean) = match nearest {
+        Some(known) => (
+            format!(" (did you mean {known:?}?)"),
+            format!("（是否应为 {known:?}？）"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    Violation::new(
+        FindingCode::ActionUnknownKey,
+        format!("actions[{index}] 有未知的键 {key:?}{zh_mean}，只能用 label、url、type、icon"),
+        format!("actions[{index}] has the key {key:?}{en_mean}; an action has only `label`, `url`, `type` and `icon`."),
+        "The real server stores it, and clients ignore it.",
+        "Use the keys label, url, type (primary, success, ...) and icon.",
+    )
+}
+
 /// `actions` is not an array.
 pub fn actions_not_array(value: &Value) -> Violation {
     Violation::new(
@@ -767,6 +960,29 @@ pub fn characters_lost() -> Violation {
         "`content` has characters above U+FFFF (emoji); the server's utf8 column stores each as `????`.".into(),
         "The real server accepts it and stores `????` in their place.",
         "Avoid emoji in `content`; they survive in `title`, `subtitle` and `url`.",
+    )
+}
+
+/// `field` (`content`, or the message's `data` JSON) is over the 65,535 bytes its `TEXT` column
+/// keeps: the real server cuts it without an error.
+pub fn too_long(field: &str, bytes: usize) -> Violation {
+    let (what, upstream) = if field == "content" {
+        (
+            "`content`".to_string(),
+            "The real server stores its first 65,535 bytes (at a character boundary) and drops the rest silently.",
+        )
+    } else {
+        (
+            "The message's data (title, subtitle, url, actions, sender and the recipients' ids, as PHP's JSON)".to_string(),
+            "The real server stores its first 65,535 bytes, which is no longer valid JSON: clients cannot read the title, the sender or the actions.",
+        )
+    };
+    Violation::new(
+        FindingCode::TooLong,
+        format!("{field} 为 {bytes} 字节，超出服务器 TEXT 字段的 65535 字节"),
+        format!("{what} is {bytes} bytes, over the 65,535 bytes the server's column keeps."),
+        upstream,
+        "Keep content and titles short; link to long text with `url`. Notify fewer users per call when the recipients' ids make the data long.",
     )
 }
 

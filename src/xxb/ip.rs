@@ -149,10 +149,106 @@ mod tests {
         assert_eq!(c.ip, "127.0.0.1");
     }
 
+    /// A rule of an allow-list, as a model: its text and whether it lets `ip` through, decided on
+    /// octets and bit strings rather than on integers.
+    #[derive(Clone, Debug)]
+    enum Rule {
+        Anyone,
+        Exact([u8; 4]),
+        Range([u8; 4], [u8; 4]),
+        Wildcard(Vec<u8>),
+        Cidr([u8; 4], u32),
+    }
+
+    fn dotted(a: [u8; 4]) -> String {
+        a.map(|o| o.to_string()).join(".")
+    }
+
+    fn bits(a: [u8; 4]) -> String {
+        a.iter().map(|o| format!("{o:08b}")).collect()
+    }
+
+    impl Rule {
+        fn text(&self) -> String {
+            match self {
+                Rule::Anyone => "*".to_string(),
+                Rule::Exact(a) => dotted(*a),
+                Rule::Range(low, high) => format!("{}-{}", dotted(*low), dotted(*high)),
+                Rule::Wildcard(prefix) => {
+                    let octets: Vec<String> = prefix.iter().map(u8::to_string).collect();
+                    format!("{}.*", octets.join("."))
+                }
+                Rule::Cidr(net, n) => format!("{}/{n}", dotted(*net)),
+            }
+        }
+
+        fn lets_through(&self, ip: [u8; 4]) -> bool {
+            match self {
+                Rule::Anyone => true,
+                Rule::Exact(a) => *a == ip,
+                // Octet arrays compare lexicographically, which is address order.
+                Rule::Range(low, high) => *low <= ip && ip <= *high,
+                Rule::Wildcard(prefix) => ip.starts_with(prefix),
+                Rule::Cidr(net, n) => bits(*net)[..*n as usize] == bits(ip)[..*n as usize],
+            }
+        }
+    }
+
+    /// An address like `ip` with at most one octet changed, so rules land near the address.
+    fn near(ip: [u8; 4]) -> impl Strategy<Value = [u8; 4]> {
+        (0..4usize, any::<u8>(), 0..3u8).prop_map(move |(i, v, how)| {
+            let mut a = ip;
+            match how {
+                0 => {}
+                1 => a[i] = v,
+                _ => a[i] = a[i].wrapping_add(v % 3).wrapping_sub(1),
+            }
+            a
+        })
+    }
+
+    fn rule(ip: [u8; 4]) -> impl Strategy<Value = Rule> {
+        prop_oneof![
+            1 => Just(Rule::Anyone),
+            3 => near(ip).prop_map(Rule::Exact),
+            3 => (near(ip), near(ip)).prop_map(|(a, b)| Rule::Range(a.min(b), a.max(b))),
+            1 => (near(ip), near(ip)).prop_map(|(a, b)| Rule::Range(a.max(b), a.min(b))),
+            3 => (near(ip), 1..4usize).prop_map(|(a, n)| Rule::Wildcard(a[..n].to_vec())),
+            3 => (near(ip), 0..=32u32).prop_map(|(a, n)| Rule::Cidr(a, n)),
+        ]
+    }
+
+    fn case() -> impl Strategy<Value = ([u8; 4], Vec<Rule>, Vec<String>)> {
+        any::<[u8; 4]>().prop_flat_map(|ip| {
+            (
+                Just(ip),
+                proptest::collection::vec(rule(ip), 1..4),
+                proptest::collection::vec("[ ]{0,2}", 4),
+            )
+        })
+    }
+
     proptest! {
+        /// An IPv4 address passes a list exactly when one of its rules, modelled on octets and
+        /// bit strings, lets it through; spaces around rules and the address do not matter.
         #[test]
-        fn never_panics(rules in "[0-9.*/, -]{0,40}", ip in "[0-9.:a-f]{0,20}") {
-            let _ = allows(&rules, &ip);
+        fn an_address_passes_when_one_rule_lets_it_through((ip, rules, pads) in case()) {
+            let list: Vec<String> = rules.iter().enumerate().map(|(i, r)| format!("{}{}{}", pads[i % 4], r.text(), pads[(i + 1) % 4])).collect();
+            let list = list.join(",");
+            let expected = rules.iter().any(|r| r.lets_through(ip));
+            let address = format!("{}{}", dotted(ip), pads[3]);
+            prop_assert_eq!(allows(&list, &address), expected, "{} against {}", address, list);
+        }
+
+        /// Anything that is not an IPv4 address passes only `*` or a rule equal to it.
+        #[test]
+        fn a_non_ipv4_address_passes_only_star_or_itself(
+            ip in "[0-9a-f:.]{0,20}".prop_filter("not IPv4", |s| s.trim().parse::<Ipv4Addr>().is_err()),
+            rules in proptest::collection::vec("[0-9.*/ -]{0,16}", 1..4),
+        ) {
+            let list = rules.join(",");
+            let expected = rules.iter().any(|r| r.trim() == "*" || r.trim() == ip.trim());
+            prop_assert_eq!(allows(&list, &ip), expected, "{} against {}", ip, list);
         }
     }
 }

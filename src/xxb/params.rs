@@ -158,10 +158,83 @@ mod tests {
         assert!((0x80..=0xff).all(is_value_byte));
     }
 
+    /// The filter's classes as the real server writes them, `^[a-zA-Z0-9_.]+$` for names and
+    /// ``^[a-zA-Z0-9=_,`#+^/.%*|\x7f-\xff-]+$`` for values, spelled out as byte lists.
+    const NAME_CLASS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
+    const VALUE_CLASS: &[u8] =
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=_,`#+^/.%*|-";
+
+    fn model_value_ok(value: &[u8]) -> bool {
+        value.is_empty()
+            || value == b"0"
+            || value.iter().all(|b| VALUE_CLASS.contains(b) || *b >= 0x7f)
+    }
+
+    fn percent(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    /// Mostly bytes the filter accepts, so whole queries pass often, with an occasional other byte.
+    fn value_byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            8 => proptest::sample::select(VALUE_CLASS.to_vec()),
+            1 => 0x7fu8..=0xff,
+            1 => any::<u8>(),
+        ]
+    }
+
+    /// Distinct names (a letter or `_` first, so PHP keeps them as string keys), each with a value
+    /// and whether it is sent as an array `name[]`.
+    fn params() -> impl Strategy<Value = Vec<(String, Vec<u8>, bool)>> {
+        proptest::collection::btree_map(
+            "[a-zA-Z_][a-zA-Z0-9_]{0,3}(-|~)?",
+            (
+                prop_oneof![
+                    Just(b"0".to_vec()),
+                    proptest::collection::vec(value_byte(), 0..8)
+                ],
+                proptest::bool::weighted(0.05),
+            ),
+            0..5,
+        )
+        .prop_map(|m| m.into_iter().map(|(n, (v, a))| (n, v, a)).collect())
+        .prop_shuffle()
+    }
+
     proptest! {
+        /// The filter passes every value in order when all names and values are in the classes, and
+        /// otherwise refuses the first parameter outside them, for the reason the model gives.
         #[test]
-        fn never_panics(raw in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = filter(&parse_str(&raw));
+        fn the_filter_follows_its_two_classes(params in params()) {
+            let raw: Vec<String> = params
+                .iter()
+                .map(|(name, value, array)| {
+                    format!("{}{}={}", percent(name.as_bytes()), if *array { "[]" } else { "" }, percent(value))
+                })
+                .collect();
+            let got = filter(&parse_str(raw.join("&").as_bytes()));
+            let refusal = params.iter().find_map(|(name, value, array)| {
+                if !name.bytes().all(|b| NAME_CLASS.contains(&b)) {
+                    Some((name.clone(), RefusalReason::Name))
+                } else if *array {
+                    Some((name.clone(), RefusalReason::Array))
+                } else if !model_value_ok(value) {
+                    Some((name.clone(), RefusalReason::Value))
+                } else {
+                    None
+                }
+            });
+            match (refusal, got) {
+                (None, Ok(passed)) => {
+                    let expected: Vec<(String, Vec<u8>)> = params.iter().map(|(n, v, _)| (n.clone(), v.clone())).collect();
+                    let passed: Vec<(String, Vec<u8>)> = passed.into_iter().map(|p| (p.name, p.value)).collect();
+                    prop_assert_eq!(passed, expected);
+                }
+                (Some((name, reason)), Err(refused)) => {
+                    prop_assert_eq!((refused.name, refused.reason), (name, reason));
+                }
+                (expected, got) => prop_assert!(false, "{:?} expected, got {:?} for {:?}", expected, got, raw),
+            }
         }
     }
 }

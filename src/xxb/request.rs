@@ -4,38 +4,65 @@
 use super::body::SendBody;
 use super::ip::CallerAddress;
 use super::lang::Lang;
+use super::methods::Method;
 use super::token;
 use crate::php::query::{parse_str, PhpArray};
 use std::borrow::Cow;
 use std::time::Instant;
 use time::OffsetDateTime;
 
-/// The real server's entry scripts that the mock answers.
+/// Where a request arrived: one of the real server's entry scripts that the mock answers, or none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryPoint {
     /// `/x.php`, the XXB entry.
     XPhp,
     /// `/api.php`, the retired entry of older XXB versions.
     ApiPhp,
+    /// No entry script: the web server answers by itself and the application never runs.
+    Unrouted,
 }
 
-impl EntryPoint {
-    pub fn path(self) -> &'static str {
-        match self {
-            EntryPoint::XPhp => "/x.php",
-            EntryPoint::ApiPhp => "/api.php",
-        }
-    }
+/// The most body bytes the mock reads; a longer body is left unread and the request answered as
+/// if the body were unavailable, with a finding. (The real server reads bodies over PHP's 8 MiB
+/// `post_max_size` as well: observed.)
+pub const MAX_BODY_READ: usize = 64 * 1024 * 1024;
+
+/// Whether the server's code can read the raw body (`php://input`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyAccess {
+    /// It reads the body as sent, whatever the method and Content-Type.
+    Raw,
+    /// A `multipart/form-data` body: PHP parses it into `$_POST` and `$_FILES` and leaves
+    /// `php://input` empty (observed: the send methods then find no `users`).
+    Multipart,
+    /// Longer than [`MAX_BODY_READ`]: the mock did not read it.
+    OverReadCap,
 }
 
-/// PHP's default `post_max_size` (8 MiB): a larger body is discarded before the server's code
-/// reads it, so the server sees an empty body.
-pub const POST_MAX_SIZE: usize = 8 * 1024 * 1024;
+/// A request as it arrived, before anything is parsed.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub entry_point: EntryPoint,
+    /// The path as sent (`/x.php/`, `/xxb/x.php`).
+    pub path: String,
+    pub http_method: String,
+    pub raw_query: String,
+    pub lang: Lang,
+    pub caller: CallerAddress,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<Vec<u8>>,
+    /// The body, at most [`MAX_BODY_READ`] bytes of it.
+    pub body: Vec<u8>,
+    /// How many bytes the client sent (or more were left unread, when over the cap).
+    pub body_size: usize,
+}
 
 /// One request, as received.
 #[derive(Clone, Debug)]
 pub struct ApiRequest {
     pub entry_point: EntryPoint,
+    /// The path as sent.
+    pub path: String,
     pub http_method: String,
     /// The query string exactly as sent (after `?`).
     pub raw_query: String,
@@ -43,10 +70,12 @@ pub struct ApiRequest {
     pub params: PhpArray,
     pub lang: Lang,
     pub caller: CallerAddress,
-    /// The body as the server's code reads it (empty when it was over [`POST_MAX_SIZE`]).
+    /// The body as received (for the journal), at most [`MAX_BODY_READ`] bytes.
     pub body: Vec<u8>,
     /// How many bytes the client sent.
     pub body_size: usize,
+    /// Whether the server's code reads that body.
+    pub body_access: BodyAccess,
     pub received_at: OffsetDateTime,
     pub started: Instant,
     /// The body decoded as JSON, for the two send methods: done where the request arrives, so the
@@ -65,38 +94,54 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     /// Builds the request from its raw parts, parsing what PHP parses up front.
-    pub fn new(
-        entry_point: EntryPoint,
-        http_method: String,
-        raw_query: String,
-        lang: Lang,
-        caller: CallerAddress,
-        body: Vec<u8>,
-        body_size: usize,
-    ) -> Self {
-        let params = parse_str(raw_query.as_bytes());
-        let sends = params
-            .get("f")
-            .and_then(|f| f.as_bytes())
-            .is_some_and(|f| f == b"sendNotification" || f == b"sendChatMessage");
-        let decoded = sends.then(|| SendBody::parse(&body));
-        let signed_query = token::signed_query(&params);
-        let signed_query_md5 = token::md5_hex(signed_query.as_bytes());
-        ApiRequest {
-            entry_point,
-            http_method,
-            raw_query,
+    pub fn new(received: Received) -> Self {
+        let params = parse_str(received.raw_query.as_bytes());
+        let body_access = if received.body_size > MAX_BODY_READ {
+            BodyAccess::OverReadCap
+        } else if received.content_type.as_deref().is_some_and(is_multipart) {
+            BodyAccess::Multipart
+        } else {
+            BodyAccess::Raw
+        };
+        // The router matches `f` without regard to case (`f=SendNotification` sends).
+        let sends = received.entry_point == EntryPoint::XPhp
+            && matches!(
+                params
+                    .get("f")
+                    .and_then(|f| f.as_bytes())
+                    .and_then(Method::named),
+                Some(Method::SendNotification | Method::SendChatMessage)
+            );
+        let mut request = ApiRequest {
+            entry_point: received.entry_point,
+            path: received.path,
+            http_method: received.http_method,
+            raw_query: received.raw_query,
+            signed_query: token::signed_query(&params),
+            signed_query_md5: String::new(),
             params,
-            lang,
-            caller,
-            body,
-            body_size,
+            lang: received.lang,
+            caller: received.caller,
+            body: received.body,
+            body_size: received.body_size,
+            body_access,
             received_at: OffsetDateTime::now_utc(),
             started: Instant::now(),
-            decoded,
-            signed_query,
-            signed_query_md5,
+            decoded: None,
             validation: None,
+        };
+        request.signed_query_md5 = token::md5_hex(request.signed_query.as_bytes());
+        if sends {
+            request.decoded = Some(SendBody::parse(request.app_body()));
+        }
+        request
+    }
+
+    /// The body as the server's code reads it: empty when it cannot read it.
+    pub fn app_body(&self) -> &[u8] {
+        match self.body_access {
+            BodyAccess::Raw => &self.body,
+            BodyAccess::Multipart | BodyAccess::OverReadCap => &[],
         }
     }
 
@@ -104,13 +149,18 @@ impl ApiRequest {
     pub fn send_body(&self) -> Cow<'_, SendBody> {
         match &self.decoded {
             Some(body) => Cow::Borrowed(body),
-            None => Cow::Owned(SendBody::parse(&self.body)),
+            None => Cow::Owned(SendBody::parse(self.app_body())),
         }
     }
 
-    /// Whether the body was discarded for being over PHP's `post_max_size`.
-    pub fn body_discarded(&self) -> bool {
-        self.body_size > POST_MAX_SIZE
+    /// The method the request names, as the journal, the faults and a followed scenario know it:
+    /// the declared name when `f` names one of the four (in any case), `f` as sent otherwise.
+    pub fn method_name(&self) -> Option<String> {
+        let f = self.params.get("f")?.as_bytes()?;
+        Some(match Method::named(f) {
+            Some(method) => method.name().to_string(),
+            None => String::from_utf8_lossy(f).into_owned(),
+        })
     }
 
     /// A `$_GET` value as text, when it is a string.
@@ -119,5 +169,31 @@ impl ApiRequest {
             .get(name)
             .and_then(|v| v.as_bytes())
             .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+}
+
+/// Whether a `Content-Type` is `multipart/form-data` (PHP compares the media type without regard
+/// to case, parameters aside).
+fn is_multipart(content_type: &[u8]) -> bool {
+    let media = content_type
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default();
+    media
+        .trim_ascii()
+        .eq_ignore_ascii_case(b"multipart/form-data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_multipart;
+
+    #[test]
+    fn multipart_is_the_media_type_in_any_case() {
+        assert!(is_multipart(b"multipart/form-data; boundary=x"));
+        assert!(is_multipart(b" Multipart/Form-Data"));
+        assert!(!is_multipart(b"multipart/mixed"));
+        assert!(!is_multipart(b"application/x-www-form-urlencoded"));
+        assert!(!is_multipart(b"text/plain; x=multipart/form-data"));
     }
 }

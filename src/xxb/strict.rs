@@ -7,13 +7,14 @@
 
 use super::body::SendBody;
 use super::findings;
+use super::methods::Built;
 use crate::config::ValidationMode;
-use crate::domain::{Chat, ChatType, Finding, Severity, User};
-use crate::mysql;
+use crate::domain::{Chat, ChatType, Directory, Finding, Severity};
+use crate::mysql::cast::{integer_equal_to, string_to_double};
+use crate::mysql::{Charset, CollationKey};
 use crate::php::value::{is_numeric, to_php_string};
 use crate::suggest;
 use serde_json::Value;
-use std::collections::HashSet;
 
 pub use super::findings::Violation;
 
@@ -46,18 +47,19 @@ pub fn enforce(
 }
 
 /// The rules on `users` of sendNotification. `unmatched` are the entries of an array `users` that
-/// the server matched to nobody; `known` is every user the server knows (deleted ones included),
-/// read only when `unmatched` is not empty.
+/// the server matched to nobody; `directory` holds every user the server knows (deleted ones
+/// included), read only when `unmatched` is not empty, under `charset`'s comparison.
 ///
 /// The server reads every entry as the first one's kind (an id when it is numeric, an account
 /// otherwise). So an unmatched entry of the other kind is dropped by the mixed list, and is also
 /// unknown only when it names nobody in its own kind either (`zhangsan` in `[1, "zhangsan"]` is
 /// dropped, not unknown); an unmatched entry of the first one's kind is unknown. An unknown account
 /// comes with the nearest known one.
-pub fn users_rules<'a>(
+pub fn users_rules(
     users: Option<&Value>,
     unmatched: &[&Value],
-    known: impl IntoIterator<Item = &'a User>,
+    directory: &Directory,
+    charset: Charset,
 ) -> Vec<Violation> {
     let list = match users {
         Some(Value::Array(list)) => list,
@@ -76,12 +78,17 @@ pub fn users_rules<'a>(
         found.push(findings::users_mixed(by_id, &dropped));
     }
     if !unmatched.is_empty() {
-        let known: Vec<&User> = known.into_iter().collect();
-        let ids: HashSet<i64> = known.iter().map(|u| u.id).collect();
-        let accounts: Vec<&str> = known.iter().map(|u| u.account.as_str()).collect();
+        let accounts: Vec<&str> = directory
+            .users()
+            .iter()
+            .map(|u| u.account.as_str())
+            .collect();
+        // Whether the entry names someone in its own kind: an id as MariaDB casts it, an account
+        // as it compares it.
         let names_someone = |entry: &Value| match as_user_id(entry) {
-            Some(id) => ids.contains(&id),
-            None => to_php_string(entry).is_some_and(|a| accounts.contains(&a.as_str())),
+            Some(id) => directory.user(id).is_some(),
+            None => to_php_string(entry)
+                .is_some_and(|a| directory.has_account(&CollationKey::new(charset, &a))),
         };
         let unknown: Vec<(&Value, Option<&str>)> = unmatched
             .iter()
@@ -102,8 +109,7 @@ fn as_user_id(entry: &Value) -> Option<i64> {
     if !is_numeric(entry) {
         return None;
     }
-    let n = mysql::to_number(&to_php_string(entry)?);
-    (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
+    integer_equal_to(string_to_double(&to_php_string(entry)?))
 }
 
 /// The known account an unknown account entry is probably a typo of: at most one edit away for
@@ -117,8 +123,12 @@ fn nearest_account<'a>(entry: &Value, accounts: &[&'a str]) -> Option<&'a str> {
     suggest::closest(&typed, accounts.iter().copied(), max)
 }
 
-/// The rules on the fields both send methods share.
-pub fn message_rules(body: &SendBody) -> Vec<Violation> {
+/// The keys an action object has.
+pub const ACTION_KEYS: [&str; 4] = ["label", "url", "type", "icon"];
+
+/// The rules on the fields both send methods share; `charset` is the emulated tables' (characters
+/// above U+FFFF are lost only in `utf8`).
+pub fn message_rules(body: &SendBody, charset: Charset) -> Vec<Violation> {
     let mut found = Vec::new();
     for field in ["title", "subtitle", "content", "url"] {
         if let Some(value) = body.get(field).filter(|v| !v.is_string()) {
@@ -141,6 +151,15 @@ pub fn message_rules(body: &SendBody) -> Vec<Violation> {
                 if !has("label") || !has("url") {
                     found.push(findings::action_invalid(i));
                 }
+                for key in action.as_object().into_iter().flat_map(|a| a.keys()) {
+                    if !ACTION_KEYS.contains(&key.as_str()) {
+                        found.push(findings::action_unknown_key(
+                            i,
+                            key,
+                            nearest_action_key(key),
+                        ));
+                    }
+                }
             }
         }
         Some(other) => found.push(findings::actions_not_array(other)),
@@ -156,8 +175,32 @@ pub fn message_rules(body: &SendBody) -> Vec<Violation> {
     if !sender_ok {
         found.push(findings::sender_invalid(sender));
     }
-    if mysql::loses_characters(&body.text("content")) {
+    if charset.loses_characters(&body.text("content")) {
         found.push(findings::characters_lost());
+    }
+    found
+}
+
+/// The known action key an unknown one probably meant: one it contains or is contained in,
+/// without regard to case (`actionType` is `type`), else one at most two edits away (`lable`).
+fn nearest_action_key(key: &str) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    ACTION_KEYS
+        .iter()
+        .copied()
+        .find(|known| lower.contains(known) || (lower.len() > 1 && known.contains(&lower)))
+        .or_else(|| suggest::closest(&lower, ACTION_KEYS, 2))
+}
+
+/// The rules on what the message's columns keep: `content` and the `data` JSON over 65,535 bytes
+/// are cut.
+pub fn storage_rules(built: &Built) -> Vec<Violation> {
+    let mut found = Vec::new();
+    if let Some(bytes) = built.content_cut_from {
+        found.push(findings::too_long("content", bytes));
+    }
+    if let Some(bytes) = built.data_cut_from {
+        found.push(findings::too_long("data", bytes));
     }
     found
 }
@@ -217,6 +260,7 @@ pub fn archived_warning(chat: Option<&Chat>) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::User;
     use crate::xxb::lang::Lang;
     use serde_json::json;
 
@@ -235,8 +279,12 @@ mod tests {
         }
     }
 
-    fn directory() -> Vec<User> {
-        vec![user(1, "admin"), user(3, "zhangsan"), user(4, "lisi")]
+    fn directory() -> Directory {
+        Directory::new(
+            vec![user(1, "admin"), user(3, "zhangsan"), user(4, "lisi")],
+            Vec::new(),
+            Vec::new(),
+        )
     }
 
     #[test]
@@ -244,7 +292,7 @@ mod tests {
         let known = directory();
         let rules = |users: Value, unmatched: &[Value]| {
             let unmatched: Vec<&Value> = unmatched.iter().collect();
-            super::users_rules(Some(&users), &unmatched, &known)
+            super::users_rules(Some(&users), &unmatched, &known, Charset::Utf8)
         };
         assert!(rules(json!([1, 3]), &[]).is_empty());
         assert_eq!(codes(&rules(json!("gid"), &[])), ["users_not_array"]);
@@ -259,7 +307,12 @@ mod tests {
     fn a_mixed_list_reports_the_dropped_entries_not_as_unknown() {
         let known = directory();
         let zhangsan = json!("zhangsan");
-        let v = super::users_rules(Some(&json!([1, "zhangsan"])), &[&zhangsan], &known);
+        let v = super::users_rules(
+            Some(&json!([1, "zhangsan"])),
+            &[&zhangsan],
+            &known,
+            Charset::Utf8,
+        );
         assert_eq!(codes(&v), ["users_mixed"]);
         assert!(
             v[0].message(Lang::En)
@@ -268,10 +321,10 @@ mod tests {
         );
         // An account list with an id: 3 is dropped, and user 3 exists.
         let three = json!(3);
-        let v = super::users_rules(Some(&json!(["admin", 3])), &[&three], &known);
+        let v = super::users_rules(Some(&json!(["admin", 3])), &[&three], &known, Charset::Utf8);
         assert_eq!(codes(&v), ["users_mixed"]);
         // "3abc" is matched as id 3 by MySQL: mixed, but nothing dropped.
-        let v = super::users_rules(Some(&json!([1, "3abc"])), &[], &known);
+        let v = super::users_rules(Some(&json!([1, "3abc"])), &[], &known, Charset::Utf8);
         assert_eq!(codes(&v), ["users_mixed"]);
         assert!(!v[0].message(Lang::En).contains("drops"));
     }
@@ -284,6 +337,7 @@ mod tests {
             Some(&json!([1, "nobody", 99])),
             &[&nobody, &ninety_nine],
             &known,
+            Charset::Utf8,
         );
         assert_eq!(codes(&v), ["users_mixed", "unknown_users"]);
         assert!(v[0].message(Lang::En).ends_with("so it drops \"nobody\"."));
@@ -301,6 +355,7 @@ mod tests {
             Some(&json!(["admin", "zhangsna", "lisy", "lisaaa"])),
             &[&typo, &short, &far],
             &known,
+            Charset::Utf8,
         );
         assert_eq!(
             v[0].message(Lang::En),
@@ -311,13 +366,13 @@ mod tests {
     #[test]
     fn message_rules() {
         let ok = SendBody::parse(br#"{"title":"t","contentType":"text","sender":{"id":1,"avatar":"a"},"actions":[{"label":"l","url":"u"}]}"#);
-        assert!(super::message_rules(&ok).is_empty());
+        assert!(super::message_rules(&ok, Charset::Utf8).is_empty());
         let bad = SendBody::parse(
             r#"{"title":1,"contentType":"markdown","sender":"bot","actions":{},"content":"x😀"}"#
                 .as_bytes(),
         );
         assert_eq!(
-            codes(&super::message_rules(&bad)),
+            codes(&super::message_rules(&bad, Charset::Utf8)),
             [
                 "not_a_string",
                 "content_type",
@@ -328,8 +383,36 @@ mod tests {
         );
         let bad = SendBody::parse(br#"{"title":"t","sender":{"id":1},"actions":[{"label":"l"}]}"#);
         assert_eq!(
-            codes(&super::message_rules(&bad)),
+            codes(&super::message_rules(&bad, Charset::Utf8)),
             ["content_type", "action_invalid", "sender_invalid"]
+        );
+    }
+
+    #[test]
+    fn utf8mb4_loses_no_characters() {
+        let body = SendBody::parse(
+            r#"{"title":"t","contentType":"text","sender":{"id":1,"avatar":"a"},"content":"x😀"}"#
+                .as_bytes(),
+        );
+        assert_eq!(
+            codes(&super::message_rules(&body, Charset::Utf8)),
+            ["characters_lost"]
+        );
+        assert!(super::message_rules(&body, Charset::Utf8mb4).is_empty());
+    }
+
+    #[test]
+    fn unknown_action_keys_get_the_nearest_known_one() {
+        let body = SendBody::parse(br#"{"title":"t","contentType":"text","sender":{"id":1,"avatar":"a"},"actions":[{"label":"l","url":"u","actionType":"primary","lable":"x","target":"_blank"}]}"#);
+        let rules = super::message_rules(&body, Charset::Utf8);
+        let messages: Vec<&str> = rules.iter().map(|v| v.message(Lang::En)).collect();
+        assert_eq!(
+            messages,
+            [
+                r#"actions[0] has the key "actionType" (did you mean "type"?); an action has only `label`, `url`, `type` and `icon`."#,
+                r#"actions[0] has the key "lable" (did you mean "label"?); an action has only `label`, `url`, `type` and `icon`."#,
+                r#"actions[0] has the key "target"; an action has only `label`, `url`, `type` and `icon`."#,
+            ]
         );
     }
 

@@ -199,18 +199,95 @@ mod tests {
         );
     }
 
+    /// PHP `urlencode`, written from its documentation: `A-Z a-z 0-9 - _ .` are kept, a space is
+    /// `+`, every other byte is `%XX` in upper-case hex.
+    fn urlencode_model(bytes: &[u8]) -> String {
+        bytes
+            .iter()
+            .map(|&b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// One byte of a value as a client may send it: literally where the query allows it, `+` or
+    /// `%20` for a space, otherwise `%xx` in either case.
+    fn sent_byte(b: u8, how: u8) -> String {
+        let literal = b.is_ascii_alphanumeric() || b"-_.~:@!*,;/".contains(&b);
+        match (b, how % 3) {
+            (b' ', 0) => "+".to_string(),
+            (_, 0 | 1) if literal => (b as char).to_string(),
+            (_, 1) => format!("%{b:02x}"),
+            _ => format!("%{b:02X}"),
+        }
+    }
+
+    /// `md5(md5(query) + key)`, straight from the md5 crate.
+    fn token_model(signed_query: &str) -> String {
+        let inner = format!("{:x}", md5::compute(signed_query.as_bytes()));
+        format!("{:x}", md5::compute(format!("{inner}{KEY}").as_bytes()))
+    }
+
+    /// Distinct parameter names that PHP keeps as they are, with values of any bytes and the way
+    /// each byte is sent.
+    fn params() -> impl Strategy<Value = Vec<(String, Vec<(u8, u8)>)>> {
+        proptest::collection::btree_map(
+            "[a-z][a-z0-9_]{0,5}".prop_filter("not token", |n| n != "token"),
+            proptest::collection::vec((any::<u8>(), any::<u8>()), 0..12),
+            0..6,
+        )
+        .prop_map(|m| m.into_iter().collect())
+        .prop_shuffle()
+    }
+
     proptest! {
+        /// The token of any query is md5(md5(PHP's rebuilt query) + key), wherever `token` stands.
         #[test]
-        fn signed_urls_carry_the_token_of_their_own_query(query in "[ -~]{0,80}") {
-            let signed = sign_url(&query, KEY);
-            let query_part = |url: &str| -> String {
-                let q = if url.contains('?') || !url.contains('=') { url.split_once('?').map_or("", |(_, q)| q) } else { url };
-                q.split('#').next().unwrap_or_default().to_string()
-            };
-            let sent = query_part(&signed);
-            let expected_tail = format!("token={}", token_for_query(&sent, KEY));
-            prop_assert!(sent.ends_with(&expected_tail), "{} does not end with {}", sent, expected_tail);
-            let _ = is_api_call(query.as_bytes());
+        fn the_token_is_md5_of_the_php_rebuilt_query(params in params(), at in any::<prop::sample::Index>()) {
+            let mut sent: Vec<String> = params
+                .iter()
+                .map(|(name, value)| {
+                    let v: String = value.iter().map(|&(b, how)| sent_byte(b, how)).collect();
+                    format!("{name}={v}")
+                })
+                .collect();
+            let rebuilt: Vec<String> = params
+                .iter()
+                .map(|(name, value)| {
+                    let bytes: Vec<u8> = value.iter().map(|&(b, _)| b).collect();
+                    format!("{name}={}", urlencode_model(&bytes))
+                })
+                .collect();
+            let expected = token_model(&rebuilt.join("&"));
+            let raw = sent.join("&");
+            prop_assert_eq!(token_for_query(&raw, KEY), expected.clone(), "{}", raw);
+            sent.insert(at.index(sent.len() + 1), "token=0".to_string());
+            let with_token = sent.join("&");
+            prop_assert_eq!(token_for_query(&with_token, KEY), expected.clone(), "{}", with_token);
+            let url = sign_url(&format!("/x.php?{with_token}"), KEY);
+            prop_assert!(url.ends_with(&format!("&token={expected}")) || url == format!("/x.php?token={expected}"), "{}", url);
+        }
+
+        /// An API call is a query with `token=` (any case) followed by 32 ASCII letters or digits.
+        #[test]
+        fn api_calls_are_recognised_by_the_token_pattern(
+            before in "[a-zA-Z0-9=&_-]{0,8}",
+            name in "[tT][oO][kK][eE][nN]=?",
+            run in "[a-fA-F0-9xyz]{28,36}",
+            tail in "[a-z0-9&=.-]{0,6}",
+        ) {
+            let query = format!("{before}{name}{run}{tail}");
+            // Every piece after a `token=` (case-insensitive) must start with 32 letters or digits.
+            let lower = query.to_ascii_lowercase();
+            let expected = lower
+                .split("token=")
+                .skip(1)
+                .any(|piece| piece.len() >= 32 && piece.bytes().take(32).all(|b| b.is_ascii_alphanumeric()));
+            prop_assert_eq!(is_api_call(query.as_bytes()), expected, "{}", query);
         }
     }
 }

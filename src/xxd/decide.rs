@@ -11,9 +11,10 @@ use super::answers::Answer;
 use super::operation::Operation;
 use super::request::XxdRequest;
 use super::{lookups, sends, signature, Assumption};
-use crate::config::ValidationMode;
+use crate::config::{Emulation, ValidationMode};
 use crate::domain::{Api, App, Directory, Finding, JournalRecord, NewMessage};
 use crate::faults::Respond;
+use crate::mysql::{Charset, CollationKey};
 use crate::store::RequestWrite;
 use crate::xxb::decide::{Decision, Reply, JOURNAL_BODY_CAP};
 use crate::xxb::findings;
@@ -28,6 +29,8 @@ pub struct Context<'a> {
     /// The authenticated application.
     pub app_code: String,
     pub mode: ValidationMode,
+    /// The character set of the tables the daemon shares with the XXB server.
+    pub charset: Charset,
     pub findings: &'a mut Vec<Finding>,
     /// The assumptions the answer rests on so far.
     pub assumed: &'a mut BTreeSet<Assumption>,
@@ -48,12 +51,14 @@ impl Verdict {
     }
 }
 
-/// Decides `req` against `directory`. An injected `fault` replaces the answer (nothing is stored);
-/// a delay is only noted here (whoever serves the request waits).
+/// Decides `req` against `directory`, for the emulated server `emulation` (its validation mode,
+/// the character set of the tables it shares; the base path is `/x.php`'s alone). An injected
+/// `fault` replaces the answer (nothing is stored); a delay is only noted here (whoever serves the
+/// request waits).
 pub fn decide(
     req: &XxdRequest,
     directory: &Directory,
-    mode: ValidationMode,
+    emulation: &Emulation,
     fault: Option<&Respond>,
 ) -> Decision {
     let mut findings = Vec::new();
@@ -78,7 +83,7 @@ pub fn decide(
             None,
         ),
         Some(Respond::Delay { .. }) | None => {
-            let verdict = emulate(req, directory, mode, &mut findings, &mut assumed);
+            let verdict = emulate(req, directory, emulation, &mut findings, &mut assumed);
             (Some(verdict.answer), verdict.message)
         }
     };
@@ -133,7 +138,7 @@ pub fn decide(
 fn emulate(
     req: &XxdRequest,
     directory: &Directory,
-    mode: ValidationMode,
+    emulation: &Emulation,
     findings: &mut Vec<Finding>,
     assumed: &mut BTreeSet<Assumption>,
 ) -> Verdict {
@@ -165,7 +170,8 @@ fn emulate(
     if !req.query.dropped.is_empty() || has_repeated_names(req) {
         assumed.insert(Assumption::Query);
     }
-    let app = match authenticate(req, directory, operation, findings, assumed) {
+    let charset = emulation.charset;
+    let app = match authenticate(req, directory, charset, operation, findings, assumed) {
         Ok(app) => app,
         Err(refusal) => {
             assumed.insert(Assumption::Checks);
@@ -177,7 +183,8 @@ fn emulate(
     let mut cx = Context {
         req,
         app_code: app.code.clone(),
-        mode,
+        mode: emulation.validation,
+        charset,
         findings,
         assumed,
     };
@@ -195,6 +202,7 @@ fn emulate(
 fn authenticate(
     req: &XxdRequest,
     directory: &Directory,
+    charset: Charset,
     operation: Operation,
     findings: &mut Vec<Finding>,
     assumed: &mut BTreeSet<Assumption>,
@@ -218,7 +226,8 @@ fn authenticate(
             "Missing parameter: token.",
         );
     }
-    let Some(app) = directory.app(&code).cloned() else {
+    // The applications' table is the XXB server's: its codes compare under its collation.
+    let Some(app) = directory.app(&CollationKey::new(charset, &code)).cloned() else {
         return refuse(findings::unknown_app(&code), en(EntryError::EmptyEntry));
     };
     let Some(key) = app.key.clone() else {
@@ -256,7 +265,7 @@ fn authenticate(
             en(EntryError::AccountUnbound),
         );
     };
-    match directory.user_by_account(&account) {
+    match directory.user_by_account(&CollationKey::new(charset, &account)) {
         Some(user) if !user.deleted => Ok(app),
         found => refuse(
             findings::invalid_account(&app.code, &account, found.is_some()),

@@ -1,13 +1,15 @@
 //! The two lookups. `getChatGroups`: `{gid: name}` of the chats of type group that are not
 //! dismissed (documented). `getChatUsers`: `{id: display name}` of the members of `gid` who did not
 //! quit, or without `gid` the users of every chat membership (documented); deleted users are
-//! listed, as the database holds them (shared with `/x.php`). A Go map encodes its keys sorted as
+//! listed, and a gid found under the table's collation, as the database holds and compares them
+//! (shared with `/x.php`). A Go map encodes its keys sorted as
 //! text and an empty one as `{}` (assumed), and a gid of no chat answers an empty map (assumed).
 
 use super::answers::Answer;
 use super::decide::Context;
 use super::Assumption;
 use crate::domain::{Directory, User};
+use crate::mysql::CollationKey;
 use std::collections::BTreeMap;
 
 pub fn get_chat_groups(cx: &mut Context, directory: &Directory) -> Answer {
@@ -23,10 +25,12 @@ pub fn get_chat_users(cx: &mut Context, directory: &Directory) -> Answer {
     let users: Vec<User> = if gid.is_empty() {
         directory.users_in_any_chat()
     } else {
-        if directory.chat(&gid).is_none() {
+        // Looked up in the shared table, under its collation.
+        let key = CollationKey::new(cx.charset, &gid);
+        if directory.chat(&key).is_none() {
             cx.assumed.insert(Assumption::UnknownGid);
         }
-        directory.chat_members(&gid)
+        directory.chat_members(&key)
     };
     let data = users
         .into_iter()

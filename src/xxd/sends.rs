@@ -13,14 +13,14 @@ use super::decide::{Context, Verdict};
 use super::operation::Operation;
 use super::strict;
 use super::Assumption;
-use crate::domain::{
-    Api, ClientJson, Directory, MessageData, MessageKind, NewMessage, Recipient, User,
-};
-use crate::mysql;
+use crate::domain::{Api, Chat, Directory, MessageKind, NewMessage, Recipient, User};
+use crate::mysql::column;
+use crate::mysql::CollationKey;
 use crate::xxb::findings::{self, Severity};
 use crate::xxb::lang::{Lang, SendError};
-use crate::xxb::strict::enforce;
-use serde_json::Value;
+use crate::xxb::methods::message::{data_column, Built};
+use crate::xxb::strict::{enforce, storage_rules};
+use serde_json::{json, Value};
 
 pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Verdict {
     let fields = match read_body(cx, operation) {
@@ -44,18 +44,20 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
         // "0" is no title to PHP's empty(); a Go daemon compares with "" (assumed).
         cx.assumed.insert(Assumption::Body);
     }
-    let mut violations = strict::message_rules(&fields);
-    let (kind, cgid, recipients) = match operation {
+    let mut violations = strict::message_rules(&fields, cx.charset);
+    let (kind, chat, recipients) = match operation {
         Operation::SendChatMessage => {
             cx.assumed.insert(Assumption::Chat);
-            let Some(chat) = directory.chat(&fields.gid).cloned() else {
+            // Looked up in the shared table, under its collation.
+            let key = CollationKey::new(cx.charset, &fields.gid);
+            let Some(chat) = directory.chat(&key).cloned() else {
                 let violation = findings::xxd_unknown_chat(&fields.gid);
                 cx.findings.push(violation.finding(Severity::Error));
                 return refuse(cx, "Chat does not exist.".to_string());
             };
             violations.splice(0..0, strict::chat_rules(&chat));
-            let members = directory.chat_members(&chat.gid);
-            (MessageKind::Chat, chat.gid, members)
+            let members = directory.chat_members(&key);
+            (MessageKind::Chat, Some(chat), members)
         }
         _ => {
             let found = directory.users_with_ids(&fields.users);
@@ -71,9 +73,12 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
                 cx.assumed.insert(Assumption::UnknownUsers);
                 violations.insert(0, findings::unknown_user_ids(&unknown));
             }
-            (MessageKind::Notification, "notification".to_string(), found)
+            (MessageKind::Notification, None, found)
         }
     };
+    cx.assumed.insert(Assumption::Storage);
+    let built = stored(cx, &fields, kind, chat.as_ref(), &recipients);
+    violations.extend(storage_rules(&built));
     if let Some(violation) = enforce(cx.mode, violations, cx.findings) {
         // Strict mode's own refusal: its text is the mock's, not an assumption about the daemon.
         return Verdict {
@@ -82,7 +87,7 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
         };
     }
     cx.findings.extend(strict::warnings(&fields));
-    if let Some(chat) = directory.chat(&cgid).filter(|c| c.archived) {
+    if let Some(chat) = chat.filter(|c| c.archived) {
         cx.findings.push(findings::chat_archived(&chat.gid));
     }
     if recipients.is_empty() {
@@ -97,11 +102,9 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
         cx.assumed.insert(Assumption::UnknownUsers);
         cx.findings.push(findings::deleted_recipients(&deleted));
     }
-    cx.assumed.insert(Assumption::Storage);
-    let message = stored(cx, &fields, kind, cgid, &recipients);
     Verdict {
         answer: Answer::Sent,
-        message: Some(message),
+        message: Some(built.message),
     }
 }
 
@@ -137,43 +140,54 @@ fn refuse(cx: &mut Context, message: String) -> Verdict {
     }
 }
 
-/// The message as the database stores it: `content` through the `utf8` column, `contentType`
-/// through the enum (missing or empty is `text`, documented), `actions` `[]` when missing, the
-/// other texts `""`, `sender` as sent.
+/// The message as the database stores it, as `/x.php`'s sends are stored (the same tables):
+/// `content` through the text column (`????` in `utf8`, at most 65,535 bytes), `contentType`
+/// through the enum (missing or empty is `text`, documented), the `data` column PHP's JSON of
+/// `title`, `subtitle`, `url`, `actions` (`[]` when missing), `sender` as sent and the recipients'
+/// ids, at most 65,535 bytes; under the chat's gid, or `notification`.
 fn stored(
     cx: &Context,
     fields: &SendFields,
     kind: MessageKind,
-    cgid: String,
+    chat: Option<&Chat>,
     recipients: &[User],
-) -> NewMessage {
+) -> Built {
+    let content = column::text(cx.charset, &fields.content);
     let content_type = if fields.content_type.is_empty() {
         "text".to_string()
     } else {
-        mysql::content_type_enum(&fields.content_type)
+        column::content_type_enum(&fields.content_type)
     };
-    NewMessage {
-        kind,
-        cgid,
-        content: mysql::utf8_text(&fields.content),
-        content_type,
-        data: MessageData {
-            title: ClientJson(Value::String(fields.title.clone())),
-            subtitle: ClientJson(Value::String(fields.subtitle.clone())),
-            url: ClientJson(Value::String(fields.url.clone())),
-            actions: ClientJson(Value::Array(fields.actions.clone())),
-            sender: ClientJson(fields.sender.clone().unwrap_or(Value::Null)),
-            target: recipients.iter().map(|u| u.id).collect(),
+    let target: Vec<i64> = recipients.iter().map(|u| u.id).collect();
+    let (data_json, data, data_cut_from) = data_column(json!({
+        "title": fields.title,
+        "subtitle": fields.subtitle,
+        "url": fields.url,
+        "actions": fields.actions,
+        "sender": fields.sender.clone().unwrap_or(Value::Null),
+        "target": target,
+    }));
+    Built {
+        content_cut_from: content.cut_from,
+        data_cut_from,
+        message: NewMessage {
+            kind,
+            cgid: chat.map_or_else(|| "notification".to_string(), |c| c.gid.clone()),
+            chat: chat.map(|c| c.gid.clone()),
+            content: content.value.into_owned(),
+            content_type,
+            data_json,
+            data,
+            recipients: recipients
+                .iter()
+                .map(|u| Recipient {
+                    id: u.id,
+                    account: u.account.clone(),
+                    realname: u.realname.clone(),
+                })
+                .collect(),
+            app: cx.app_code.clone(),
+            api: Api::Xxd,
         },
-        recipients: recipients
-            .iter()
-            .map(|u| Recipient {
-                id: u.id,
-                account: u.account.clone(),
-                realname: u.realname.clone(),
-            })
-            .collect(),
-        app: cx.app_code.clone(),
-        api: Api::Xxd,
     }
 }

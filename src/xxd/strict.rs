@@ -8,13 +8,13 @@
 
 use super::body::SendFields;
 use crate::domain::{Chat, ChatType, Finding};
-use crate::mysql;
+use crate::mysql::Charset;
 use crate::xxb::findings::{self, Violation};
 use crate::xxb::strict::ACTION_TYPES;
 use serde_json::Value;
 
 /// The rules on the fields both sends share.
-pub fn message_rules(fields: &SendFields) -> Vec<Violation> {
+pub fn message_rules(fields: &SendFields, charset: Charset) -> Vec<Violation> {
     let mut found = Vec::new();
     // Missing or empty is documented as `text`.
     if !fields.content_type.is_empty() && !["text", "plain"].contains(&fields.content_type.as_str())
@@ -40,7 +40,7 @@ pub fn message_rules(fields: &SendFields) -> Vec<Violation> {
             found.push(findings::xxd_sender_invalid(sender));
         }
     }
-    if mysql::loses_characters(&fields.content) {
+    if charset.loses_characters(&fields.content) {
         found.push(findings::characters_lost());
     }
     found
@@ -100,7 +100,7 @@ mod tests {
     fn codes(body: &str) -> (Vec<&'static str>, Vec<&'static str>) {
         let fields = decode(body.as_bytes(), Operation::SendNotification).unwrap();
         (
-            message_rules(&fields)
+            message_rules(&fields, Charset::Utf8)
                 .iter()
                 .map(|v| v.code.as_str())
                 .collect(),

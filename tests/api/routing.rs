@@ -73,7 +73,7 @@ async fn unknown_modules_and_methods_answer_an_empty_body() {
     for q in [
         "m=im&f=nope&code=myAppCode",
         "m=chat&f=getGroupChats&code=myAppCode",
-        "m=im&f=getgroupchats&code=myAppCode",
+        "m=im&f=getGroupChat&code=myAppCode",
     ] {
         let a = app.get(&signed(q)).await;
         assert_eq!((a.status, a.body.len()), (200, 0), "{q}");
@@ -84,29 +84,56 @@ async fn unknown_modules_and_methods_answer_an_empty_body() {
 #[tokio::test]
 async fn the_parameter_filter_answers_bad_request() {
     let app = spawn_app().await;
-    // Values with a space, `~`, `&`, `:` or `@`, names outside [a-zA-Z0-9_.]; signed correctly.
-    for extra in [
-        "gid=3%264",
-        "gid=a+b",
-        "gid=a%7Eb",
-        "gid=a%3Ab",
-        "gid=a%40b",
-        "bad-name=1",
-        "gid[]=1",
+    // Values with a space, `~`, `&`, `:` or `@`, names outside [a-zA-Z0-9_.]; signed correctly. Each
+    // pair is (what is sent, what the server signs), the second written out by hand from PHP's rules:
+    // `parse_str` decodes `+` to a space and `%XX` (names included) before anything else; a name
+    // ending in `[]` appends to an array at index 0; `http_build_query` writes an array element as
+    // `name[0]` and passes names and values through `urlencode`, which keeps `A-Z a-z 0-9 - _ .`,
+    // writes a space as `+` and everything else as upper-case `%XX`.
+    for (extra, php_signs) in [
+        // `%26` decodes to `&` inside the value, and `&` is encoded back as `%26`.
+        ("gid=3%264", "gid=3%264"),
+        // `+` and `%20` both decode to a space, which is encoded as `+`.
+        ("gid=a+b", "gid=a+b"),
+        ("gid=a%20b", "gid=a+b"),
+        // `~`, `:` and `@` are outside urlencode's kept set, in upper-case hex whatever was sent.
+        ("gid=a%7Eb", "gid=a%7Eb"),
+        ("gid=a%7eb", "gid=a%7Eb"),
+        ("gid=a~b", "gid=a%7Eb"),
+        ("gid=a%3Ab", "gid=a%3Ab"),
+        ("gid=a:b", "gid=a%3Ab"),
+        ("gid=a%40b", "gid=a%40b"),
+        ("gid=a@b", "gid=a%40b"),
+        // `-` is kept in a name.
+        ("bad-name=1", "bad-name=1"),
+        // `gid[]` is the array [0 => "1"], rebuilt as `gid[0]` with its brackets encoded; an encoded
+        // `%5B%5D` is decoded first and is the same array.
+        ("gid[]=1", "gid%5B0%5D=1"),
+        ("gid%5B%5D=1", "gid%5B0%5D=1"),
     ] {
-        let q = format!("m=im&f=getChatUsers&{extra}&code=myAppCode");
-        let path = format!(
-            "/x.php?{q}&token={}",
-            xxb_mock::sign::token_for_query(&q, KEY)
-        );
-        let a = app.request("GET", &path, b"", &[]).await;
+        let sent = format!("m=im&f=getChatUsers&{extra}&code=myAppCode");
+        let signed = format!("m=im&f=getChatUsers&{php_signs}&code=myAppCode");
+        let a = app
+            .get(&format!("{sent}&token={}", token(&signed, KEY)))
+            .await;
         assert_eq!(
             (a.status, a.text()),
             (200, "Bad Request!".to_string()),
-            "{extra}"
+            "{extra} signed as {php_signs}"
         );
+        assert_eq!(app.last_findings().await, vec!["param_refused"], "{extra}");
+        if extra != php_signs {
+            // Signing the bytes as sent is refused: the server signs its own re-encoding.
+            let a = app
+                .get(&format!("{sent}&token={}", token(&sent, KEY)))
+                .await;
+            assert_eq!(
+                a.text(),
+                r#"{"errcode":401,"errmsg":"无效的token参数"}"#,
+                "{extra} signed as sent"
+            );
+        }
     }
-    assert_eq!(app.last_findings().await, vec!["param_refused"]);
     // Empty and "0" values are not filtered.
     let a = app
         .get(&signed("m=im&f=getChatUsers&gid=&code=myAppCode"))

@@ -577,7 +577,8 @@ mod tests {
 mod examples {
     #[test]
     fn decode() {
-        use crate::php::json::{decode, JsonError};
+        use super::JsonError;
+        use crate::php::json::decode;
         use serde_json::json;
         assert_eq!(
             decode(br#"{"a":1,"b":2,"a":3}"#).unwrap(),

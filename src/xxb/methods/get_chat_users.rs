@@ -1,11 +1,14 @@
 //! `im/getChatUsers`: the current members of chat `gid` as `{id: realname}`, ascending by id.
 //!
-//! Deliberately faithful: `gid` is the first remaining query parameter whatever its name; an empty
-//! `gid` lists the users who are members of at least one chat of any type (not "all users", as the
-//! docs say); deleted users are listed; an unknown gid answers `"data":[]`.
+//! Deliberately faithful: `gid` is the first remaining query parameter whatever its name, compared
+//! with the chats' gids as MariaDB compares them (`utf8_general_ci`: any case, trailing spaces
+//! ignored); an empty `gid` lists the users who are members of at least one chat of any type (not
+//! "all users", as the docs say); deleted users are listed; dismissed and archived chats list their
+//! members; an unknown gid, or a chat whose members all quit, answers `"data":[]`.
 
 use super::{Call, Verdict};
 use crate::domain::Directory;
+use crate::mysql::CollationKey;
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use serde_json::{Map, Value};
@@ -20,9 +23,10 @@ pub fn run(call: Call, directory: &Directory) -> Verdict {
         .map(|p| String::from_utf8_lossy(&p.value).into_owned())
         .unwrap_or_default();
     let users = if gid.is_empty() || gid == "0" {
+        call.findings.push(findings::chat_users_without_gid());
         directory.users_in_any_chat()
     } else {
-        directory.chat_members(&gid)
+        directory.chat_members(&CollationKey::new(call.charset, &gid))
     };
     let data: Map<String, Value> = users
         .into_iter()

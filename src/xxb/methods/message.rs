@@ -1,16 +1,33 @@
-//! What the two send methods share: the `sender` and `title` checks, and the message the real
-//! server stores for an accepted send (defaults filled in, storage losses applied).
+//! What the two send methods share: the checks after the recipient check (`sender`, `title`),
+//! where PHP stops on a value it cannot use, whom a send reaches, and the message the real server
+//! stores for an accepted send (defaults filled in, its columns' rules applied).
+//!
+//! Deliberate, as the real server does it (observed):
+//! - `users` (and sendChatMessage's `gid`, which the same code reads) becomes users or a chat gid
+//!   through [`mysql::selector`]: a list by ids or accounts, compared as MariaDB compares them; a
+//!   scalar is a gid, looked up under `utf8_general_ci`, whose members, or every user who is not
+//!   deleted when it has none, are the recipients. An object, or a list holding a list or an
+//!   object, is a PHP fatal error (HTTP 500, nothing stored).
+//! - A gid in another case reaches its chat, is stored as written (trailing spaces dropped by the
+//!   `CHAR` column), and continues that chat's message index.
+//! - `content` as a list stops the server quietly (HTTP 200, empty body, nothing stored).
+//! - `content` and the `data` JSON keep at most 65,535 bytes each ([`mysql::column`]).
 
 use super::{Call, Verdict};
 use crate::domain::{
-    Api, ClientJson, Finding, MessageData, MessageKind, NewMessage, Recipient, User,
+    Api, Chat, ClientJson, Directory, Finding, MessageData, MessageKind, NewMessage, Recipient,
+    User,
 };
-use crate::mysql;
+use crate::mysql::column::{self, CGID_WIDTH};
+use crate::mysql::selector::{self, Target};
+use crate::mysql::CollationKey;
+use crate::php::fatal;
 use crate::php::value::to_php_string;
 use crate::xxb::answer::Answer;
 use crate::xxb::body::SendBody;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
+use crate::xxb::request::BodyAccess;
 use crate::xxb::strict::Violation;
 use serde_json::{json, Value};
 
@@ -18,6 +35,19 @@ use serde_json::{json, Value};
 pub fn fail(call: &mut Call, error: SendError, finding: Finding) -> Verdict {
     call.findings.push(finding);
     Verdict::answer(Answer::Fail(error.message(call.req.lang).to_string()))
+}
+
+/// The refusal of an empty `field` (`users` or `gid`), the first check of both methods, with
+/// the finding that says why it is empty: a body the server cannot read, one that is no JSON
+/// object, or an object without the field.
+pub fn fail_empty(call: &mut Call, body: &SendBody, error: SendError, field: &str) -> Verdict {
+    let finding = match call.req.body_access {
+        BodyAccess::Multipart => findings::multipart_body(),
+        BodyAccess::OverReadCap => findings::body_too_large(call.req.body_size),
+        BodyAccess::Raw if body.is_object() => findings::missing_field(field),
+        BodyAccess::Raw => findings::body_not_object(call.req.app_body(), body.json_error()),
+    };
+    fail(call, error, finding)
 }
 
 /// The strict rejection for `violation`, in the request's language (its findings are already journaled).
@@ -44,6 +74,75 @@ pub fn check_sender_and_title(call: &mut Call, body: &SendBody) -> Option<Verdic
     None
 }
 
+/// What `field` (`users` or sendChatMessage's `gid`, not empty) names, or where PHP stops: a
+/// fatal error on a value it cannot use, then the quiet stop on a `content` list (`Err`: the answer).
+pub fn target_or_stop(call: &mut Call, body: &SendBody, field: &str) -> Result<Target, Answer> {
+    let value = body.get(field).unwrap_or(&Value::Null);
+    let target = selector::target(call.charset, field, value).map_err(|fatal| {
+        call.findings.push(findings::php_fatal(&fatal));
+        Answer::Fatal
+    })?;
+    if body.fields().and_then(fatal::content_stop).is_some() {
+        call.findings.push(findings::content_array());
+        return Err(Answer::Empty);
+    }
+    Ok(target)
+}
+
+/// Whom a send reaches and where it is stored.
+pub struct Reach {
+    /// `notification`, or the gid as the message's `cgid` column holds it.
+    pub cgid: String,
+    /// The existing chat the gid names (found under `utf8_general_ci`).
+    pub chat: Option<Chat>,
+    pub recipients: Vec<User>,
+    /// For a list: the positions of the entries that found nobody.
+    pub unmatched: Vec<usize>,
+    /// For a gid: whether every user who is not deleted was reached because the gid has no
+    /// members (an unknown gid, or a chat whose members all quit).
+    pub everyone: bool,
+}
+
+/// Whom `target` reaches in `directory`.
+pub fn reach(call: &Call, directory: &Directory, target: &Target) -> Reach {
+    match target {
+        Target::Users(users) => {
+            let recipients = if users.by_id() {
+                directory.users_with_ids(&users.ids())
+            } else {
+                directory.users_with_accounts(users.accounts())
+            };
+            let unmatched = users.unmatched(
+                |id| directory.user(id).is_some(),
+                |account| directory.has_account(account),
+            );
+            Reach {
+                cgid: "notification".into(),
+                chat: None,
+                recipients,
+                unmatched,
+                everyone: false,
+            }
+        }
+        Target::Chat(gid) => {
+            let key = CollationKey::new(call.charset, gid);
+            let members = directory.chat_members(&key);
+            let everyone = members.is_empty();
+            Reach {
+                cgid: column::char_column(call.charset, gid, CGID_WIDTH),
+                chat: directory.chat(&key).cloned(),
+                recipients: if everyone {
+                    directory.active_users()
+                } else {
+                    members
+                },
+                unmatched: Vec::new(),
+                everyone,
+            }
+        }
+    }
+}
+
 /// Warnings about who a message reaches.
 pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
     if recipients.is_empty() {
@@ -59,46 +158,91 @@ pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
     }
 }
 
-/// The message the server stores: `content` through the utf8 column, `contentType` through the
-/// enum column (missing or empty means `text`), `subtitle`, `url` default `""`, `actions` `[]`.
-pub fn build(
-    call: &Call,
-    body: &SendBody,
-    kind: MessageKind,
-    cgid: String,
-    recipients: &[User],
-) -> NewMessage {
-    let content = body.text("content");
+/// The message the server stores, and what its columns cut: `content` through the text column
+/// (characters above U+FFFF `????` in `utf8`, at most 65,535 bytes), `contentType` through the enum
+/// column (missing or empty means `text`), `subtitle` and `url` default `""`, `actions` `[]`, and
+/// the `data` column PHP's JSON of them, at most 65,535 bytes.
+pub struct Built {
+    pub message: NewMessage,
+    /// The byte length of `content` before its column cut it, when it did.
+    pub content_cut_from: Option<usize>,
+    /// The byte length of the `data` JSON before its column cut it, when it did.
+    pub data_cut_from: Option<usize>,
+}
+
+/// The `data` column of `fields` (`{title, subtitle, url, actions, sender, target}`, in that order):
+/// PHP's JSON of them as stored (at most 65,535 bytes), the fields as read back from it, and the
+/// JSON's length before the cut, when it was cut. The direct API stores its sends the same way.
+pub fn data_column(fields: Value) -> (String, MessageData, Option<usize>) {
+    let encoded = crate::php::json::encode_decoded(&fields);
+    let stored = column::data_json(&encoded);
+    let cut_from = stored.cut_from;
+    let data_json = stored.value.into_owned();
+    // A whole `data` column reads back as the fields themselves (PHP's JSON of what its
+    // json_decode made keeps every value); a cut one as what can still be read of it.
+    let data = match (cut_from, fields) {
+        (None, Value::Object(mut fields)) => {
+            let target = fields
+                .remove("target")
+                .and_then(|t| serde_json::from_value(t).ok())
+                .unwrap_or_default();
+            let mut take = |name: &str| ClientJson(fields.remove(name).unwrap_or_default());
+            MessageData {
+                title: take("title"),
+                subtitle: take("subtitle"),
+                url: take("url"),
+                actions: take("actions"),
+                sender: take("sender"),
+                target,
+            }
+        }
+        _ => MessageData::read(&data_json),
+    };
+    (data_json, data, cut_from)
+}
+
+pub fn build(call: &Call, body: &SendBody, kind: MessageKind, reach: Reach) -> Built {
+    let sent_content = body.text("content");
+    let content = column::text(call.charset, &sent_content);
     let content_type = if body.is_empty("contentType") {
         "text".to_string()
     } else {
         body.get("contentType")
             .and_then(to_php_string)
-            .map(|t| mysql::content_type_enum(&t))
+            .map(|t| column::content_type_enum(&t))
             .unwrap_or_default()
     };
-    NewMessage {
-        kind,
-        cgid,
-        content: mysql::utf8_text(&content),
-        content_type,
-        data: MessageData {
-            title: ClientJson(body.or("title", json!(""))),
-            subtitle: ClientJson(body.or("subtitle", json!(""))),
-            url: ClientJson(body.or("url", json!(""))),
-            actions: ClientJson(body.or("actions", json!([]))),
-            sender: ClientJson(body.or("sender", Value::Null)),
-            target: recipients.iter().map(|u| u.id).collect(),
+    let target: Vec<i64> = reach.recipients.iter().map(|u| u.id).collect();
+    let (data_json, data, data_cut_from) = data_column(json!({
+        "title": body.or("title", json!("")),
+        "subtitle": body.or("subtitle", json!("")),
+        "url": body.or("url", json!("")),
+        "actions": body.or("actions", json!([])),
+        "sender": body.or("sender", Value::Null),
+        "target": target,
+    }));
+    Built {
+        content_cut_from: content.cut_from,
+        data_cut_from,
+        message: NewMessage {
+            kind,
+            cgid: reach.cgid,
+            chat: reach.chat.map(|c| c.gid),
+            content: content.value.into_owned(),
+            content_type,
+            data_json,
+            data,
+            recipients: reach
+                .recipients
+                .iter()
+                .map(|u| Recipient {
+                    id: u.id,
+                    account: u.account.clone(),
+                    realname: u.realname.clone(),
+                })
+                .collect(),
+            app: call.auth.app.code.clone(),
+            api: Api::XPhp,
         },
-        recipients: recipients
-            .iter()
-            .map(|u| Recipient {
-                id: u.id,
-                account: u.account.clone(),
-                realname: u.realname.clone(),
-            })
-            .collect(),
-        app: call.auth.app.code.clone(),
-        api: Api::XPhp,
     }
 }

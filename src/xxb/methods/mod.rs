@@ -2,7 +2,8 @@
 
 mod get_chat_users;
 mod get_group_chats;
-mod message;
+pub(crate) mod message;
+pub use message::Built;
 mod send_chat_message;
 mod send_notification;
 
@@ -12,6 +13,8 @@ use super::params::Positional;
 use super::request::ApiRequest;
 use crate::config::ValidationMode;
 use crate::domain::{Directory, Finding, NewMessage};
+use crate::mysql::Charset;
+use crate::php::dispatch;
 
 /// A method of the `im` module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,15 +26,37 @@ pub enum Method {
 }
 
 impl Method {
-    /// The method for `m`/`f`, matched exactly (case-sensitively).
-    pub fn find(module: Option<&str>, method: Option<&str>) -> Option<Method> {
-        match (module?, method?) {
-            ("im", "getGroupChats") => Some(Method::GetGroupChats),
-            ("im", "getChatUsers") => Some(Method::GetChatUsers),
-            ("im", "sendNotification") => Some(Method::SendNotification),
-            ("im", "sendChatMessage") => Some(Method::SendChatMessage),
-            _ => None,
+    /// Every method, with its name as the server declares it.
+    pub const ALL: [(Method, &'static str); 4] = [
+        (Method::GetGroupChats, "getGroupChats"),
+        (Method::GetChatUsers, "getChatUsers"),
+        (Method::SendNotification, "sendNotification"),
+        (Method::SendChatMessage, "sendChatMessage"),
+    ];
+
+    /// The method `f` names in module `m`, matched as PHP's router matches them: without regard
+    /// to ASCII case (`m=IM&f=getgroupchats` runs getGroupChats; deliberate, observed).
+    pub fn find(module: &[u8], method: &[u8]) -> Option<Method> {
+        if !dispatch::names("im", module) {
+            return None;
         }
+        Method::named(method)
+    }
+
+    /// The method named `f` (in any case), whatever the module.
+    pub fn named(method: &[u8]) -> Option<Method> {
+        Method::ALL
+            .iter()
+            .find(|(_, name)| dispatch::names(name, method))
+            .map(|(m, _)| *m)
+    }
+
+    /// The name as the server declares it.
+    pub fn name(self) -> &'static str {
+        Method::ALL
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map_or("", |(_, name)| name)
     }
 }
 
@@ -41,6 +66,8 @@ pub struct Call<'a> {
     pub auth: &'a Authenticated,
     pub positional: &'a [Positional],
     pub mode: ValidationMode,
+    /// The emulated tables' character set.
+    pub charset: Charset,
     pub findings: &'a mut Vec<Finding>,
 }
 

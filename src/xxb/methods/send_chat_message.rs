@@ -1,15 +1,20 @@
 //! `im/sendChatMessage`: a notification posted into a chat.
 //!
-//! Checks, in order: `empty(gid)`, `empty(sender)`, `empty(title)`; then, in strict mode, the rules
-//! of `xxb::strict`. Deliberately faithful: the recipients are the chat's current members whatever
-//! its type (one-to-one and dismissed chats included), and a gid with no members (an unknown one)
-//! reaches every user who is not deleted.
+//! Checks, in order: `empty(gid)`, `empty(sender)`, `empty(title)`; then where PHP stops (a `gid`
+//! it cannot use, a `content` list); then, in strict mode, the rules of `xxb::strict`.
+//! Deliberately faithful: the server reads `gid` with the code that reads sendNotification's
+//! `users` (see `message`), so a list is a list of accounts stored in the notification centre, and a
+//! number is a gid; the recipients are the chat's current members whatever its type (one-to-one,
+//! dismissed and archived chats included), and a gid with no members (an unknown one, or a group
+//! whose members all quit) reaches every user who is not deleted, stored under that gid.
 
-use super::message::{build, check_sender_and_title, fail, recipient_findings, refuse};
+use super::message::{
+    build, check_sender_and_title, fail_empty, reach, recipient_findings, refuse, target_or_stop,
+};
 use super::{Call, Verdict};
 use crate::domain::Directory;
 use crate::domain::MessageKind;
-use crate::php::value::to_php_string;
+use crate::mysql::selector::Target;
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use crate::xxb::lang::SendError;
@@ -17,42 +22,47 @@ use crate::xxb::strict;
 
 pub fn run(mut call: Call, directory: &Directory) -> Verdict {
     let body = call.req.send_body();
-    if call.req.body_discarded() {
-        call.findings
-            .push(findings::body_discarded(call.req.body_size));
-    }
     if body.is_empty("gid") {
-        let finding = if body.is_object() {
-            findings::missing_field("gid")
-        } else {
-            findings::body_not_object(&call.req.body)
-        };
-        return fail(&mut call, SendError::NoGid, finding);
+        return fail_empty(&mut call, &body, SendError::NoGid, "gid");
     }
     if let Some(refused) = check_sender_and_title(&mut call, &body) {
         return refused;
     }
-    let gid = body.get("gid").and_then(to_php_string).unwrap_or_default();
-    let chat = directory.chat(&gid).cloned();
-    let mut violations = strict::chat_rules(&gid, chat.as_ref());
-    violations.extend(strict::message_rules(&body));
+    let target = match target_or_stop(&mut call, &body, "gid") {
+        Ok(target) => target,
+        Err(stopped) => return Verdict::answer(stopped),
+    };
+    let reached = reach(&call, directory, &target);
+    let mut violations = match (&target, body.get("gid")) {
+        (Target::Chat(gid), Some(serde_json::Value::String(_))) => {
+            strict::chat_rules(gid, reached.chat.as_ref())
+        }
+        (_, gid) => vec![findings::gid_not_string(
+            gid.unwrap_or(&serde_json::Value::Null),
+        )],
+    };
+    violations.extend(strict::message_rules(&body, call.charset));
+    let everyone = reached.everyone && matches!(target, Target::Chat(_));
+    let cgid = reached.cgid.clone();
+    let chat = reached.chat.clone();
+    let mut reached_findings = Vec::new();
+    recipient_findings(&mut reached_findings, &reached.recipients);
+    let built = build(&call, &body, MessageKind::Chat, reached);
+    violations.extend(strict::storage_rules(&built));
     if let Some(violation) = strict::enforce(call.mode, violations, call.findings) {
         return refuse(&call, &violation);
     }
     call.findings.extend(strict::warnings(&body));
     call.findings
         .extend(strict::archived_warning(chat.as_ref()));
-    let mut recipients = directory.chat_members(&gid);
-    if recipients.is_empty() {
+    if everyone {
         call.findings.push(findings::everyone_notified(&format!(
-            "The chat {gid:?} has no members (or does not exist)."
+            "The chat {cgid:?} has no members (or does not exist)."
         )));
-        recipients = directory.active_users();
     }
-    recipient_findings(call.findings, &recipients);
-    let message = build(&call, &body, MessageKind::Chat, gid, &recipients);
+    call.findings.extend(reached_findings);
     Verdict {
         answer: Answer::Sent,
-        message: Some(message),
+        message: Some(built.message),
     }
 }
