@@ -738,3 +738,57 @@ proptest::proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn the_shared_tables_compare_and_cut_as_for_x_php() {
+    let strict = spawn_app().await;
+    let faithful = spawn_faithful_app().await;
+    // A gid in another case finds its chat under the table's collation.
+    let upper = GROUP.to_uppercase();
+    let answer = call(
+        &strict,
+        "GET",
+        "/im/getChatUsers",
+        &format!("code=myAppCode&gid={upper}"),
+        &format!("im/getChatUsers?code=myAppCode&gid={upper}"),
+        "",
+    )
+    .await;
+    assert_eq!(
+        answer.text(),
+        "{\"result\":\"success\",\"data\":{\"1\":\"管理员\",\"3\":\"张三\",\"4\":\"李四\"}}\n"
+    );
+    // So does an application code.
+    let answer = call(
+        &strict,
+        "GET",
+        "/im/getChatGroups",
+        "code=MYAPPCODE",
+        "im/getChatGroups?code=MYAPPCODE",
+        "",
+    )
+    .await;
+    assert_eq!(answer.json()["result"], "success", "{}", answer.text());
+    // Content over the column's 65,535 bytes: refused in strict mode, cut in faithful mode.
+    let mut long = notification(json!([3]));
+    long["content"] = json!("长".repeat(30_000));
+    let answer = send(&strict, "sendNotification", &long).await;
+    assert!(answer.text().contains("65,535"), "{}", answer.text());
+    assert_eq!(
+        strict.last_request().await["findings"][0]["code"],
+        "too_long"
+    );
+    assert_eq!(
+        send(&faithful, "sendNotification", &long).await.text(),
+        SUCCESS
+    );
+    let stored = faithful.inspect("notifications").await;
+    assert_eq!(
+        stored["items"][0]["content"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .count(),
+        21_845
+    );
+}
