@@ -427,9 +427,11 @@ fn commit_batch(
     answers
 }
 
-/// The WAL size past which a checkpoint truncates it (the writer's `journal_size_limit` keeps it
-/// at most 64 MiB after each reset as well).
-const WAL_TRUNCATE_AT: u64 = 32 * 1024 * 1024;
+/// The WAL size past which a checkpoint truncates it: only when passive checkpoints could not keep
+/// up. (The writer's `journal_size_limit` truncates it to 64 MiB whenever it is reset, so the file
+/// normally stays at or below that; a lower threshold would truncate, and hold the writer, on every
+/// round.)
+const WAL_TRUNCATE_AT: u64 = 96 * 1024 * 1024;
 
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
