@@ -50,7 +50,8 @@ load() { # load URL: sets RPS and P99 (ms)
 wiremock() { # wiremock NAME STUB: start WireMock, add the stub, load it; sets WM_* figures
   echo "== WireMock $WIREMOCK_VERSION, $1 =="
   local t0; t0=$(ms)
-  java -jar "$JAR" --port 18181 --disable-banner > "$WORK/wiremock.log" 2>&1 &
+  # Its stub directories (mappings/, __files/) go under the run's own folder, not the working directory.
+  java -jar "$JAR" --port 18181 --disable-banner --root-dir "$WORK/wiremock" > "$WORK/wiremock.log" 2>&1 &
   local pid=$!
   until_up "http://127.0.0.1:18181/__admin/health"
   local started=$(( $(ms) - t0 ))
