@@ -4,12 +4,12 @@
 use crate::helpers::{start_binary, tempdir};
 use std::process::{Command, Stdio};
 
-/// Runs `serve --port 0 ARGS` and answers its exit code and what it printed, expecting it to stop
-/// on its own.
-fn refused(program: &str, pre: &[&str], args: &[&str]) -> (Option<i32>, String) {
+/// Runs `PROGRAM PRE... BINARY serve --port 0 ARGS` and answers its exit code and what it printed,
+/// expecting it to stop on its own.
+fn refused_with(binary: &str, program: &str, pre: &[&str], args: &[&str]) -> (Option<i32>, String) {
     let output = Command::new(program)
         .args(pre)
-        .arg(env!("CARGO_BIN_EXE_xxb-mock"))
+        .arg(binary)
         .args(["serve", "--port", "0"])
         .args(args)
         .stdin(Stdio::null())
@@ -18,6 +18,10 @@ fn refused(program: &str, pre: &[&str], args: &[&str]) -> (Option<i32>, String) 
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
     (output.status.code(), text)
+}
+
+fn refused(program: &str, pre: &[&str], args: &[&str]) -> (Option<i32>, String) {
+    refused_with(env!("CARGO_BIN_EXE_xxb-mock"), program, pre, args)
 }
 
 #[test]
@@ -51,8 +55,13 @@ fn a_database_that_cannot_be_written_and_a_directory_are_refused() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    // As an unprivileged user (root writes read-only files anyway).
-    let (code, text) = refused(
+    // As an unprivileged user (root writes read-only files anyway), from a copy of the binary that
+    // user can reach (the build directory may be inside a folder only root can enter).
+    let binary = dir.join("xxb-mock");
+    std::fs::copy(env!("CARGO_BIN_EXE_xxb-mock"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, text) = refused_with(
+        binary.to_str().unwrap(),
         "setpriv",
         &["--reuid=65534", "--regid=65534", "--clear-groups"],
         &["--db", &db_text],
