@@ -22,14 +22,6 @@ use actix_web::{web, HttpResponse};
 /// The names every loopback server answers to.
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-/// Whether `path` is inside the boundary.
-fn guarded(path: &str) -> bool {
-    ["/__inspect", "/__ui"].iter().any(|p| {
-        path.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
-}
-
 /// Whether `host` names the loopback interface.
 pub fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -168,7 +160,7 @@ pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if !guarded(req.path()) {
+    if !crate::routes::is_own(req.path()) {
         return next
             .call(req)
             .await
