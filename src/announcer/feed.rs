@@ -71,11 +71,45 @@ pub struct Cursor<T> {
     latest: PerKind<i64>,
 }
 
-/// What one read of the feed gives a stream: what it skipped, if anything, then the events to send.
+/// What one read of the feed gives a stream: the events to send, and what it skipped before them.
 #[derive(Debug)]
 pub struct Read<T> {
-    pub lagged: Option<Lagged>,
-    pub events: Vec<(Kind, Arc<T>)>,
+    /// How many events of each kind the stream had read or skipped before this read.
+    accounted: PerKind<u64>,
+    /// Where a client catches up from if events were skipped.
+    resume_after: PerKind<i64>,
+    /// The events to send, each with how many of each kind were published before it.
+    events: VecDeque<(Arc<T>, PerKind<u64>)>,
+    /// How many of each kind were published before the read's end.
+    published: PerKind<u64>,
+}
+
+impl<T> Read<T> {
+    /// What was skipped, if anything: the events published between the stream's last read and
+    /// the first event of this one.
+    pub fn lagged(&self) -> Option<Lagged> {
+        let before = self.events.front().map_or(self.published, |(_, p)| *p);
+        let missed = PerKind {
+            notification: before.notification - self.accounted.notification,
+            request: before.request - self.accounted.request,
+        };
+        (missed != PerKind::default()).then_some(Lagged {
+            missed,
+            resume_after: self.resume_after,
+        })
+    }
+
+    /// The events to send, oldest first.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.events.iter().map(|(value, _)| &**value)
+    }
+
+    /// Skips the oldest events but the newest `newest` (at least one, if there was any).
+    pub fn keep_newest(&mut self, newest: usize) {
+        while self.events.len() > newest.max(1) {
+            self.events.pop_front();
+        }
+    }
 }
 
 /// The feed. `T` is what an event carries (the stream renders it).
@@ -99,7 +133,6 @@ struct Ring<T> {
 }
 
 struct Event<T> {
-    kind: Kind,
     value: Arc<T>,
     /// The ring's `published` just before this event.
     published: PerKind<u64>,
@@ -143,7 +176,6 @@ impl<T> Feed<T> {
             ring.start += 1;
         } else {
             ring.events.push_back(Event {
-                kind,
                 value: Arc::new(value()),
                 published,
             });
@@ -213,7 +245,7 @@ impl<T> Cursor<T> {
     }
 
     /// Reads at most `most` events (at least 1): every unread one if there are no more than that,
-    /// else the newest `most`, after a [`Lagged`] naming what was skipped.
+    /// else the newest `most`, the others skipped (see [`Read::lagged`]).
     pub fn read(&mut self, most: usize) -> Read<T> {
         let most = most.max(1) as u64;
         let ring = self.feed.ring();
@@ -223,32 +255,24 @@ impl<T> Cursor<T> {
         } else {
             ring.start.max(head.saturating_sub(most))
         };
-        let lagged = (from != self.next).then(|| {
-            let published_before = match ring.events.get((from - ring.start) as usize) {
-                Some(event) => event.published,
-                None => ring.published,
-            };
-            Lagged {
-                missed: PerKind {
-                    notification: published_before.notification - self.published.notification,
-                    request: published_before.request - self.published.request,
-                },
-                resume_after: if self.next <= ring.restarted_at {
-                    PerKind::default()
-                } else {
-                    self.latest
-                },
-            }
-        });
-        let events = ring
-            .events
-            .range((from - ring.start) as usize..)
-            .map(|event| (event.kind, event.value.clone()))
-            .collect();
+        let read = Read {
+            accounted: self.published,
+            resume_after: if self.next <= ring.restarted_at {
+                PerKind::default()
+            } else {
+                self.latest
+            },
+            events: ring
+                .events
+                .range((from - ring.start) as usize..)
+                .map(|event| (event.value.clone(), event.published))
+                .collect(),
+            published: ring.published,
+        };
         self.next = head;
         self.published = ring.published;
         self.latest = ring.latest;
-        Read { lagged, events }
+        read
     }
 }
 
@@ -281,7 +305,7 @@ mod tests {
     }
 
     fn values(read: &Read<i64>) -> Vec<i64> {
-        read.events.iter().map(|(_, value)| **value).collect()
+        read.events().copied().collect()
     }
 
     #[test]
@@ -291,9 +315,9 @@ mod tests {
         let mut cursor = Cursor::new(feed.clone());
         sends(&feed, 3..=4);
         let read = cursor.read(4);
-        assert_eq!(read.lagged, None);
+        assert_eq!(read.lagged(), None);
         assert_eq!(values(&read), [3, -3, 4, -4]);
-        assert!(cursor.read(4).events.is_empty());
+        assert_eq!(cursor.read(4).events().len(), 0);
     }
 
     #[test]
@@ -305,7 +329,7 @@ mod tests {
         let read = cursor.read(3);
         assert_eq!(values(&read), [-6, 7, -7]);
         assert_eq!(
-            read.lagged,
+            read.lagged(),
             Some(Lagged {
                 missed: PerKind {
                     notification: 3,
@@ -321,12 +345,32 @@ mod tests {
         let read = cursor.read(3);
         assert_eq!(values(&read), [-8, 9, -9]);
         assert_eq!(
-            read.lagged.unwrap().resume_after,
+            read.lagged().unwrap().resume_after,
             PerKind {
                 notification: 7,
                 request: 7
             }
         );
+    }
+
+    #[test]
+    fn events_left_out_of_a_read_count_as_skipped() {
+        let feed = feed();
+        let mut cursor = Cursor::new(feed.clone());
+        sends(&feed, 1..=3);
+        let mut read = cursor.read(6);
+        assert_eq!(read.lagged(), None);
+        read.keep_newest(2);
+        assert_eq!(values(&read), [3, -3]);
+        assert_eq!(
+            read.lagged().unwrap().missed,
+            PerKind {
+                notification: 2,
+                request: 2
+            }
+        );
+        read.keep_newest(0);
+        assert_eq!(values(&read), [-3]);
     }
 
     #[test]
@@ -336,8 +380,8 @@ mod tests {
         let sent = RETAIN as i64;
         sends(&feed, 1..=sent);
         let read = cursor.read(RETAIN);
-        assert_eq!(read.events.len(), RETAIN);
-        let lagged = read.lagged.unwrap();
+        assert_eq!(read.events().len(), RETAIN);
+        let lagged = read.lagged().unwrap();
         let missed = lagged.missed.notification + lagged.missed.request;
         assert_eq!(missed as usize + RETAIN, 2 * RETAIN);
         assert_eq!(lagged.missed.request, RETAIN as u64 / 2);
@@ -356,7 +400,7 @@ mod tests {
         sends(&feed, 2..=4);
         let read = cursor.read(1);
         assert_eq!(values(&read), [-4]);
-        let lagged = read.lagged.unwrap();
+        let lagged = read.lagged().unwrap();
         // The request published before the stream opened is neither read nor missed by it.
         assert_eq!(
             lagged.missed,
@@ -385,7 +429,7 @@ mod tests {
         cursor.read(10);
         feed.restart_sequences();
         sends(&feed, 1..=3);
-        let lagged = cursor.read(1).lagged.unwrap();
+        let lagged = cursor.read(1).lagged().unwrap();
         assert_eq!(lagged.resume_after, PerKind::default());
         assert_eq!(
             lagged.missed,

@@ -4,12 +4,12 @@
 //!
 //! The fan-out has a budget that does not grow with the number of streams: together, the open
 //! streams write at most [`WRITES_PER_SECOND`] times and send at most [`EVENTS_PER_SECOND`] events
-//! a second, whether one stream is open or a thousand (each event is rendered once for all of them;
-//! see `announcer`). Each stream gets an equal share: it writes at most every
-//! [`Budget::every`] (never more often than every [`BATCH_EVERY`]), and each write carries at most
-//! [`Budget::events`] events, everything that arrived since the last write when that is not more. The
-//! first event after a quiet spell goes out at once. When more arrived, the stream skips to the newest
-//! ones and says so first, in one frame:
+//! and [`BYTES_PER_SECOND`] bytes a second, whether one stream is open or a thousand (each event is
+//! rendered once for all of them; see `announcer`). Each stream gets an equal share: it writes at most
+//! every [`Budget::every`] (never more often than every [`BATCH_EVERY`]), and each write carries at
+//! most [`Budget::events`] events and [`Budget::bytes`] bytes (but at least one event), everything that
+//! arrived since the last write when that is not more. The first event after a quiet spell goes out
+//! at once. When more arrived, the stream skips to the newest ones and says so first, in one frame:
 //!
 //! ```text
 //! event: lagged
@@ -36,6 +36,9 @@ const BATCH_EVERY: Duration = Duration::from_millis(20);
 const WRITES_PER_SECOND: u32 = 1_000;
 /// How many events every open stream together sends at most, a second.
 const EVENTS_PER_SECOND: u32 = 10_000;
+/// How many bytes of events every open stream together sends at most, a second (but always at
+/// least one event a write, however large).
+const BYTES_PER_SECOND: u32 = 16 << 20;
 
 /// One stream's share of the fan-out budget, when `streams` are open.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,6 +47,8 @@ struct Budget {
     every: Duration,
     /// The most events in one write.
     events: usize,
+    /// The most bytes of events in one write (but at least one event).
+    bytes: usize,
 }
 
 impl Budget {
@@ -51,11 +56,14 @@ impl Budget {
         let streams = u32::try_from(streams.max(1)).unwrap_or(u32::MAX);
         let every = BATCH_EVERY.max(Duration::from_secs(1) * streams / WRITES_PER_SECOND);
         let millis = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
-        let events =
-            u64::from(EVENTS_PER_SECOND).saturating_mul(millis) / 1000 / u64::from(streams);
+        let share = |per_second: u32| {
+            let share = u64::from(per_second).saturating_mul(millis) / 1000 / u64::from(streams);
+            usize::try_from(share.max(1)).unwrap_or(usize::MAX)
+        };
         Budget {
             every,
-            events: usize::try_from(events.max(1)).unwrap_or(usize::MAX),
+            events: share(EVENTS_PER_SECOND),
+            bytes: share(BYTES_PER_SECOND),
         }
     }
 }
@@ -70,8 +78,9 @@ pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
     // `last`: when events were last written (a keep-alive does not count, so that the first event
     // after a quiet spell still goes out at once).
     let start = (cursor, stopping, None::<Instant>);
-    let events =
-        futures_util::stream::unfold(start, |(mut cursor, mut stopping, last)| async move {
+    let events = futures_util::stream::unfold(
+        start,
+        |(mut cursor, mut stopping, last)| async move {
             let (chunk, last) = tokio::select! {
                 written = async {
                     let budget = Budget::of(cursor.listeners());
@@ -80,13 +89,14 @@ pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
                     }
                     match tokio::time::timeout(KEEP_ALIVE, cursor.arrived()).await {
                         Err(_) => (Bytes::from_static(b": keep-alive\n\n"), last),
-                        Ok(()) => (render(cursor.read(budget.events)), Some(Instant::now())),
+                        Ok(()) => (render(cursor.read(budget.events), budget.bytes), Some(Instant::now())),
                     }
                 } => written,
                 _ = stopping.wait_for(|stop| *stop) => return None,
             };
             Some((Ok::<_, std::io::Error>(chunk), (cursor, stopping, last)))
-        });
+        },
+    );
     let mut response = HttpResponse::Ok();
     response
         .content_type("text/event-stream")
@@ -96,13 +106,24 @@ pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
     response.streaming(futures_util::StreamExt::chain(opening, events))
 }
 
-/// One write: the `lagged` frame if events were skipped, then the events' frames.
-fn render(read: Read<Frame>) -> Bytes {
+/// One write: the newest events read that fit in `bytes` (at least one), after the `lagged` frame
+/// if any were skipped.
+fn render(mut read: Read<Frame>, bytes: usize) -> Bytes {
+    let mut size = 0;
+    let fit = read
+        .events()
+        .rev()
+        .take_while(|frame| {
+            size += frame.bytes().len();
+            size <= bytes
+        })
+        .count();
+    read.keep_newest(fit);
     let mut chunk = BytesMut::new();
-    if let Some(lagged) = read.lagged {
+    if let Some(lagged) = read.lagged() {
         chunk.extend_from_slice(&lagged_frame(&lagged));
     }
-    for (_, frame) in &read.events {
+    for frame in read.events() {
         chunk.extend_from_slice(frame.bytes());
     }
     chunk.freeze()
@@ -123,7 +144,8 @@ mod tests {
             Budget::of(1),
             Budget {
                 every: Duration::from_millis(20),
-                events: 200
+                events: 200,
+                bytes: 335_544,
             }
         );
         assert_eq!(Budget::of(0), Budget::of(1));
@@ -136,6 +158,7 @@ mod tests {
             let n = streams as f64;
             let writes = n / budget.every.as_secs_f64();
             let events = writes * budget.events as f64;
+            let bytes = writes * budget.bytes as f64;
             assert!(budget.every >= BATCH_EVERY, "{streams}: {budget:?}");
             assert!(
                 writes <= f64::from(WRITES_PER_SECOND) + 1e-6,
@@ -146,12 +169,17 @@ mod tests {
                 events <= f64::from(EVENTS_PER_SECOND) + 1e-6 || budget.events == 1,
                 "{streams}: {events}"
             );
+            assert!(
+                bytes <= f64::from(BYTES_PER_SECOND) + 1e-6 || budget.bytes == 1,
+                "{streams}: {bytes}"
+            );
         }
         assert_eq!(
             Budget::of(1000),
             Budget {
                 every: Duration::from_secs(1),
-                events: 10
+                events: 10,
+                bytes: 16_777,
             }
         );
     }

@@ -123,8 +123,9 @@ impl Stream {
 async fn at_a_modest_rate_every_event_arrives_in_order() {
     let app = spawn_app().await;
     let mut stream = Stream::open(&app).await;
-    // 50 sends make 100 events: however late the stream runs, no more than one write's share of
-    // the budget (200 events for a single stream) can be waiting, so none may be skipped.
+    // 50 sends make 100 events of about 1 KB: however late the stream runs, no more than one
+    // write's share of the budget (200 events and 320 KiB for a single stream) can be waiting, so
+    // none may be skipped.
     for _ in 0..50 {
         app.send_notification(&notification(json!([3]))).await;
     }
