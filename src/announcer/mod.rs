@@ -18,6 +18,7 @@ use feed::Feed;
 use serde::Serialize;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// The announcer. One per server.
 pub struct Announcer {
@@ -25,6 +26,8 @@ pub struct Announcer {
     /// Set when the server stops: event streams never end on their own, and an open one would
     /// hold a graceful stop for its whole grace period.
     stopping: watch::Sender<bool>,
+    /// When the announcer was made: the origin of the streams' shared grid of write times.
+    epoch: Instant,
 }
 
 impl Default for Announcer {
@@ -32,6 +35,7 @@ impl Default for Announcer {
         Announcer {
             feed: Arc::default(),
             stopping: watch::Sender::new(false),
+            epoch: Instant::now(),
         }
     }
 }
@@ -98,6 +102,11 @@ impl Announcer {
     /// A new stream's place in the feed: the events from now on.
     pub fn subscribe(&self) -> Cursor<Frame> {
         Cursor::new(self.feed.clone())
+    }
+
+    /// When the announcer was made.
+    pub fn epoch(&self) -> Instant {
+        self.epoch
     }
 
     /// Ends every event stream and long wait: the server is stopping.

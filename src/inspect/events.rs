@@ -33,9 +33,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// The shortest time between two writes to one stream.
 const BATCH_EVERY: Duration = Duration::from_millis(20);
 /// How many writes every open stream together makes at most, a second.
-const WRITES_PER_SECOND: u32 = 1_000;
+const WRITES_PER_SECOND: u32 = 500;
 /// How many events every open stream together sends at most, a second.
-const EVENTS_PER_SECOND: u32 = 10_000;
+const EVENTS_PER_SECOND: u32 = 5_000;
 /// How many bytes of events every open stream together sends at most, a second (but always at
 /// least one event a write, however large).
 const BYTES_PER_SECOND: u32 = 16 << 20;
@@ -77,15 +77,16 @@ pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
     });
     // `last`: when events were last written (a keep-alive does not count, so that the first event
     // after a quiet spell still goes out at once).
+    let epoch = emulator.announcer().epoch();
     let start = (cursor, stopping, None::<Instant>);
     let events = futures_util::stream::unfold(
         start,
-        |(mut cursor, mut stopping, last)| async move {
+        move |(mut cursor, mut stopping, last)| async move {
             let (chunk, last) = tokio::select! {
                 written = async {
                     let budget = Budget::of(cursor.listeners());
                     if let Some(last) = last {
-                        tokio::time::sleep_until(last + budget.every).await;
+                        tokio::time::sleep_until(next_write(epoch, last + budget.every)).await;
                     }
                     match tokio::time::timeout(KEEP_ALIVE, cursor.arrived()).await {
                         Err(_) => (Bytes::from_static(b": keep-alive\n\n"), last),
@@ -104,6 +105,17 @@ pub async fn get(emulator: web::Data<Emulator>) -> HttpResponse {
         // Closed once the stream ends: an idle kept-alive connection would hold the stop too.
         .force_close();
     response.streaming(futures_util::StreamExt::chain(opening, events))
+}
+
+/// When a stream due to write at `due` writes: at the first tick at or after it of a grid of
+/// [`BATCH_EVERY`] ticks from `epoch`, the same for every stream. The streams due in one tick read the
+/// feed at nearly the same moment, so they send the same newest events and render each once.
+fn next_write(epoch: Instant, due: Instant) -> Instant {
+    let ticks = due
+        .saturating_duration_since(epoch)
+        .as_nanos()
+        .div_ceil(BATCH_EVERY.as_nanos());
+    epoch + BATCH_EVERY * u32::try_from(ticks).unwrap_or(u32::MAX)
 }
 
 /// One write: the newest events read that fit in `bytes` (at least one), after the `lagged` frame
@@ -144,11 +156,21 @@ mod tests {
             Budget::of(1),
             Budget {
                 every: Duration::from_millis(20),
-                events: 200,
+                events: 100,
                 bytes: 335_544,
             }
         );
         assert_eq!(Budget::of(0), Budget::of(1));
+    }
+
+    #[test]
+    fn streams_write_on_a_shared_grid_of_ticks() {
+        let epoch = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(next_write(epoch, epoch), epoch);
+        assert_eq!(next_write(epoch, epoch + ms(1)), epoch + ms(20));
+        assert_eq!(next_write(epoch, epoch + ms(20)), epoch + ms(20));
+        assert_eq!(next_write(epoch, epoch + ms(1013)), epoch + ms(1020));
     }
 
     #[test]
@@ -177,9 +199,9 @@ mod tests {
         assert_eq!(
             Budget::of(1000),
             Budget {
-                every: Duration::from_secs(1),
+                every: Duration::from_secs(2),
                 events: 10,
-                bytes: 16_777,
+                bytes: 33_554,
             }
         );
     }
