@@ -384,7 +384,7 @@ impl Emulator {
                         let default_account = fixtures::entry::default_account(&tx.all_users()?);
                         let apps: Vec<_> = specs
                             .into_iter()
-                            .map(|spec| spec.bind(default_account.as_deref()))
+                            .map(|spec| spec.bind(default_account.as_ref()))
                             .collect();
                         tx.upsert_apps(&apps)
                     })

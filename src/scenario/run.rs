@@ -125,7 +125,7 @@ fn signer(scenario: &Scenario, fixtures: &Fixtures) -> (String, Option<String>) 
         None => fixtures.apps.iter().find(|a| a.key.is_some()),
     };
     match app {
-        Some(a) => (a.code.clone(), a.key.clone()),
+        Some(a) => (a.code.to_string(), a.key.clone()),
         None => (scenario.app.clone().unwrap_or_default(), None),
     }
 }

@@ -12,9 +12,9 @@ use super::operation::Operation;
 use super::request::XxdRequest;
 use super::{lookups, sends, signature, Assumption};
 use crate::config::{Emulation, ValidationMode};
-use crate::domain::{Api, App, Directory, Finding, JournalRecord, NewMessage};
+use crate::domain::{Account, Api, App, AppCode, Directory, Finding, JournalRecord, NewMessage};
 use crate::faults::Respond;
-use crate::mysql::{Charset, CollationKey};
+use crate::mysql::Charset;
 use crate::store::RequestWrite;
 use crate::xxb::decide::{Decision, Reply, JOURNAL_BODY_CAP};
 use crate::xxb::findings;
@@ -27,7 +27,7 @@ use time::format_description::well_known::Rfc3339;
 pub struct Context<'a> {
     pub req: &'a XxdRequest,
     /// The authenticated application.
-    pub app_code: String,
+    pub app_code: AppCode,
     pub mode: ValidationMode,
     /// The character set of the tables the daemon shares with the XXB server.
     pub charset: Charset,
@@ -227,7 +227,7 @@ fn authenticate(
         );
     }
     // The applications' table is the XXB server's: its codes compare under its collation.
-    let Some(app) = directory.app(&CollationKey::new(charset, &code)).cloned() else {
+    let Some(app) = directory.app(&AppCode::sought(&code, charset)).cloned() else {
         return refuse(findings::unknown_app(&code), en(EntryError::EmptyEntry));
     };
     let Some(key) = app.key.clone() else {
@@ -265,7 +265,7 @@ fn authenticate(
             en(EntryError::AccountUnbound),
         );
     };
-    match directory.user_by_account(&CollationKey::new(charset, &account)) {
+    match directory.user_by_account(&Account::sought(&account, charset)) {
         Some(user) if !user.deleted => Ok(app),
         found => refuse(
             findings::invalid_account(&app.code, &account, found.is_some()),

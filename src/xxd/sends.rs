@@ -13,9 +13,8 @@ use super::decide::{Context, Verdict};
 use super::operation::Operation;
 use super::strict;
 use super::Assumption;
-use crate::domain::{Api, Chat, Directory, MessageKind, NewMessage, Recipient, User};
+use crate::domain::{Api, Chat, Directory, Gid, MessageKind, NewMessage, Recipient, User};
 use crate::mysql::column;
-use crate::mysql::CollationKey;
 use crate::xxb::findings::{self, Severity};
 use crate::xxb::lang::{Lang, SendError};
 use crate::xxb::methods::message::{data_column, Built};
@@ -49,7 +48,7 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
         Operation::SendChatMessage => {
             cx.assumed.insert(Assumption::Chat);
             // Looked up in the shared table, under its collation.
-            let key = CollationKey::new(cx.charset, &fields.gid);
+            let key = Gid::sought(&fields.gid, cx.charset);
             let Some(chat) = directory.chat(&key).cloned() else {
                 let violation = findings::xxd_unknown_chat(&fields.gid);
                 cx.findings.push(violation.finding(Severity::Error));
@@ -96,7 +95,7 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
     let deleted: Vec<String> = recipients
         .iter()
         .filter(|u| u.deleted)
-        .map(|u| u.account.clone())
+        .map(|u| u.account.to_string())
         .collect();
     if !deleted.is_empty() {
         cx.assumed.insert(Assumption::UnknownUsers);
@@ -172,7 +171,7 @@ fn stored(
         data_cut_from,
         message: NewMessage {
             kind,
-            cgid: chat.map_or_else(|| "notification".to_string(), |c| c.gid.clone()),
+            cgid: chat.map_or_else(|| "notification".to_string(), |c| c.gid.to_string()),
             chat: chat.map(|c| c.gid.clone()),
             content: content.value.into_owned(),
             content_type,

@@ -15,12 +15,11 @@
 
 use super::{Call, Verdict};
 use crate::domain::{
-    Api, Chat, ClientJson, Directory, Finding, MessageData, MessageKind, NewMessage, Recipient,
-    User,
+    Api, Chat, ClientJson, Directory, Finding, Gid, MessageData, MessageKind, NewMessage,
+    Recipient, User,
 };
 use crate::mysql::column::{self, CGID_WIDTH};
 use crate::mysql::selector::{self, Target};
-use crate::mysql::CollationKey;
 use crate::php::fatal;
 use crate::php::value::to_php_string;
 use crate::xxb::answer::Answer;
@@ -125,7 +124,7 @@ pub fn reach(call: &Call, directory: &Directory, target: &Target) -> Reach {
             }
         }
         Target::Chat(gid) => {
-            let key = CollationKey::new(call.charset, gid);
+            let key = Gid::sought(gid, call.charset);
             let members = directory.chat_members(&key);
             let everyone = members.is_empty();
             Reach {
@@ -151,7 +150,7 @@ pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
     let deleted: Vec<String> = recipients
         .iter()
         .filter(|u| u.deleted)
-        .map(|u| u.account.clone())
+        .map(|u| u.account.to_string())
         .collect();
     if !deleted.is_empty() {
         findings.push(findings::deleted_recipients(&deleted));
