@@ -668,7 +668,7 @@ impl Incoming {
                     .iter()
                     .filter_map(|(k, v)| Some((text(&k.to_bytes()), text(v.as_bytes()?))))
                     .collect();
-                let body = serde_json::from_slice(&request.body).ok();
+                let body = serde_json::from_slice(&request.arrival.body).ok();
                 Some((request.method_name(), query, body))
             }
             Incoming::Xxd(request) => {
@@ -678,7 +678,7 @@ impl Incoming {
                     .iter()
                     .map(|(k, v)| (text(k), text(v)))
                     .collect();
-                let body = serde_json::from_slice(&request.body).ok();
+                let body = serde_json::from_slice(&request.arrival.body).ok();
                 Some((Some(request.segment.clone()), query, body))
             }
         }

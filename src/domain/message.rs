@@ -289,6 +289,16 @@ pub struct Recipient {
     pub realname: String,
 }
 
+impl From<&super::User> for Recipient {
+    fn from(user: &super::User) -> Self {
+        Recipient {
+            id: user.id,
+            account: user.account.clone(),
+            realname: user.realname.clone(),
+        }
+    }
+}
+
 /// A stored message as the inspection API shows it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Notification {

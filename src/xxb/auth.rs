@@ -121,8 +121,8 @@ pub fn check(
             let finding = findings::invalid_token(req, &token, signed, &key);
             // A client that signs with the direct API's formula learns so.
             let f = text(params.get("f"));
-            let script = req.path.as_str();
-            if let Some(other) = xxd_formula(script, &req.raw_query, Some(&f), &token, &key) {
+            let script = req.arrival.path.as_str();
+            if let Some(other) = xxd_formula(script, &req.arrival.query, Some(&f), &token, &key) {
                 findings.push(findings::other_api_signature(false, signed, &other));
             }
             return refuse(findings, EntryError::InvalidToken, finding);

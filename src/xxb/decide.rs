@@ -16,15 +16,12 @@ use super::request::{ApiRequest, EntryPoint};
 use super::token;
 use super::wrong_path::{self, Meant};
 use crate::config::Emulation;
-use crate::domain::{Api, Directory, Finding, JournalRecord, Outcome};
+use crate::domain::journal::Decided;
+use crate::domain::{Directory, Finding, JournalRecord, Outcome};
 use crate::faults::Respond;
 use crate::php;
 use crate::php::dispatch;
 use crate::store::{ClockMove, RequestWrite};
-use time::format_description::well_known::Rfc3339;
-
-/// The most bytes of a request body the journal keeps.
-pub const JOURNAL_BODY_CAP: usize = 64 * 1024;
 
 /// What the client gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +34,16 @@ pub enum Reply {
     },
     /// The connection closed without an answer (an injected fault).
     Drop,
+}
+
+impl Reply {
+    /// The status and body the client got, for the journal; `None` for a dropped connection.
+    pub fn answer(&self) -> Option<(u16, Vec<u8>)> {
+        match self {
+            Reply::Http { status, body, .. } => Some((*status, body.clone())),
+            Reply::Drop => None,
+        }
+    }
 }
 
 /// A decided request: what the client gets and what the store is to write.
@@ -65,7 +72,7 @@ pub fn decide(
             let decided = emulate(req, directory, emulation, &mut findings);
             let reply = Reply::Http {
                 status: decided.answer.status(),
-                headers: decided.answer.headers(req.lang, req.received_at),
+                headers: decided.answer.headers(req.lang, req.arrival.received_at),
                 body: decided.answer.body(req.lang),
             };
             (
@@ -80,12 +87,12 @@ pub fn decide(
             let reply = match fault {
                 Respond::Body { body } => Reply::Http {
                     status: answer::STATUS,
-                    headers: answer::headers(req.lang, req.received_at),
+                    headers: answer::headers(req.lang, req.arrival.received_at),
                     body: php::json::encode(body).into_bytes(),
                 },
                 Respond::Status { status, body } => Reply::Http {
                     status: *status,
-                    headers: answer::headers(req.lang, req.received_at),
+                    headers: answer::headers(req.lang, req.arrival.received_at),
                     body: body
                         .as_ref()
                         .map(|b| php::json::encode(b).into_bytes())
@@ -96,30 +103,17 @@ pub fn decide(
             (reply, Outcome::Rejected, None, None, app)
         }
     };
-    let (status, response) = match &reply {
-        Reply::Http { status, body, .. } => (*status, body.clone()),
-        Reply::Drop => (0, Vec::new()),
-    };
-    let kept = req.body.len().min(JOURNAL_BODY_CAP);
-    let journal = JournalRecord {
-        received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
-        http_method: req.http_method.clone(),
-        api: Api::XPhp,
-        path: req.path.clone(),
-        query: req.raw_query.clone(),
-        app,
-        method,
-        lang: req.lang.code().to_string(),
-        client_ip: req.caller.ip.clone(),
-        body: req.body[..kept].to_vec(),
-        body_size: req.body_size,
-        body_truncated: req.body_size > kept,
-        status,
-        response,
-        outcome,
-        findings,
-        duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
-    };
+    let journal = JournalRecord::new(
+        &req.arrival,
+        Decided {
+            app,
+            method,
+            lang: req.lang.code().to_string(),
+            answer: reply.answer(),
+            outcome,
+            findings,
+        },
+    );
     Decision {
         reply,
         write: RequestWrite {
@@ -149,14 +143,18 @@ fn emulate(
         clock: None,
     };
     if req.entry_point == EntryPoint::Unrouted {
-        let meant = wrong_path::meant(&req.path, emulation.base_path.as_ref());
-        findings.push(findings::wrong_path(&req.path, &req.raw_query, &meant));
+        let meant = wrong_path::meant(&req.arrival.path, emulation.base_path.as_ref());
+        findings.push(findings::wrong_path(
+            &req.arrival.path,
+            &req.arrival.query,
+            &meant,
+        ));
         return only(match meant {
             Meant::Root => Answer::ToPage,
             _ => Answer::NotFound,
         });
     }
-    if req.entry_point == EntryPoint::XPhp && !token::is_api_call(req.raw_query.as_bytes()) {
+    if req.entry_point == EntryPoint::XPhp && !token::is_api_call(req.arrival.query.as_bytes()) {
         let token = req.params.get("token").and_then(|t| t.as_bytes());
         findings.push(findings::not_an_api_call(token));
         return only(Answer::WebPage);

@@ -12,16 +12,16 @@ use super::operation::Operation;
 use super::request::XxdRequest;
 use super::{lookups, sends, signature, Assumption};
 use crate::config::{Emulation, ValidationMode};
-use crate::domain::{Account, Api, App, AppCode, Directory, Finding, JournalRecord, NewMessage};
+use crate::domain::journal::Decided;
+use crate::domain::{Account, App, AppCode, Directory, Finding, JournalRecord, NewMessage};
 use crate::faults::Respond;
 use crate::mysql::Charset;
 use crate::store::RequestWrite;
-use crate::xxb::decide::{Decision, Reply, JOURNAL_BODY_CAP};
+use crate::xxb::decide::{Decision, Reply};
 use crate::xxb::findings;
 use crate::xxb::ip::{self, AddressSource, CallerAddress};
 use crate::xxb::lang::{EntryError, Lang};
 use std::collections::BTreeSet;
-use time::format_description::well_known::Rfc3339;
 
 /// What an operation needs while it runs.
 pub struct Context<'a> {
@@ -91,39 +91,29 @@ pub fn decide(
         let assumed: Vec<Assumption> = assumed.into_iter().collect();
         findings.push(findings::unverified_answer(&assumed));
     }
-    let (reply, status, response, outcome) = match &answer {
-        Some(answer) => {
-            let body = answer.body();
-            let reply = Reply::Http {
+    let (reply, outcome) = match &answer {
+        Some(answer) => (
+            Reply::Http {
                 status: answer.status(),
                 headers: answer.headers(),
-                body: body.clone(),
-            };
-            (reply, answer.status(), body, answer.outcome())
-        }
-        None => (Reply::Drop, 0, Vec::new(), crate::domain::Outcome::Rejected),
+                body: answer.body(),
+            },
+            answer.outcome(),
+        ),
+        None => (Reply::Drop, crate::domain::Outcome::Rejected),
     };
-    let kept = req.body.len().min(JOURNAL_BODY_CAP);
-    let journal = JournalRecord {
-        received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
-        http_method: req.http_method.clone(),
-        api: Api::Xxd,
-        path: req.path.clone(),
-        query: req.raw_query.clone(),
-        app: req.query.text("code").filter(|c| !c.is_empty()),
-        method: Some(req.segment.clone()),
-        // The daemon answers in English whatever the client asks (assumed).
-        lang: Lang::En.code().to_string(),
-        client_ip: req.remote.clone(),
-        body: req.body[..kept].to_vec(),
-        body_size: req.body_size,
-        body_truncated: req.body_size > kept,
-        status,
-        response,
-        outcome,
-        findings,
-        duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
-    };
+    let journal = JournalRecord::new(
+        &req.arrival,
+        Decided {
+            app: req.query.text("code").filter(|c| !c.is_empty()),
+            method: Some(req.segment.clone()),
+            // The daemon answers in English whatever the client asks (assumed).
+            lang: Lang::En.code().to_string(),
+            answer: reply.answer(),
+            outcome,
+            findings,
+        },
+    );
     Decision {
         reply,
         write: RequestWrite {
@@ -150,7 +140,7 @@ fn emulate(
         ));
         return Verdict::only(Answer::NotFound);
     };
-    let method = req.http_method.as_str();
+    let method = req.arrival.http_method.as_str();
     let lookup = !operation.sends();
     if method != operation.http_method() && !(lookup && method == "HEAD") {
         assumed.insert(Assumption::HttpMethod);
@@ -165,7 +155,7 @@ fn emulate(
     assumed.insert(Assumption::Status);
     assumed.insert(Assumption::Encoding);
     if req.query.has("m") || req.query.has("f") {
-        findings.push(findings::x_php_query(&req.path));
+        findings.push(findings::x_php_query(&req.arrival.path));
     }
     if !req.query.dropped.is_empty() || has_repeated_names(req) {
         assumed.insert(Assumption::Query);
@@ -234,7 +224,7 @@ fn authenticate(
         return refuse(findings::app_without_key(&code), en(EntryError::EmptyKey));
     };
     let caller = CallerAddress {
-        ip: req.remote.clone(),
+        ip: req.arrival.client_ip.clone(),
         source: AddressSource::Connection,
     };
     if app.ip.trim() != "*" {
@@ -243,13 +233,13 @@ fn authenticate(
     if !ip::allows(&app.ip, &caller.ip) {
         return refuse(findings::ip_denied(&app, &caller), en(EntryError::IpDenied));
     }
-    let signed = signature::signed_text(&req.path, &req.query);
+    let signed = signature::signed_text(&req.arrival.path, &req.query);
     let expected = signature::token(&signed, &key);
     if token != expected {
         if token.eq_ignore_ascii_case(&expected) {
             assumed.insert(Assumption::Query);
         }
-        let other = signature::x_php_formula(&req.raw_query, Some(operation), &token, &key);
+        let other = signature::x_php_formula(&req.arrival.query, Some(operation), &token, &key);
         let refusal = refuse(
             findings::xxd_invalid_token(&token, &signed),
             en(EntryError::InvalidToken),
