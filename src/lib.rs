@@ -40,6 +40,7 @@ mod mock;
 mod mysql;
 pub mod parity;
 mod php;
+mod report;
 mod request_log;
 mod routes;
 pub mod scenario;

@@ -80,18 +80,17 @@ pub struct Decided {
     pub app: Option<String>,
     pub method: Option<String>,
     pub lang: String,
-    /// The answer sent; `None` when the connection was dropped instead.
-    pub answer: Option<(u16, Vec<u8>)>,
     pub outcome: Outcome,
     pub findings: Vec<Finding>,
 }
 
 impl JournalRecord {
-    /// The record of a request and what was decided about it: the body kept up to
-    /// [`JOURNAL_BODY_CAP`], a dropped connection as status 0, the time taken until now.
-    pub fn new(arrival: &Arrival, decided: Decided) -> Self {
+    /// The record of a request, what was decided about it and the answer sent (`None` for a
+    /// dropped connection, recorded as status 0): the body kept up to [`JOURNAL_BODY_CAP`], the
+    /// time taken until now.
+    pub fn new(arrival: &Arrival, decided: Decided, answer: Option<(u16, Vec<u8>)>) -> Self {
         let kept = arrival.body.len().min(JOURNAL_BODY_CAP);
-        let (status, response) = decided.answer.unwrap_or_default();
+        let (status, response) = answer.unwrap_or_default();
         JournalRecord {
             received_at: arrival.received_at.format(&Rfc3339).unwrap_or_default(),
             http_method: arrival.http_method.clone(),

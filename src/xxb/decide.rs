@@ -16,8 +16,8 @@ use super::request::{ApiRequest, EntryPoint};
 use super::token;
 use super::wrong_path::{self, Meant};
 use crate::config::Emulation;
-use crate::domain::journal::Decided;
-use crate::domain::{Directory, Finding, JournalRecord, Outcome};
+use crate::domain::journal::{Arrival, Decided};
+use crate::domain::{Directory, Finding, JournalRecord, NewMessage, Outcome};
 use crate::faults::Respond;
 use crate::php;
 use crate::php::dispatch;
@@ -53,6 +53,28 @@ pub struct Decision {
     pub write: RequestWrite,
 }
 
+impl Decision {
+    /// The reply to a request, with the writes that record it: its journal entry, and what it
+    /// stores (a message, a time-mode clock move).
+    pub fn new(
+        arrival: &Arrival,
+        reply: Reply,
+        decided: Decided,
+        message: Option<NewMessage>,
+        clock: Option<ClockMove>,
+    ) -> Decision {
+        let journal = JournalRecord::new(arrival, decided, reply.answer());
+        Decision {
+            reply,
+            write: RequestWrite {
+                journal,
+                message,
+                clock,
+            },
+        }
+    }
+}
+
 /// Decides `req` against `directory`. An injected `fault` replaces the answer (nothing is stored);
 /// a delay is only noted here (whoever serves the request waits).
 pub fn decide(
@@ -61,10 +83,7 @@ pub fn decide(
     emulation: &Emulation,
     fault: Option<&Respond>,
 ) -> Decision {
-    let mut findings = Vec::new();
-    if let Some(fault) = fault {
-        findings.push(findings::fault_injected(fault));
-    }
+    let mut findings: Vec<Finding> = fault.map(findings::fault_injected).into_iter().collect();
     let app = req.param_text("code").filter(|c| !c.is_empty());
     let method = req.method_name();
     let (reply, outcome, message, clock, app) = match fault {
@@ -103,31 +122,20 @@ pub fn decide(
             (reply, Outcome::Rejected, None, None, app)
         }
     };
-    let journal = JournalRecord::new(
-        &req.arrival,
-        Decided {
-            app,
-            method,
-            lang: req.lang.code().to_string(),
-            answer: reply.answer(),
-            outcome,
-            findings,
-        },
-    );
-    Decision {
-        reply,
-        write: RequestWrite {
-            journal,
-            message,
-            clock,
-        },
-    }
+    let decided = Decided {
+        app,
+        method,
+        lang: req.lang.code().to_string(),
+        outcome,
+        findings,
+    };
+    Decision::new(&req.arrival, reply, decided, message, clock)
 }
 
 /// What the real server would do, with the findings that explain it.
 struct Emulated {
     answer: Answer,
-    message: Option<crate::domain::NewMessage>,
+    message: Option<NewMessage>,
     clock: Option<ClockMove>,
 }
 

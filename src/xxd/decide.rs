@@ -13,10 +13,9 @@ use super::request::XxdRequest;
 use super::{lookups, sends, signature, Assumption};
 use crate::config::{Emulation, ValidationMode};
 use crate::domain::journal::Decided;
-use crate::domain::{Account, App, AppCode, Directory, Finding, JournalRecord, NewMessage};
+use crate::domain::{Account, App, AppCode, Directory, Finding, NewMessage};
 use crate::faults::Respond;
 use crate::mysql::Charset;
-use crate::store::RequestWrite;
 use crate::xxb::decide::{Decision, Reply};
 use crate::xxb::findings;
 use crate::xxb::ip::{self, AddressSource, CallerAddress};
@@ -61,10 +60,7 @@ pub fn decide(
     emulation: &Emulation,
     fault: Option<&Respond>,
 ) -> Decision {
-    let mut findings = Vec::new();
-    if let Some(fault) = fault {
-        findings.push(findings::fault_injected(fault));
-    }
+    let mut findings: Vec<Finding> = fault.map(findings::fault_injected).into_iter().collect();
     let mut assumed = BTreeSet::new();
     let (answer, message) = match fault {
         Some(Respond::Drop { .. }) => (None, None),
@@ -102,26 +98,15 @@ pub fn decide(
         ),
         None => (Reply::Drop, crate::domain::Outcome::Rejected),
     };
-    let journal = JournalRecord::new(
-        &req.arrival,
-        Decided {
-            app: req.query.text("code").filter(|c| !c.is_empty()),
-            method: Some(req.segment.clone()),
-            // The daemon answers in English whatever the client asks (assumed).
-            lang: Lang::En.code().to_string(),
-            answer: reply.answer(),
-            outcome,
-            findings,
-        },
-    );
-    Decision {
-        reply,
-        write: RequestWrite {
-            journal,
-            message,
-            clock: None,
-        },
-    }
+    let decided = Decided {
+        app: req.query.text("code").filter(|c| !c.is_empty()),
+        method: Some(req.segment.clone()),
+        // The daemon answers in English whatever the client asks (assumed).
+        lang: Lang::En.code().to_string(),
+        outcome,
+        findings,
+    };
+    Decision::new(&req.arrival, reply, decided, message, None)
 }
 
 /// What the daemon is assumed to do, with the findings that explain it.

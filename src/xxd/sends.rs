@@ -17,7 +17,7 @@ use crate::domain::{Api, Chat, Directory, Gid, MessageKind, User};
 use crate::mysql::column;
 use crate::xxb::findings::{self, Severity};
 use crate::xxb::lang::{Lang, SendError};
-use crate::xxb::methods::message::{Built, Unstored};
+use crate::xxb::methods::message::{recipient_findings, Built, Unstored};
 use crate::xxb::strict::{enforce, storage_rules};
 use serde_json::Value;
 
@@ -89,17 +89,8 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
     if let Some(chat) = chat.filter(|c| c.archived) {
         cx.findings.push(findings::chat_archived(&chat.gid));
     }
-    if recipients.is_empty() {
-        cx.findings.push(findings::no_recipients());
-    }
-    let deleted: Vec<String> = recipients
-        .iter()
-        .filter(|u| u.deleted)
-        .map(|u| u.account.to_string())
-        .collect();
-    if !deleted.is_empty() {
+    if recipient_findings(&mut cx.findings, &recipients) {
         cx.assumed.insert(Assumption::UnknownUsers);
-        cx.findings.push(findings::deleted_recipients(&deleted));
     }
     Verdict {
         answer: Answer::Sent,

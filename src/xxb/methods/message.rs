@@ -142,8 +142,8 @@ pub fn reach(call: &Call, directory: &Directory, target: &Target) -> Reach {
     }
 }
 
-/// Warnings about who a message reaches.
-pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
+/// Warnings about who a message reaches; says whether it reaches deleted users.
+pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) -> bool {
     if recipients.is_empty() {
         findings.push(findings::no_recipients());
     }
@@ -152,9 +152,11 @@ pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
         .filter(|u| u.deleted)
         .map(|u| u.account.to_string())
         .collect();
-    if !deleted.is_empty() {
-        findings.push(findings::deleted_recipients(&deleted));
+    if deleted.is_empty() {
+        return false;
     }
+    findings.push(findings::deleted_recipients(&deleted));
+    true
 }
 
 /// The message the server stores, and what its columns cut: `content` through the text column
