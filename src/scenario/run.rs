@@ -83,6 +83,11 @@ impl StepResult {
 }
 
 impl ScenarioResult {
+    /// Where `step` is written: `file:line:col`, as editors and CI annotations read it.
+    pub fn location(&self, step: &StepResult) -> String {
+        format!("{}:{}:{}", self.file.display(), step.pos.line, step.pos.col)
+    }
+
     pub fn passed(&self) -> bool {
         self.error.is_none() && self.steps.iter().all(|s| s.status != Status::Failed)
     }

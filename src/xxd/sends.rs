@@ -89,7 +89,7 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
     if let Some(chat) = chat.filter(|c| c.archived) {
         cx.findings.push(findings::chat_archived(&chat.gid));
     }
-    if recipient_findings(&mut cx.findings, &recipients) {
+    if recipient_findings(cx.findings, &recipients) {
         cx.assumed.insert(Assumption::UnknownUsers);
     }
     Verdict {

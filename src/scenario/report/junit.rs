@@ -44,12 +44,7 @@ pub fn render(results: &[ScenarioResult]) -> String {
                     );
                 }
                 Status::Failed => {
-                    let mut detail = format!(
-                        "{}:{}:{}",
-                        result.file.display(),
-                        step.pos.line,
-                        step.pos.col
-                    );
+                    let mut detail = result.location(step);
                     if let Some(message) = &step.message {
                         detail.push_str(&format!("\n{message}"));
                     }

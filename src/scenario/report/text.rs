@@ -35,13 +35,7 @@ pub fn render(results: &[ScenarioResult], color: bool) -> String {
                 step.label
             );
             if step.status != Status::Passed {
-                let _ = write!(
-                    out,
-                    "  ({}:{}:{})",
-                    result.file.display(),
-                    step.pos.line,
-                    step.pos.col
-                );
+                let _ = write!(out, "  ({})", result.location(step));
             }
             out.push('\n');
             if let Some(message) = &step.message {
