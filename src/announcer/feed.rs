@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 /// How many events are kept for streams that have not read them yet: more than any stream may read
 /// at once (the budget's largest share), so that only a stream that fell behind ever skips.
-pub const RETAIN: usize = 1024;
+pub const RETAIN: usize = 256;
 
 /// What an event is about, its name on the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +167,7 @@ impl<T> Feed<T> {
     /// only when there are none.
     pub fn publish(&self, kind: Kind, seq: i64, value: impl FnOnce() -> T) {
         let mut ring = self.ring();
+        let mut evicted = None;
         let published = ring.published;
         *ring.published.get_mut(kind) += 1;
         *ring.latest.get_mut(kind) = seq;
@@ -180,7 +181,7 @@ impl<T> Feed<T> {
                 published,
             });
             if ring.events.len() > RETAIN {
-                ring.events.pop_front();
+                evicted = ring.events.pop_front();
                 ring.start += 1;
             }
         }
@@ -188,6 +189,8 @@ impl<T> Feed<T> {
             .store(ring.start + ring.events.len() as u64, Ordering::Release);
         let listening = ring.listeners > 0;
         drop(ring);
+        // Freed (the request it shares, often) outside the lock, which other requests wait for.
+        drop(evicted);
         if listening {
             self.arrived.notify_waiters();
         }
