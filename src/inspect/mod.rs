@@ -295,6 +295,15 @@ impl From<StoreError> for InspectError {
             StoreError::UnknownChat(gid) => {
                 InspectError::not_found("gid", format!("there is no chat {gid:?}"))
             }
+            StoreError::Interrupted => InspectError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                field: "store".into(),
+                message: format!(
+                    "the query was stopped after {} s: narrow it with filters or a smaller `limit`",
+                    crate::store::READ_LIMIT.as_secs()
+                ),
+                did_you_mean: None,
+            },
             other => InspectError::internal("store", other.to_string()),
         }
     }

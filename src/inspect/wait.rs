@@ -67,25 +67,24 @@ pub async fn get(
             return Err(InspectError::unavailable("the server is stopping"))
         }
     };
-    if waited.satisfied {
-        return super::json(
+    match waited.explanation {
+        None => super::json(
             StatusCode::OK,
             &Page {
                 total: waited.total,
                 items: waited.items,
             },
-        );
+        ),
+        Some(explanation) => super::json(
+            StatusCode::REQUEST_TIMEOUT,
+            &TimedOut {
+                total: waited.total,
+                items: waited.items,
+                message: explanation.to_string(),
+                explanation,
+            },
+        ),
     }
-    let explanation = emulator.explain_wait(&filter, count, timeout).await?;
-    super::json(
-        StatusCode::REQUEST_TIMEOUT,
-        &TimedOut {
-            total: waited.total,
-            items: waited.items,
-            message: explanation.to_string(),
-            explanation,
-        },
-    )
 }
 
 /// `GET /__inspect/waits`: how many waits are pending (a wait whose client left is not).

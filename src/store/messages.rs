@@ -149,14 +149,13 @@ impl Tx<'_> {
         }
         {
             let mut tallies = self.tallies.borrow_mut();
-            if let Some(all) = &mut tallies.all {
-                *all += 1;
-            }
-            for user in &message.recipients {
-                if let Some(n) = tallies.per_user.get_mut(&user.id) {
-                    *n += 1;
-                }
-            }
+            let added = &mut tallies.added;
+            added.messages += 1;
+            // One delivery per user, as `INSERT OR IGNORE` stores them.
+            let mut users: Vec<i64> = message.recipients.iter().map(|r| r.id).collect();
+            users.sort_unstable();
+            users.dedup();
+            added.deliveries.extend(users);
         }
         // The notification centre is no chat row: only real chats keep last-message fields.
         if let Some(gid) = &message.chat {
@@ -272,28 +271,18 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        // With no filter but the recipient, the total comes from the store thread's tallies.
+        // With no filter but the recipient, a read may know the total without counting.
         let cacheable = clauses.len() == usize::from(recipient.is_some());
-        let cached = match (cacheable, recipient) {
-            (true, Some(id)) => self.tallies.borrow().per_user.get(&id).copied(),
-            (true, None) => self.tallies.borrow().all,
-            _ => None,
-        };
-        let total: i64 = match cached {
+        let snapshot = self.snapshot.filter(|_| cacheable);
+        let total: i64 = match snapshot.and_then(|s| s.total(recipient)) {
             Some(total) => total,
             None => {
                 let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
                 let total = stmt
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
                     .context(CONTEXT)?;
-                if cacheable {
-                    let mut tallies = self.tallies.borrow_mut();
-                    match recipient {
-                        Some(id) => {
-                            tallies.per_user.insert(id, total);
-                        }
-                        None => tallies.all = Some(total),
-                    }
+                if let Some(snapshot) = snapshot {
+                    snapshot.remember(recipient, total);
                 }
                 total
             }

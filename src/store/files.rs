@@ -1,0 +1,143 @@
+//! The database files the store's connections open: the `--db` file, or, by default, a private
+//! scratch file that nobody else sees and that goes when the store does.
+//!
+//! The default keeps its data in a temporary file rather than in SQLite's memory database so that
+//! the inspection API can read it on connections of its own while the writer writes (WAL lets
+//! readers and one writer work at once; an in-memory database shared between connections would make
+//! them wait for each other's table locks), and so that a million stored rows live in the operating
+//! system's page cache rather than in the process. The file is made in a directory of its own
+//! (readable by its owner only) under the temporary directory; a reset swaps in a fresh file and
+//! removes the old one, and the directory is removed when the store stops. Nothing of it is meant
+//! to outlive the process: it is written without waiting for the disk (`synchronous=OFF`).
+
+use super::StoreError;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One database file, as its connections open it.
+#[derive(Debug)]
+pub(crate) struct DbFile {
+    path: PathBuf,
+    /// A scratch file: written without waiting for the disk, removed when replaced.
+    scratch: bool,
+}
+
+impl DbFile {
+    /// The `--db` file: durable, left where it is.
+    pub(crate) fn durable(path: PathBuf) -> DbFile {
+        DbFile {
+            path,
+            scratch: false,
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn is_scratch(&self) -> bool {
+        self.scratch
+    }
+
+    /// The path of one of the file's companions: `-wal` or `-shm`.
+    pub(crate) fn companion(&self, suffix: &str) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    }
+
+    /// Removes a scratch file and its companions by name. Connections that have them open keep
+    /// reading what they opened (the space is freed when the last one closes); a new connection
+    /// can no longer open them.
+    pub(crate) fn remove(&self) {
+        if !self.scratch {
+            return;
+        }
+        for path in [
+            self.path.clone(),
+            self.companion("-wal"),
+            self.companion("-shm"),
+        ] {
+            if let Err(e) = std::fs::remove_file(&path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!("cannot remove {}: {e}", path.display());
+                }
+            }
+        }
+    }
+}
+
+/// The private directory of the default's scratch files, removed with everything in it when the
+/// last handle to it is dropped (when the store stops).
+#[derive(Debug)]
+pub(crate) struct Scratch {
+    dir: tempfile::TempDir,
+    made: AtomicU64,
+}
+
+impl Scratch {
+    /// Makes the directory, readable by its owner only, in the temporary directory (`TMPDIR`).
+    pub(crate) fn new() -> Result<Scratch, StoreError> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("xxb-mock-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let dir = builder.tempdir().map_err(|e| StoreError::Unusable {
+            path: std::env::temp_dir().display().to_string(),
+            reason: format!("cannot make a private directory for the in-memory store: {e}"),
+        })?;
+        Ok(Scratch {
+            dir,
+            made: AtomicU64::new(0),
+        })
+    }
+
+    /// A new file name in the directory (the file is made when it is opened).
+    pub(crate) fn fresh(&self) -> DbFile {
+        let n = self.made.fetch_add(1, Ordering::Relaxed) + 1;
+        DbFile {
+            path: self.dir.path().join(format!("store-{n}.db")),
+            scratch: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_files_are_private_and_go_with_their_directory() {
+        let scratch = Scratch::new().unwrap();
+        let dir = scratch.dir.path().to_path_buf();
+        let file = scratch.fresh();
+        assert_eq!(file.path().parent(), Some(dir.as_path()));
+        assert_ne!(scratch.fresh().path(), file.path(), "each file is new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only the owner may enter: {mode:o}");
+        }
+        for path in [file.path().to_path_buf(), file.companion("-wal")] {
+            std::fs::write(path, b"x").unwrap();
+        }
+        file.remove();
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::write(file.path(), b"x").unwrap();
+        drop(scratch);
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_durable_file_is_never_removed() {
+        let path = std::env::temp_dir().join(format!("xxb-mock-durable-{}", std::process::id()));
+        std::fs::write(&path, b"x").unwrap();
+        DbFile::durable(path.clone()).remove();
+        assert!(path.exists());
+        std::fs::remove_file(path).unwrap();
+    }
+}
