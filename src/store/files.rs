@@ -69,29 +69,50 @@ impl DbFile {
 
 /// The private directory of the default's scratch files, removed with everything in it when the
 /// last handle to it is dropped (when the store stops).
+///
+/// A process that ends without dropping it (killed, or exiting with its servers still running)
+/// leaves the directory behind; the next store to start removes it. Each directory holds a lock
+/// file that its process keeps locked while it lives, which is how a left one is told apart.
 #[derive(Debug)]
 pub(crate) struct Scratch {
     dir: tempfile::TempDir,
     made: AtomicU64,
+    /// The lock on [`OWNER`], held while the directory is in use.
+    _owner: std::fs::File,
 }
 
+/// The names of the scratch directories in the temporary directory start with this.
+const PREFIX: &str = "xxb-mock-";
+
+/// The lock file of a scratch directory.
+const OWNER: &str = "owner.lock";
+
 impl Scratch {
-    /// Makes the directory, readable by its owner only, in the temporary directory (`TMPDIR`).
+    /// Makes the directory, readable by its owner only, in the temporary directory (`TMPDIR`),
+    /// after removing those that processes which have ended left there.
     pub(crate) fn new() -> Result<Scratch, StoreError> {
+        remove_left_behind(&std::env::temp_dir());
+        let unusable = |e: std::io::Error| StoreError::Unusable {
+            path: std::env::temp_dir().display().to_string(),
+            reason: format!("cannot make a private directory for the in-memory store: {e}"),
+        };
         let mut builder = tempfile::Builder::new();
-        builder.prefix("xxb-mock-");
+        builder.prefix(PREFIX);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o700));
         }
-        let dir = builder.tempdir().map_err(|e| StoreError::Unusable {
-            path: std::env::temp_dir().display().to_string(),
-            reason: format!("cannot make a private directory for the in-memory store: {e}"),
-        })?;
+        let dir = builder.tempdir().map_err(unusable)?;
+        // Locked before it takes its name, so no other process ever sees it unlocked.
+        let unnamed = dir.path().join(format!("{OWNER}.new"));
+        let owner = std::fs::File::create(&unnamed).map_err(unusable)?;
+        lock(&owner).map_err(unusable)?;
+        std::fs::rename(&unnamed, dir.path().join(OWNER)).map_err(unusable)?;
         Ok(Scratch {
             dir,
             made: AtomicU64::new(0),
+            _owner: owner,
         })
     }
 
@@ -101,6 +122,46 @@ impl Scratch {
         DbFile {
             path: self.dir.path().join(format!("store-{n}.db")),
             scratch: true,
+        }
+    }
+}
+
+/// An exclusive lock on `file`, without waiting.
+fn lock(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock(2) on a descriptor `file` owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
+/// Removes the scratch directories in `temp` whose lock nobody holds: their process has ended.
+fn remove_left_behind(temp: &Path) {
+    if cfg!(not(unix)) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(PREFIX) {
+            continue;
+        }
+        let dir = entry.path();
+        // Only a scratch directory has the lock file; anything else is left alone.
+        let Ok(owner) = std::fs::File::open(dir.join(OWNER)) else {
+            continue;
+        };
+        if lock(&owner).is_ok() {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::debug!("cannot remove {}: {e}", dir.display());
+            }
         }
     }
 }
@@ -126,10 +187,34 @@ mod tests {
             std::fs::write(path, b"x").unwrap();
         }
         file.remove();
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, [OWNER]);
         std::fs::write(file.path(), b"x").unwrap();
         drop(scratch);
         assert!(!dir.exists());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_directory_left_by_an_ended_process_is_removed_and_nothing_else() {
+        let temp = tempfile::tempdir().unwrap();
+        let left = temp.path().join(format!("{PREFIX}left"));
+        std::fs::create_dir(&left).unwrap();
+        std::fs::write(left.join(OWNER), b"").unwrap();
+        std::fs::write(left.join("store-1.db"), b"x").unwrap();
+        let unrelated = temp.path().join(format!("{PREFIX}something-else"));
+        std::fs::create_dir(&unrelated).unwrap();
+        let in_use = temp.path().join(format!("{PREFIX}in-use"));
+        std::fs::create_dir(&in_use).unwrap();
+        let held = std::fs::File::create(in_use.join(OWNER)).unwrap();
+        lock(&held).unwrap();
+        remove_left_behind(temp.path());
+        assert!(!left.exists(), "nobody held its lock");
+        assert!(unrelated.exists(), "not a scratch directory");
+        assert!(in_use.exists(), "its lock is held");
     }
 
     #[test]

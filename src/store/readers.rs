@@ -261,3 +261,173 @@ impl Shared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DbLocation, Store};
+    use super::*;
+    use std::sync::mpsc;
+
+    /// How long a test waits for something that must happen, before it calls it a deadlock.
+    const DEADLOCK: Duration = Duration::from_secs(60);
+
+    fn meta_rows(tx: &Tx) -> Result<i64, StoreError> {
+        tx.conn
+            .query_row("SELECT count(*) FROM meta", [], |r| r.get(0))
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_answers_while_the_writer_is_held() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        let (release, held) = mpsc::channel::<()>();
+        // The writer stays inside this job until the read below has answered.
+        let writing = store.clone();
+        let writer = tokio::spawn(async move {
+            writing
+                .run(move |_| Ok(held.recv_timeout(DEADLOCK).is_ok()))
+                .await
+        });
+        let read = store.read(meta_rows).await;
+        release.send(()).unwrap();
+        assert!(read.is_ok(), "{read:?}");
+        assert!(
+            writer.await.unwrap().unwrap(),
+            "the read waited for the writer"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_sees_what_was_committed_before_it_began_and_nothing_after() {
+        for location in [DbLocation::Memory, DbLocation::File(temp_db())] {
+            let store = Store::open(&location).unwrap();
+            let insert = |key: &'static str| {
+                store.run(move |tx| {
+                    tx.conn
+                        .execute("INSERT INTO meta (key, value) VALUES (?1, 'v')", [key])
+                        .map_err(|e| StoreError::Invalid(e.to_string()))
+                })
+            };
+            insert("first").await.unwrap();
+            let before = store.read(meta_rows).await.unwrap();
+            let (began, read_on) = (mpsc::channel::<()>(), mpsc::channel::<()>());
+            let (began_tx, began_rx) = began;
+            let (go_on, wait) = read_on;
+            let reader = store.clone();
+            let reading = tokio::spawn(async move {
+                reader
+                    .read(move |tx| {
+                        let first = meta_rows(tx)?;
+                        began_tx.send(()).unwrap();
+                        wait.recv_timeout(DEADLOCK).unwrap();
+                        Ok((first, meta_rows(tx)?))
+                    })
+                    .await
+            });
+            tokio::task::spawn_blocking(move || began_rx.recv_timeout(DEADLOCK).unwrap())
+                .await
+                .unwrap();
+            insert("second").await.unwrap();
+            go_on.send(()).unwrap();
+            let (first, again) = reading.await.unwrap().unwrap();
+            assert_eq!((first, again), (before, before), "one snapshot per read");
+            assert_eq!(store.read(meta_rows).await.unwrap(), before + 1);
+            drop(store);
+            if let DbLocation::File(path) = location {
+                remove_db(&path);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_still_running_at_its_deadline_is_stopped_and_its_connection_serves_again() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        let endless = store.read_until(Instant::now() + Duration::from_millis(50), |tx| {
+            tx.conn
+                .query_row(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+                     SELECT count(*) FROM n",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(|e| StoreError::Sql {
+                    context: "counting for ever",
+                    source: Arc::new(e),
+                })
+        });
+        assert!(matches!(endless.await, Err(StoreError::Interrupted)));
+        for _ in 0..READERS * 2 {
+            assert!(store.read(meta_rows).await.is_ok());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_whose_caller_left_is_stopped() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        let (stopped_tx, stopped) = mpsc::channel();
+        let endless = store.read(move |tx| {
+            let outcome = tx.conn.query_row(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+                 SELECT count(*) FROM n",
+                [],
+                |r| r.get::<_, i64>(0),
+            );
+            stopped_tx.send(outcome.is_err()).unwrap();
+            Ok(())
+        });
+        // Polled once (the read starts), then dropped.
+        let _ = tokio::time::timeout(Duration::from_millis(50), endless).await;
+        let stopped = tokio::task::spawn_blocking(move || stopped.recv_timeout(DEADLOCK))
+            .await
+            .unwrap();
+        assert_eq!(stopped, Ok(true));
+    }
+
+    #[tokio::test]
+    async fn a_reset_of_the_default_swaps_in_a_fresh_file_and_removes_the_old_one() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        let first = store.shared.current_file();
+        store
+            .run(|tx| {
+                tx.conn
+                    .execute("INSERT INTO meta (key, value) VALUES ('old', 'v')", [])
+                    .map_err(|e| StoreError::Invalid(e.to_string()))
+            })
+            .await
+            .unwrap();
+        let old_rows = |tx: &Tx| {
+            tx.conn
+                .query_row("SELECT count(*) FROM meta WHERE key = 'old'", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(|e| StoreError::Invalid(e.to_string()))
+        };
+        // A connection to the old file is kept idle across the reset.
+        assert_eq!(store.read(old_rows).await.unwrap(), 1);
+        store
+            .reset(Arc::new(crate::fixtures::Fixtures::default()))
+            .await
+            .unwrap();
+        let fresh = store.shared.current_file();
+        assert_ne!(fresh.path(), first.path());
+        assert!(!first.path().exists());
+        assert!(!first.companion("-wal").exists());
+        assert_eq!(store.read(old_rows).await.unwrap(), 0);
+        let dir = fresh.path().parent().unwrap().to_path_buf();
+        drop((store, first, fresh));
+        assert!(!dir.exists(), "the scratch directory goes with the store");
+    }
+
+    fn temp_db() -> std::path::PathBuf {
+        let file = tempfile::Builder::new().suffix(".db").tempfile().unwrap();
+        let (_, path) = file.keep().unwrap();
+        std::fs::remove_file(&path).unwrap();
+        path
+    }
+
+    fn remove_db(path: &std::path::Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
