@@ -140,7 +140,8 @@ pub struct ServeArgs {
     /// 0 picks a free one.
     #[arg(long, env = "XXB_MOCK_XXD_PORT")]
     pub xxd_port: Option<u16>,
-    /// SQLite database file (WAL); state survives restarts. Default: in memory.
+    /// SQLite database file (WAL); state survives restarts. Default: a private scratch file,
+    /// removed when the server stops.
     #[arg(long, env = "XXB_MOCK_DB")]
     pub db: Option<PathBuf>,
     /// Fixture directory (users.json, groups.json, apps.json). Default: the embedded fixtures.

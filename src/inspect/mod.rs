@@ -299,7 +299,7 @@ impl From<StoreError> for InspectError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 field: "store".into(),
                 message: format!(
-                    "the query was stopped after {} s: narrow it with filters or a smaller `limit`",
+                    "the query did not finish within {} s and was stopped: narrow it with filters or a smaller `limit`",
                     crate::store::READ_LIMIT.as_secs()
                 ),
                 did_you_mean: None,

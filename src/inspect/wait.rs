@@ -1,5 +1,6 @@
 //! `GET /__inspect/wait`: answers as soon as enough notifications match, woken by the write itself;
-//! when the time runs out, with what matched and why the rest did not arrive.
+//! when the time runs out, with what matched and why the rest did not arrive. The time is kept even
+//! when the filter is slow to count: see [`Emulator::wait_for`].
 
 use super::notifications;
 use super::query::{concat, Params, MAX_LIMIT};

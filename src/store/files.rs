@@ -94,7 +94,10 @@ impl Scratch {
         remove_left_behind(&std::env::temp_dir());
         let unusable = |e: std::io::Error| StoreError::Unusable {
             path: std::env::temp_dir().display().to_string(),
-            reason: format!("cannot make a private directory for the in-memory store: {e}"),
+            reason: format!(
+                "the default store keeps its data in a private directory there, which cannot be \
+                 made ({e}); set TMPDIR to a writable directory, or give --db FILE"
+            ),
         };
         let mut builder = tempfile::Builder::new();
         builder.prefix(PREFIX);

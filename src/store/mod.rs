@@ -51,7 +51,10 @@ use tokio::sync::oneshot;
 /// Where the database lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DbLocation {
+    /// The default: for as long as the server runs, in a private scratch file (see `files`) that
+    /// goes when it stops. Named for what it is to its users: nothing of it is kept.
     Memory,
+    /// `--db FILE`: durable, kept across restarts.
     File(PathBuf),
 }
 

@@ -29,7 +29,7 @@ const READERS: usize = 4;
 pub const READ_LIMIT: Duration = Duration::from_secs(30);
 
 /// Each read connection's page cache (the pages are in the system's cache as well).
-const READER_CACHE_KIB: i64 = 16 * 1024;
+const READER_CACHE_KIB: i64 = 8 * 1024;
 
 /// How many SQLite virtual-machine steps pass between looks at a read's deadline.
 const STEPS_BETWEEN_LOOKS: i32 = 1000;
