@@ -584,12 +584,15 @@ fn serve(args: &ServeArgs) -> ExitCode {
         let _ = stdout.flush();
         let handle = server.handle();
         let emulator = server.emulator();
+        let closing = server.emulator();
         actix_web::rt::spawn(async move {
             stop_signal.await;
             emulator.announcer().stop_streams();
             handle.stop(true).await;
         });
         let stopped = server.run_until_stopped().await;
+        // Whatever still holds the emulator, the default's scratch files go before the process does.
+        closing.close();
         if let Some(path) = &args.ready_file {
             let _ = readiness::remove_ready_file(path);
         }

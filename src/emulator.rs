@@ -588,6 +588,11 @@ impl Emulator {
         })
     }
 
+    /// The server has stopped: the store refuses reads and removes the default's scratch files now.
+    pub fn close(&self) {
+        self.store.close();
+    }
+
     /// How many waits are pending.
     pub fn pending_waits(&self) -> usize {
         self.waiters.pending()

@@ -119,6 +119,16 @@ impl Scratch {
         })
     }
 
+    /// Removes the directory and everything in it now (dropping it would too; removing it twice
+    /// is harmless).
+    pub(crate) fn remove(&self) {
+        if let Err(e) = std::fs::remove_dir_all(self.dir.path()) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!("cannot remove {}: {e}", self.dir.path().display());
+            }
+        }
+    }
+
     /// A new file name in the directory (the file is made when it is opened).
     pub(crate) fn fresh(&self) -> DbFile {
         let n = self.made.fetch_add(1, Ordering::Relaxed) + 1;

@@ -198,8 +198,29 @@ pub struct Store {
     /// With a database file: an exclusive advisory lock on it, held while any handle is, so that a
     /// second xxb-mock refuses to start on the same file.
     _owner: Option<Arc<std::fs::File>>,
-    /// By default: the private directory of the scratch files, removed when the last handle goes.
-    scratch: Option<Arc<Scratch>>,
+    /// By default: the private directory of the scratch files, removed when the last handle goes
+    /// or when the store is closed.
+    scratch: Option<Arc<ScratchDir>>,
+}
+
+/// The default's scratch directory, and the read side that must stop opening its files before
+/// they are removed (a connection that began a read after the removal would make them again).
+struct ScratchDir {
+    scratch: Scratch,
+    shared: Arc<Shared>,
+}
+
+impl ScratchDir {
+    fn close(&self) {
+        self.shared.close();
+        self.scratch.remove();
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
 
 impl Store {
@@ -209,7 +230,7 @@ impl Store {
             DbLocation::File(path) => (DbFile::durable(path.clone()), None),
             DbLocation::Memory => {
                 let scratch = Scratch::new()?;
-                (scratch.fresh(), Some(Arc::new(scratch)))
+                (scratch.fresh(), Some(scratch))
             }
         };
         let file = Arc::new(file);
@@ -222,6 +243,12 @@ impl Store {
         *directory.write().unwrap_or_else(|e| e.into_inner()) =
             Tx::writer(&conn, &RefCell::default()).load_directory()?;
         let shared = Arc::new(Shared::new(file));
+        let scratch = scratch.map(|scratch| {
+            Arc::new(ScratchDir {
+                scratch,
+                shared: shared.clone(),
+            })
+        });
         let (jobs, queue) = mpsc::channel::<Command>();
         let publish = directory.clone();
         let writer_shared = shared.clone();
@@ -317,7 +344,7 @@ impl Store {
         };
         let (reply, answer) = oneshot::channel();
         let fresh: Fresh = Box::new(move || {
-            let file = Arc::new(scratch.fresh());
+            let file = Arc::new(scratch.scratch.fresh());
             let seeded = schema::open(&file).and_then(|conn| {
                 let tallies = RefCell::default();
                 let tx = Tx::writer(&conn, &tallies);
@@ -338,6 +365,15 @@ impl Store {
             .send(Command::Replace(fresh, reply))
             .map_err(|_| StoreError::Stopped)?;
         answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// The server has stopped: reads are refused from now on, and the default's scratch directory is
+    /// removed now, even if a handle outlives this (the process may end before it is dropped).
+    pub fn close(&self) {
+        self.shared.close();
+        if let Some(scratch) = &self.scratch {
+            scratch.close();
+        }
     }
 
     fn submit<T, F>(
@@ -578,6 +614,9 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
         .name("xxb-mock-checkpoint".into())
         .spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+                if shared.is_closed() {
+                    return;
+                }
                 let current = shared.current_file();
                 if !Arc::ptr_eq(&current, &file) {
                     match open(&current) {

@@ -47,6 +47,8 @@ struct State {
     totals: Totals,
     /// Connections to `file` between reads.
     idle: Vec<ReadConn>,
+    /// The store has stopped: no read begins any more.
+    closed: bool,
 }
 
 /// A read-only connection, and the file it reads.
@@ -62,6 +64,7 @@ impl Shared {
                 file,
                 totals: Totals::default(),
                 idle: Vec::new(),
+                closed: false,
             }),
             permits: Arc::new(Semaphore::new(READERS)),
         }
@@ -74,6 +77,21 @@ impl Shared {
     /// The file reads open.
     pub(crate) fn current_file(&self) -> Arc<DbFile> {
         self.lock().file.clone()
+    }
+
+    /// The store has stopped: no read begins from now on (one that began finishes on what it has
+    /// open), and the idle connections are closed.
+    pub(crate) fn close(&self) {
+        let idle = {
+            let mut state = self.lock();
+            state.closed = true;
+            std::mem::take(&mut state.idle)
+        };
+        drop(idle);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
     }
 
     /// Runs the writer's `commit`; if it succeeds, what the transaction added is published with
@@ -149,6 +167,9 @@ impl Shared {
         loop {
             let (file, idle) = {
                 let mut state = self.lock();
+                if state.closed {
+                    return Err(StoreError::Stopped);
+                }
                 (state.file.clone(), state.idle.pop())
             };
             let reader = match idle {
@@ -161,6 +182,9 @@ impl Shared {
                 },
             };
             let state = self.lock();
+            if state.closed {
+                return Err(StoreError::Stopped);
+            }
             if !Arc::ptr_eq(&reader.file, &state.file) {
                 continue;
             }
@@ -191,7 +215,7 @@ impl Shared {
             return;
         }
         let mut state = self.lock();
-        if Arc::ptr_eq(&reader.file, &state.file) && state.idle.len() < READERS {
+        if !state.closed && Arc::ptr_eq(&reader.file, &state.file) && state.idle.len() < READERS {
             state.idle.push(reader);
         }
     }
@@ -416,6 +440,26 @@ mod tests {
         let dir = fresh.path().parent().unwrap().to_path_buf();
         drop((store, first, fresh));
         assert!(!dir.exists(), "the scratch directory goes with the store");
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_refuses_reads_and_its_scratch_directory_is_gone_while_handles_remain() {
+        let store = Store::open(&DbLocation::Memory).unwrap();
+        let kept = store.clone();
+        let dir = store
+            .shared
+            .current_file()
+            .path()
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        assert!(store.read(meta_rows).await.is_ok());
+        store.close();
+        assert!(!dir.exists());
+        assert!(matches!(
+            kept.read(meta_rows).await,
+            Err(StoreError::Stopped)
+        ));
     }
 
     fn temp_db() -> std::path::PathBuf {
