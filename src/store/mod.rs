@@ -605,6 +605,9 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
             })?;
         conn.busy_timeout(TRUNCATE_WAIT)
             .context("setting the busy timeout")?;
+        // A first checkpoint now opens the WAL and its index: one made later, after a scratch
+        // file was removed, would make the index again.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         Ok(conn)
     };
     let mut file = shared.current_file();
