@@ -20,6 +20,8 @@
 mod changes;
 mod commit;
 mod directory;
+#[cfg(test)]
+mod filter_tests;
 mod journal;
 mod messages;
 mod retention;
