@@ -9,7 +9,7 @@ end
 
 local groups = {
   "30683aea-7a1f-4ec8-a6d6-834e0310fd7d", "81c6ba89-00ab-4431-8e47-063556ae4886",
-  "64da14c3-c07a-45af-9c61-4e638de4af26", "d2a5c7e1-0b3f-4d8e-9a6c-5e4f3b2a1c0d",
+  "64da14c3-c07a-45af-9c61-4e638de4af26",
 }
 local recipients = { "[1,3]", "[2]", "[3,4,5]", "[6]", "[\"zhangsan\"]", "[1,2,3,4,5,6]", "[4]", "[5,6]" }
 local templates = { "构建成功 #%d", "部署失败 service-%d", "Order %d shipped", "周报 第%d期", "Alert: disk %d%% full" }
@@ -30,7 +30,7 @@ request = function()
     body = string.format('{"gid":"%s","title":"%s","content":"**build %d**","contentType":"text","sender":%s}',
       groups[math.random(#groups)], title, n, sender)
   elseif r.kind == "xxd" then
-    body = string.format('{"users":[%d,%d],"title":"%s","content":"from the direct API","sender":{"id":"ops","displayName":"Ops","avatar":""}}',
+    body = string.format('{"users":[%d,%d],"title":"%s","content":"from the direct API","sender":{"id":"ops","displayName":"Ops","avatar":"https://ops.example.com/ops.png"}}',
       (n % 6) + 1, ((n + 2) % 6) + 1, title)
   elseif r.kind == "reject" then
     body = string.format('{"users":[1],"title":"%s","content":"no sender","contentType":"text"}', title)

@@ -95,8 +95,8 @@ fill() { # sends until ROWS notifications are stored, in rounds sized by the rat
 # p50 and p99 in ms of QUERIES requests to PATH on one connection.
 measure() {
   local path=$1 urls=()
-  for _ in $(seq "$QUERIES"); do urls+=("$URL/__inspect/$path"); done
-  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "${urls[@]}" > "$WORK/times"
+  for _ in $(seq "$QUERIES"); do urls+=(-o /dev/null "$URL/__inspect/$path"); done
+  curl -s -w '%{http_code} %{time_total}\n' "${urls[@]}" > "$WORK/times"
   if grep -qv '^200 ' "$WORK/times"; then echo "  ($path answered $(grep -v '^200 ' "$WORK/times" | head -1))"; fi
   sort -k2 -n "$WORK/times" | awk -v path="$path" -v n="$QUERIES" '
     { t[NR] = $2 * 1000 }
