@@ -701,6 +701,21 @@ mod tests {
     }
 
     #[test]
+    fn retain_takes_a_number_or_unlimited_and_keeps_100000_by_default() {
+        assert_eq!(serve(&[]).unwrap().retain, Retain::Limit(100_000));
+        assert_eq!(
+            serve(&["--retain", "5"]).unwrap().retain,
+            Retain::Limit(5)
+        );
+        assert_eq!(
+            serve(&["--retain", "unlimited"]).unwrap().retain,
+            Retain::Unlimited
+        );
+        let e = serve(&["--retain", "lots"]).unwrap_err();
+        assert!(e.contains("nor `unlimited`"), "{e}");
+    }
+
+    #[test]
     fn other_values_are_refused_with_the_possible_ones() {
         let e = serve(&["--lang", "en-US"]).unwrap_err();
         assert!(

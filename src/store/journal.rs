@@ -1,4 +1,9 @@
 //! The request journal in the store: one row per request to the emulated API.
+//!
+//! Beside each row, the codes of its findings (`journal_findings`, which the `finding` filter reads)
+//! and the counts of rows by outcome, method, application and API, and by finding code with them
+//! (`journal_counts`, `journal_finding_counts`), from which the total of a filter made of
+//! equalities is read instead of counted. Every write and delete here keeps them exact.
 
 use super::{Context, StoreError, Tx};
 use crate::domain::{Api, Finding, JournalEntry, JournalRecord, Outcome};

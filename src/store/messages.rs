@@ -1,4 +1,9 @@
 //! Stored messages and their recipients: written by accepted sends, read by the inspection API.
+//!
+//! Beside each message, its title in a trigram index (`message_titles`, which the `title` filter
+//! reads) and the counts of messages by kind, chat, application and API (`message_counts`), from
+//! which the total of a filter made of those equalities is read instead of counted. Every write and
+//! delete here keeps them exact.
 
 use super::{Context, StoreError, Tx};
 use crate::domain::{Api, MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
