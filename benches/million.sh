@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A million rows: `bash benches/million.sh` (ROWS=200000 for a shorter run).
+# A million rows: `bash benches/million.sh` (ROWS=200000 for a shorter run; STORES=file or STORES=memory for
+# one store only).
 #
 # For each store (the in-memory default, then --db FILE) a release server (`--retain ROWS --quiet`) is filled
 # through HTTP with ROWS journal entries and ROWS notifications (wrk with benches/million.lua: sends of four
@@ -177,5 +178,9 @@ run() { # run NAME ARGS...
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-run "in memory (the default)"
-run "--db FILE" --db "$WORK/million.db"
+for store in ${STORES:-memory file}; do
+  case $store in
+    memory) run "in memory (the default)";;
+    file) run "--db FILE" --db "$WORK/million.db";;
+  esac
+done

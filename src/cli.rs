@@ -703,10 +703,7 @@ mod tests {
     #[test]
     fn retain_takes_a_number_or_unlimited_and_keeps_100000_by_default() {
         assert_eq!(serve(&[]).unwrap().retain, Retain::Limit(100_000));
-        assert_eq!(
-            serve(&["--retain", "5"]).unwrap().retain,
-            Retain::Limit(5)
-        );
+        assert_eq!(serve(&["--retain", "5"]).unwrap().retain, Retain::Limit(5));
         assert_eq!(
             serve(&["--retain", "unlimited"]).unwrap().retain,
             Retain::Unlimited

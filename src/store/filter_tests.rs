@@ -394,14 +394,19 @@ proptest! {
             rows(&conn, "SELECT title, rowid FROM message_titles ORDER BY 2"),
             rows(&conn, "SELECT json_extract(data, '$.title'), seq FROM messages ORDER BY 2")
         );
-        for filter in &journal_filters {
+        // `after` alone is counted on the smaller side of it: every position.
+        let afters = (-1..45).map(|after| JournalFilter { after: Some(after), limit: 1000, ..JournalFilter::default() });
+        for filter in journal_filters.iter().cloned().chain(afters) {
+            let filter = &filter;
             let (total, items) = tx.journal(filter).unwrap();
             let expected = journal_scanned(&conn, filter);
             prop_assert_eq!(total as i64, expected, "{:?}", filter);
             prop_assert_eq!(items.len() as i64, expected, "{:?}", filter);
         }
         let everything = NotificationFilter { limit: 1000, ..NotificationFilter::default() };
-        for filter in notification_filters.iter().chain([&everything]) {
+        let afters = (-1..45).map(|after| NotificationFilter { after: Some(after), limit: 1000, ..NotificationFilter::default() });
+        for filter in notification_filters.iter().cloned().chain([everything]).chain(afters) {
+            let filter = &filter;
             let (total, items) = tx.notifications(filter).unwrap();
             let expected = notifications_scanned(&conn, filter);
             prop_assert_eq!(total as i64, expected, "{:?}", filter);

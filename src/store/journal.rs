@@ -119,23 +119,26 @@ impl Tx<'_> {
                 .context(CONTEXT)?
                 .query_row(params_from_iter(args.iter()), |r| r.get(0))
                 .context(CONTEXT)?,
-            None => {
-                let (from, condition, args) = selection(filter);
-                self.conn
-                    .prepare_cached(&format!("SELECT count(*) FROM {from} WHERE {condition}"))
-                    .context(CONTEXT)?
-                    .query_row(params_from_iter(args.iter()), |r| r.get(0))
-                    .context(CONTEXT)?
-            }
+            None => match only_after(filter) {
+                Some(after) => self.journal_after(after)?,
+                None => {
+                    let (from, _, condition, args) = selection(filter);
+                    self.conn
+                        .prepare_cached(&format!("SELECT count(*) FROM {from} WHERE {condition}"))
+                        .context(CONTEXT)?
+                        .query_row(params_from_iter(args.iter()), |r| r.get(0))
+                        .context(CONTEXT)?
+                }
+            },
         };
-        let (from, condition, args) = selection(filter);
+        let (from, seq, condition, args) = selection(filter);
         let order = if filter.descending { "DESC" } else { "ASC" };
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT journal.seq, received_at, http_method, path, query, app, method, lang, client_ip, body,
                         body_size, body_truncated, status, response, outcome, findings, duration_us, api
-                 FROM {from} WHERE {condition} ORDER BY {SEQ} {order} LIMIT {}",
+                 FROM {from} WHERE {condition} ORDER BY {seq} {order} LIMIT {}",
                 filter.limit
             ))
             .context(CONTEXT)?;
@@ -171,27 +174,82 @@ impl Tx<'_> {
     }
 }
 
-/// The column a listing orders by: with a finding code, the findings index's, which the index
-/// `journal_findings_by_code` keeps in order, so a page is read from it without sorting.
-const SEQ: &str = "journal.seq";
-
-/// The tables a journal filter reads and its SQL condition, with its arguments. A finding code
-/// drives the query from the findings index.
-fn selection(filter: &JournalFilter) -> (&'static str, String, Vec<SqlValue>) {
+/// The tables a journal filter reads, the column of the entries' seq a listing orders by, and the
+/// SQL condition, with its arguments. A finding code drives the query from the findings index
+/// (`CROSS JOIN` keeps it first), whose order by seq then serves a page without sorting.
+fn selection(filter: &JournalFilter) -> (&'static str, &'static str, String, Vec<SqlValue>) {
     let (mut clauses, mut args) = equalities(filter, "journal.");
-    let from = match &filter.finding {
+    let (from, seq) = match &filter.finding {
         Some(code) => {
             clauses.insert(0, "f.code = ?".into());
             args.insert(0, code.clone().into());
-            "journal_findings f JOIN journal ON journal.seq = f.seq"
+            (
+                "journal_findings f CROSS JOIN journal ON journal.seq = f.seq",
+                "f.seq",
+            )
         }
-        None => "journal",
+        None => ("journal", "journal.seq"),
     };
     if let Some(after) = filter.after {
-        clauses.push(format!("{SEQ} > ?"));
+        clauses.push(format!("{seq} > ?"));
         args.push(after.into());
     }
-    (from, conjunction(clauses), args)
+    (from, seq, conjunction(clauses), args)
+}
+
+/// `after`, when it is all the filter asks for.
+fn only_after(filter: &JournalFilter) -> Option<i64> {
+    let JournalFilter {
+        outcome: None,
+        method: None,
+        app: None,
+        finding: None,
+        api: None,
+        after: Some(after),
+        ..
+    } = filter
+    else {
+        return None;
+    };
+    Some(*after)
+}
+
+impl Tx<'_> {
+    /// How many entries come after `after`: counted on whichever side of it has fewer entries (the
+    /// other side is the whole journal, from the counts, less this one), through the narrow index
+    /// `journal_by_outcome`, whose two outcomes hold every entry, rather than the entries' rows.
+    fn journal_after(&self, after: i64) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "counting the journal";
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached("SELECT (SELECT min(seq) FROM journal), (SELECT max(seq) FROM journal)")
+            .context(CONTEXT)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context(CONTEXT)?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(0);
+        };
+        let count = |side: &str| -> Result<i64, StoreError> {
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM journal INDEXED BY journal_by_outcome
+                     WHERE outcome IN ('accepted', 'rejected') AND seq {side} ?1"
+                ))
+                .context(CONTEXT)?
+                .query_row([after], |r| r.get(0))
+                .context(CONTEXT)
+        };
+        if after.saturating_sub(first) >= last.saturating_sub(after) {
+            return count(">");
+        }
+        let all: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM journal_counts")
+            .context(CONTEXT)?
+            .query_row([], |r| r.get(0))
+            .context(CONTEXT)?;
+        Ok(all - count("<=")?)
+    }
 }
 
 /// The conditions on the columns `journal_counts` counts by, on the columns named with `prefix`.
@@ -261,9 +319,9 @@ impl Tx<'_> {
         {
             return self.delete_all_journal();
         }
-        let (from, condition, args) = selection(filter);
+        let (from, seq, condition, args) = selection(filter);
         self.delete_journal_where(
-            &format!("SELECT journal.seq FROM {from} WHERE {condition}"),
+            &format!("SELECT {seq} FROM {from} WHERE {condition}"),
             &args,
         )
     }

@@ -371,7 +371,20 @@ impl Tx<'_> {
             ),
             _ => None,
         };
-        let total: i64 = match cached.or(counted) {
+        let after_only = match filter {
+            NotificationFilter {
+                user: None,
+                gid: None,
+                kind: None,
+                app: None,
+                title: None,
+                api: None,
+                after: Some(after),
+                ..
+            } => Some(self.messages_after(*after)?),
+            _ => None,
+        };
+        let total: i64 = match cached.or(counted).or(after_only) {
             Some(total) => total,
             None => {
                 let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
@@ -399,6 +412,44 @@ impl Tx<'_> {
             &args,
         )?;
         Ok((usize::try_from(total).unwrap_or(0), items))
+    }
+
+    /// How many messages come after `after`: counted on whichever side of it has fewer messages (the
+    /// other side is all of them, from the counts, less this one), through the narrow index
+    /// `messages_by_kind`, whose two kinds hold every message, rather than the messages' rows.
+    fn messages_after(&self, after: i64) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "counting notifications";
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT min(seq) FROM messages), (SELECT max(seq) FROM messages)",
+            )
+            .context(CONTEXT)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context(CONTEXT)?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(0);
+        };
+        let count = |side: &str| -> Result<i64, StoreError> {
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM messages INDEXED BY messages_by_kind
+                     WHERE kind IN ('notification', 'chat') AND seq {side} ?1"
+                ))
+                .context(CONTEXT)?
+                .query_row([after], |r| r.get(0))
+                .context(CONTEXT)
+        };
+        if after.saturating_sub(first) >= last.saturating_sub(after) {
+            return count(">");
+        }
+        let all: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM message_counts")
+            .context(CONTEXT)?
+            .query_row([], |r| r.get(0))
+            .context(CONTEXT)?;
+        Ok(all - count("<=")?)
     }
 
     /// The notifications the journal entries `requests` stored (at most one each), by the entry's
