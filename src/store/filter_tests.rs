@@ -28,8 +28,8 @@ fn message(data_json: String, kind: MessageKind, app: &str, api: Api, to: &[i64]
             .iter()
             .map(|&id| Recipient {
                 id,
-                account: String::new(),
-                realname: String::new(),
+                account: "".into(),
+                realname: "".into(),
             })
             .collect(),
         app: app.into(),
