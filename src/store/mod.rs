@@ -8,6 +8,10 @@
 //! - jobs (closures over a [`Tx`]) for the inspection API and the runtime changes, each in its own
 //!   savepoint of one transaction.
 //!
+//! After each batch of request writes, once its senders are answered, the store thread trims the
+//! oldest journal entries and notifications beyond the retention limit ([`Retain`]), at most
+//! [`retention::TRIM_STEP`] of each per batch, in a transaction of its own.
+//!
 //! Nothing is acknowledged before it is durable. After a commit that changed the organisation the
 //! store thread publishes a new [`Directory`], before it answers, so whoever was told "done" decides
 //! from the new one. With `--db FILE` the database is in WAL mode and survives restarts; the default
@@ -16,13 +20,17 @@
 mod changes;
 mod commit;
 mod directory;
+#[cfg(test)]
+mod filter_tests;
 mod journal;
 mod messages;
+mod retention;
 mod schema;
 
 pub use commit::{ClockMove, RequestWrite, Stored};
 pub use journal::JournalFilter;
 pub use messages::NotificationFilter;
+pub use retention::{Retain, Retention};
 
 use crate::domain::Directory;
 use crate::fixtures::Fixtures;
@@ -102,6 +110,9 @@ pub struct Tx<'c> {
 /// transaction in progress changed the organisation or an application's clock.
 #[derive(Debug, Default)]
 pub(crate) struct Tallies {
+    /// How many journal entries there are.
+    pub(crate) requests: Option<i64>,
+    /// How many notifications there are.
     pub(crate) all: Option<i64>,
     pub(crate) per_user: HashMap<i64, i64>,
     pub(crate) organisation_changed: bool,
@@ -110,6 +121,7 @@ pub(crate) struct Tallies {
 
 impl Tallies {
     pub(crate) fn forget(&mut self) {
+        self.requests = None;
         self.all = None;
         self.per_user.clear();
     }
@@ -148,6 +160,8 @@ pub struct Store {
     jobs: mpsc::Sender<Command>,
     location: DbLocation,
     directory: Published,
+    /// The retention limit and what it trimmed.
+    retention: Arc<Retention>,
     /// Keeps the checkpoint thread of a database file alive while any handle is.
     _checkpoints: Option<Arc<mpsc::Sender<()>>>,
     /// With a database file: an exclusive advisory lock on it, held while any handle is, so that a
@@ -156,8 +170,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (and migrates) the database and starts its thread.
-    pub fn open(location: &DbLocation) -> Result<Store, StoreError> {
+    /// Opens (and migrates) the database and starts its thread, which keeps at most `retain`
+    /// journal entries and notifications.
+    pub fn open(location: &DbLocation, retain: Retain) -> Result<Store, StoreError> {
         let conn = schema::open(location)?;
         let owner = match location {
             DbLocation::File(path) => Some(Arc::new(schema::own(path)?)),
@@ -171,9 +186,11 @@ impl Store {
         .load_directory()?;
         let (jobs, queue) = mpsc::channel::<Command>();
         let publish = directory.clone();
+        let retention = Arc::new(Retention::new(retain));
+        let trim = retention.clone();
         std::thread::Builder::new()
             .name("xxb-mock-store".into())
-            .spawn(move || run_jobs(conn, queue, publish))
+            .spawn(move || run_jobs(conn, queue, publish, &trim))
             .map_err(|e| StoreError::Invalid(format!("cannot start the store thread: {e}")))?;
         let checkpoints = match location {
             DbLocation::File(path) => Some(Arc::new(start_checkpoints(path.clone())?)),
@@ -183,6 +200,7 @@ impl Store {
             jobs,
             location: location.clone(),
             directory,
+            retention,
             _checkpoints: checkpoints,
             _owner: owner,
         })
@@ -194,6 +212,11 @@ impl Store {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The retention limit, and how many journal entries and notifications it has trimmed.
+    pub fn retention(&self) -> &Retention {
+        &self.retention
     }
 
     /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
@@ -271,7 +294,12 @@ impl Store {
     }
 }
 
-fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Published) {
+fn run_jobs(
+    mut conn: Connection,
+    queue: mpsc::Receiver<Command>,
+    publish: Published,
+    retention: &Retention,
+) {
     let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
     loop {
@@ -328,6 +356,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
                 for (reply, stored) in answers {
                     let _ = reply.send(stored);
                 }
+                retention.trim(&conn, &tallies);
             }
         }
     }
