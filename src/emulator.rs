@@ -141,7 +141,7 @@ impl Emulator {
             None => (Fixtures::load(&config.fixtures)?, None),
         };
         let fixtures = Arc::new(fixtures.stored_as(config.charset));
-        let store = Store::open(&config.db)?;
+        let store = Store::open(&config.db, config.retain)?;
         let seed = fixtures.clone();
         let reseed = config.reseed;
         // `Some(recorded fingerprint)` when the database holds other fixtures and stays as it is.
@@ -195,6 +195,11 @@ impl Emulator {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The retention limit, and what it has trimmed.
+    pub fn retention(&self) -> &crate::store::Retention {
+        self.store.retention()
     }
 
     /// The fixtures the server started with.

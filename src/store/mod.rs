@@ -14,6 +14,10 @@
 //! tasks, each on a snapshot of what was committed when it began (so a read issued after a write
 //! was acknowledged sees it), and are stopped at their deadline.
 //!
+//! After each batch of request writes, once its senders are answered, the store thread trims the
+//! oldest journal entries and notifications beyond the retention limit ([`Retain`]), at most
+//! [`retention::TRIM_STEP`] of each per batch, in a transaction of its own.
+//!
 //! Nothing is acknowledged before it is committed. After a commit that changed the organisation
 //! the store thread publishes a new [`Directory`], before it answers, so whoever was told "done"
 //! decides from the new one. Both kinds of database are files in WAL mode, which lets the readers
@@ -24,9 +28,12 @@ mod changes;
 mod commit;
 mod directory;
 mod files;
+#[cfg(test)]
+mod filter_tests;
 mod journal;
 mod messages;
 mod readers;
+mod retention;
 mod schema;
 mod totals;
 
@@ -34,6 +41,7 @@ pub use commit::{ClockMove, RequestWrite, Stored};
 pub use journal::JournalFilter;
 pub use messages::NotificationFilter;
 pub use readers::READ_LIMIT;
+pub use retention::{Retain, Retention};
 
 use crate::domain::Directory;
 use crate::fixtures::Fixtures;
@@ -41,6 +49,7 @@ use files::{DbFile, Scratch};
 use readers::{Cancel, Shared, Snapshot};
 use rusqlite::Connection;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -146,7 +155,13 @@ impl<'c> Tx<'c> {
 /// changed the organisation or an application's clock.
 #[derive(Debug, Default)]
 pub(crate) struct Tallies {
+    /// What it added, for the readers' counts.
     pub(crate) added: totals::Added,
+    /// How many journal entries there are (the writer's own count, for the retention limit).
+    pub(crate) requests: Option<i64>,
+    /// How many notifications there are (the same).
+    pub(crate) all: Option<i64>,
+    pub(crate) per_user: HashMap<i64, i64>,
     pub(crate) organisation_changed: bool,
     pub(crate) clocks_moved: bool,
 }
@@ -156,6 +171,9 @@ impl Tallies {
     /// dropped when it commits.
     pub(crate) fn forget(&mut self) {
         self.added.forgotten = true;
+        self.requests = None;
+        self.all = None;
+        self.per_user.clear();
     }
 }
 
@@ -193,6 +211,8 @@ pub struct Store {
     directory: Published,
     /// What the writer shares with the read connections.
     shared: Arc<Shared>,
+    /// The retention limit and what it trimmed.
+    retention: Arc<Retention>,
     /// Keeps the checkpoint thread alive while any handle is.
     _checkpoints: Arc<mpsc::Sender<()>>,
     /// With a database file: an exclusive advisory lock on it, held while any handle is, so that a
@@ -224,8 +244,9 @@ impl Drop for ScratchDir {
 }
 
 impl Store {
-    /// Opens (and migrates) the database and starts its thread.
-    pub fn open(location: &DbLocation) -> Result<Store, StoreError> {
+    /// Opens (and migrates) the database and starts its thread, which keeps at most `retain`
+    /// journal entries and notifications.
+    pub fn open(location: &DbLocation, retain: Retain) -> Result<Store, StoreError> {
         let (file, scratch) = match location {
             DbLocation::File(path) => (DbFile::durable(path.clone()), None),
             DbLocation::Memory => {
@@ -252,15 +273,18 @@ impl Store {
         let (jobs, queue) = mpsc::channel::<Command>();
         let publish = directory.clone();
         let writer_shared = shared.clone();
+        let retention = Arc::new(Retention::new(retain));
+        let trim = retention.clone();
         std::thread::Builder::new()
             .name("xxb-mock-store".into())
-            .spawn(move || run_jobs(conn, queue, publish, writer_shared))
+            .spawn(move || run_jobs(conn, queue, publish, writer_shared, &trim))
             .map_err(|e| StoreError::Invalid(format!("cannot start the store thread: {e}")))?;
         let checkpoints = Arc::new(start_checkpoints(shared.clone())?);
         Ok(Store {
             jobs,
             directory,
             shared,
+            retention,
             _checkpoints: checkpoints,
             _owner: owner,
             scratch,
@@ -273,6 +297,11 @@ impl Store {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The retention limit, and how many journal entries and notifications it has trimmed.
+    pub fn retention(&self) -> &Retention {
+        &self.retention
     }
 
     /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
@@ -412,6 +441,7 @@ fn run_jobs(
     queue: mpsc::Receiver<Command>,
     publish: Published,
     shared: Arc<Shared>,
+    retention: &Retention,
 ) {
     let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
@@ -477,6 +507,7 @@ fn run_jobs(
                 for (reply, stored) in answers {
                     let _ = reply.send(stored);
                 }
+                retention.trim(&conn, &tallies, &shared);
             }
         }
     }

@@ -288,7 +288,7 @@ impl Shared {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{DbLocation, Store};
+    use super::super::{DbLocation, Retain, Store};
     use super::*;
     use std::sync::mpsc;
 
@@ -303,7 +303,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_read_answers_while_the_writer_is_held() {
-        let store = Store::open(&DbLocation::Memory).unwrap();
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
         let (release, held) = mpsc::channel::<()>();
         // The writer stays inside this job until the read below has answered.
         let writing = store.clone();
@@ -324,7 +324,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_read_sees_what_was_committed_before_it_began_and_nothing_after() {
         for location in [DbLocation::Memory, DbLocation::File(temp_db())] {
-            let store = Store::open(&location).unwrap();
+            let store = Store::open(&location, Retain::Unlimited).unwrap();
             let insert = |key: &'static str| {
                 store.run(move |tx| {
                     tx.conn
@@ -365,7 +365,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_still_running_at_its_deadline_is_stopped_and_its_connection_serves_again() {
-        let store = Store::open(&DbLocation::Memory).unwrap();
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
         let endless = store.read_until(Instant::now() + Duration::from_millis(50), |tx| {
             tx.conn
                 .query_row(
@@ -387,7 +387,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_whose_caller_left_is_stopped() {
-        let store = Store::open(&DbLocation::Memory).unwrap();
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
         let (stopped_tx, stopped) = mpsc::channel();
         let endless = store.read(move |tx| {
             let outcome = tx.conn.query_row(
@@ -409,7 +409,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reset_of_the_default_swaps_in_a_fresh_file_and_removes_the_old_one() {
-        let store = Store::open(&DbLocation::Memory).unwrap();
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
         let first = store.shared.current_file();
         store
             .run(|tx| {
@@ -444,7 +444,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_closed_store_refuses_reads_and_its_scratch_directory_is_gone_while_handles_remain() {
-        let store = Store::open(&DbLocation::Memory).unwrap();
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
         let kept = store.clone();
         let dir = store
             .shared

@@ -28,6 +28,7 @@ mod recipients;
 mod refusals;
 mod reliability;
 mod removal;
+mod retention;
 mod routing;
 mod scenarios;
 mod scopes;
