@@ -15,6 +15,7 @@
 
 mod changes;
 mod commit;
+mod delivery;
 mod directory;
 mod journal;
 mod messages;
@@ -125,7 +126,7 @@ type Job = Box<dyn FnOnce(&Connection, &RefCell<Tallies>) -> (bool, Completion) 
 /// A request's writes, and who waits for them.
 struct Commit {
     write: Arc<RequestWrite>,
-    reply: oneshot::Sender<Result<Stored, StoreError>>,
+    reply: delivery::Reply,
 }
 
 /// What the store thread is asked to do.
@@ -198,11 +199,11 @@ impl Store {
 
     /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
     pub async fn commit(&self, write: Arc<RequestWrite>) -> Result<Stored, StoreError> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, answer) = delivery::channel();
         self.jobs
             .send(Command::Commit(Commit { write, reply }))
             .map_err(|_| StoreError::Stopped)?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+        answer.await
     }
 
     /// Runs `work` on the store thread and waits for it to be committed.
@@ -327,9 +328,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
                 }
                 let answers = commit_batch(&conn, &tallies, batch);
                 publish_changes(&conn, &tallies, &publish);
-                for (reply, stored) in answers {
-                    let _ = reply.send(stored);
-                }
+                delivery::deliver(answers);
             }
         }
     }
@@ -364,10 +363,7 @@ fn publish_changes(conn: &Connection, tallies: &RefCell<Tallies>, publish: &Publ
     }
 }
 
-type Answer = (
-    oneshot::Sender<Result<Stored, StoreError>>,
-    Result<Stored, StoreError>,
-);
+type Answer = (delivery::Reply, Result<Stored, StoreError>);
 
 /// Applies a batch of request writes in one transaction. A write that fails is answered with its
 /// error and the transaction rolled back; the others are applied again without it, so no request
