@@ -23,7 +23,7 @@ pub enum ValidationMode {
 pub const VALIDATION_HEADER: &str = "x-xxb-mock-validation";
 
 impl ValidationMode {
-    /// The mode a [`VALIDATION_HEADER`] value names (`strict` or `faithful`, any case); `None`
+    /// The mode a value of the `x-xxb-mock-validation` header names (`strict` or `faithful`, any case); `None`
     /// for anything else, which leaves the server's own mode in force.
     pub fn from_header(value: &[u8]) -> Option<ValidationMode> {
         let value = std::str::from_utf8(value).ok()?.trim();

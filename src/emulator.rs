@@ -387,7 +387,7 @@ impl Emulator {
                         let default_account = fixtures::entry::default_account(&tx.all_users()?);
                         let apps: Vec<_> = specs
                             .into_iter()
-                            .map(|spec| spec.bind(default_account.as_deref()))
+                            .map(|spec| spec.bind(default_account.as_ref()))
                             .collect();
                         tx.upsert_apps(&apps)
                     })
@@ -671,7 +671,7 @@ impl Incoming {
                     .iter()
                     .filter_map(|(k, v)| Some((text(&k.to_bytes()), text(v.as_bytes()?))))
                     .collect();
-                let body = serde_json::from_slice(&request.body).ok();
+                let body = serde_json::from_slice(&request.arrival.body).ok();
                 Some((request.method_name(), query, body))
             }
             Incoming::Xxd(request) => {
@@ -681,7 +681,7 @@ impl Incoming {
                     .iter()
                     .map(|(k, v)| (text(k), text(v)))
                     .collect();
-                let body = serde_json::from_slice(&request.body).ok();
+                let body = serde_json::from_slice(&request.arrival.body).ok();
                 Some((Some(request.segment.clone()), query, body))
             }
         }

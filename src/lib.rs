@@ -40,6 +40,7 @@ mod mock;
 mod mysql;
 pub mod parity;
 mod php;
+mod report;
 mod request_log;
 mod routes;
 pub mod scenario;
@@ -54,8 +55,9 @@ mod xxd;
 
 pub use config::{BasePath, Config, ValidationMode};
 pub use domain::{
-    Api, AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, JournalEntry, MessageKind,
-    Notification, Outcome, Recipient, Removal, User, UserRef, WaitExplanation,
+    Account, Api, AppCode, AppSpec, Binding, Change, ChatPatch, ChatType, ChatUpsert, Gid,
+    JournalEntry, MessageKind, Notification, Outcome, Recipient, Removal, Role, User, UserRef,
+    WaitExplanation,
 };
 pub use faults::{Fault, FaultSpec, FaultSpecError, Respond};
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};

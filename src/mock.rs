@@ -36,7 +36,7 @@
 //! ```
 
 use crate::config::{Config, ValidationMode};
-use crate::domain::{Api, JournalEntry, MessageKind, Notification, WaitExplanation};
+use crate::domain::{Api, AppCode, JournalEntry, MessageKind, Notification, WaitExplanation};
 use crate::emulator::{Emulator, ResetScope};
 use crate::faults::{Fault, FaultSpec};
 use crate::fixtures::FixtureSource;
@@ -245,7 +245,7 @@ pub struct MockServer {
     xxd_uri: String,
     emulator: Arc<Emulator>,
     handle: ServerHandle,
-    app_code: String,
+    app_code: AppCode,
     app_key: String,
 }
 

@@ -255,7 +255,7 @@ mod tests {
             sender: json!({}),
             recipients: vec![Recipient {
                 id: to,
-                account: format!("user{to}"),
+                account: format!("user{to}").into(),
                 realname: String::new(),
             }],
             app: "app".into(),

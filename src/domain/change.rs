@@ -2,7 +2,7 @@
 //! Rust API): one [`Change`] type, parsed from the fixture formats at the edge (`fixtures::entry`),
 //! applied by the store, and serialised back to those formats for a remote server.
 
-use super::{App, ChatType, User, UserRef};
+use super::{Account, App, AppCode, ChatType, User, UserRef};
 use crate::mysql::Charset;
 use serde::Serialize;
 
@@ -101,7 +101,7 @@ pub struct ChatPatch {
 /// An application to add or update; its bound account is settled when it is applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AppSpec {
-    pub code: String,
+    pub code: AppCode,
     pub key: Option<String>,
     pub ip: String,
     #[serde(skip_serializing_if = "Binding::is_default")]
@@ -116,7 +116,7 @@ pub enum Binding {
     Default,
     /// `null`: bound to nobody (the server answers ACCOUNT_UNBOUND).
     Nobody,
-    Account(String),
+    Account(Account),
 }
 
 impl Binding {
@@ -127,13 +127,13 @@ impl Binding {
 
 impl AppSpec {
     /// The application, bound to `default_account` unless it names its own.
-    pub fn bind(self, default_account: Option<&str>) -> App {
+    pub fn bind(self, default_account: Option<&Account>) -> App {
         App {
             code: self.code,
             key: self.key,
             ip: self.ip,
             account: match self.account {
-                Binding::Default => default_account.map(str::to_string),
+                Binding::Default => default_account.cloned(),
                 Binding::Nobody => None,
                 Binding::Account(account) => Some(account),
             },

@@ -1,5 +1,6 @@
 //! A chat: a group discussion, a one-to-one conversation or a system chat.
 
+use super::Gid;
 use std::fmt;
 use std::str::FromStr;
 
@@ -46,7 +47,7 @@ impl FromStr for ChatType {
 /// A chat and its flags.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Chat {
-    pub gid: String,
+    pub gid: Gid,
     /// The name, already as the real server stores it (characters above U+FFFF as `????`).
     pub name: String,
     #[serde(rename = "type")]

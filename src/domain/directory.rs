@@ -13,7 +13,7 @@
 //! equal the `utf8` ones on every character a `utf8` column can hold.
 
 use super::{App, Chat, ChatType, User};
-use crate::mysql::{Charset, CollationKey};
+use crate::mysql::CollationKey;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -58,15 +58,10 @@ impl Apps {
     fn new(apps: Vec<App>) -> Self {
         let mut by_code = HashMap::with_capacity(apps.len());
         for app in apps {
-            by_code.entry(stored_key(&app.code)).or_insert(app);
+            by_code.entry(app.code.key()).or_insert(app);
         }
         Apps { by_code }
     }
-}
-
-/// The key of a value as the database holds it.
-fn stored_key(text: &str) -> CollationKey {
-    CollationKey::new(Charset::Utf8mb4, text)
 }
 
 impl Directory {
@@ -76,14 +71,11 @@ impl Directory {
         let position = users.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
         let mut by_account: HashMap<CollationKey, Vec<usize>> = HashMap::with_capacity(users.len());
         for (i, u) in users.iter().enumerate() {
-            by_account
-                .entry(stored_key(&u.account))
-                .or_default()
-                .push(i);
+            by_account.entry(u.account.key()).or_default().push(i);
         }
         let mut by_gid = HashMap::with_capacity(chats.len());
         for (i, c) in chats.iter().enumerate() {
-            by_gid.entry(stored_key(&c.chat.gid)).or_insert(i);
+            by_gid.entry(c.chat.gid.key()).or_insert(i);
         }
         let mut in_any_chat: Vec<i64> = chats
             .iter()
@@ -221,6 +213,8 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Role;
+    use crate::mysql::Charset;
 
     fn user(id: i64, account: &str, deleted: bool) -> User {
         User {
@@ -229,7 +223,7 @@ mod tests {
             realname: account.to_uppercase(),
             avatar: String::new(),
             deleted,
-            admin: "no".into(),
+            admin: Role::No,
         }
     }
 

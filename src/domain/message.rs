@@ -5,7 +5,7 @@
 //! title does). The view of such a message shows what can still be read from what was stored
 //! ([`MessageData::read`]): the fields before the cut whole, the one it cuts through up to the cut.
 
-use super::Api;
+use super::{Account, Api, AppCode, Gid};
 use serde_json::Value;
 
 /// Which call stored the message.
@@ -45,7 +45,7 @@ pub struct NewMessage {
     /// The gid of the existing chat the message was posted into, as that chat's row has it: the
     /// chat was found under `utf8_general_ci`, so it may differ from `cgid` in case. The message
     /// continues this chat's index. `None` for the notification centre and for unknown gids.
-    pub chat: Option<String>,
+    pub chat: Option<Gid>,
     /// As stored: characters above U+FFFF already `????` (in `utf8`), cut to 65,535 bytes.
     pub content: String,
     /// As stored: unknown types already `""`.
@@ -56,7 +56,7 @@ pub struct NewMessage {
     pub data: MessageData,
     /// The recipients, ascending by id.
     pub recipients: Vec<Recipient>,
-    pub app: String,
+    pub app: AppCode,
     /// The API the send came through.
     pub api: Api,
 }
@@ -285,8 +285,18 @@ impl NewMessage {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Recipient {
     pub id: i64,
-    pub account: String,
+    pub account: Account,
     pub realname: String,
+}
+
+impl From<&super::User> for Recipient {
+    fn from(user: &super::User) -> Self {
+        Recipient {
+            id: user.id,
+            account: user.account.clone(),
+            realname: user.realname.clone(),
+        }
+    }
 }
 
 /// A stored message as the inspection API shows it.
@@ -306,7 +316,7 @@ pub struct Notification {
     pub actions: Value,
     pub sender: Value,
     pub recipients: Vec<Recipient>,
-    pub app: String,
+    pub app: AppCode,
     /// `x.php` or `xxd`: the API the send came through.
     pub api: Api,
     pub received_at: String,

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod directory;
 pub mod journal;
 pub mod message;
+pub mod names;
 pub mod user;
 pub mod wait;
 
@@ -23,5 +24,6 @@ pub use chat::{Chat, ChatType};
 pub use directory::{Directory, DirectoryChat};
 pub use journal::{JournalEntry, JournalRecord, Outcome};
 pub use message::{ClientJson, MessageData, MessageKind, NewMessage, Notification, Recipient};
+pub use names::{Account, AppCode, Gid, Role};
 pub use user::{User, UserRef};
 pub use wait::{Unmatched, UnmatchedRequest, WaitExplanation};

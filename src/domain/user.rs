@@ -1,16 +1,17 @@
 //! A user of the XXB organisation.
 
+use super::{Account, Role};
+
 /// A user, as the real server's `zt_user` row matters to the emulated API.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct User {
     pub id: i64,
-    pub account: String,
+    pub account: Account,
     /// The display name, already as the real server stores it (characters above U+FFFF as `????`).
     pub realname: String,
     pub avatar: String,
     pub deleted: bool,
-    /// `super` for an administrator, `no` otherwise.
-    pub admin: String,
+    pub admin: Role,
 }
 
 /// A reference to a user by id or by account, as fixtures and runtime changes name members.

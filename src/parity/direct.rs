@@ -9,21 +9,13 @@
 //! the rest are lookups or refused before the operation runs. [`XXD_WRITES`] store one
 //! notification and one chat message, and run only when asked.
 
-use super::probes::{Api, Compare, Needs, Probe, Sign, DEFAULT_LANG, EVERY_LANG};
+use super::probes::{Api, Needs, Probe, Sign, EVERY_LANG};
 
 const GET: Probe = Probe {
-    name: "",
-    about: "",
     api: Api::Xxd,
-    http_method: "GET",
     path: "/im/getChatGroups",
     query: "code={code}",
-    sign: Sign::Valid,
-    langs: DEFAULT_LANG,
-    content_type: None,
-    body: None,
-    needs: Needs::Nothing,
-    compare: Compare::Bytes,
+    ..Probe::GET
 };
 
 const USERS: Probe = Probe {

@@ -2,7 +2,7 @@
 //! `/x.php`, [`direct`] for the chat daemon's direct API with `--api xxd`) is
 //! sent to the target and to an in-process xxb-mock configured like it: faithful mode, the
 //! target's default language, the same application, and the groups and members the target's own
-//! lookups reveal ([`crate::fixtures::pull`]). The answers are compared byte for byte after
+//! lookups reveal (as `xxb-mock fixtures pull` reads them). The answers are compared byte for byte after
 //! normalising what legitimately varies ([`answer::NORMALISED`]); the result is data, rendered by
 //! [`report`].
 

@@ -106,20 +106,26 @@ pub const DEFAULT_LANG: &[&str] = &[""];
 /// The server's default and each of the five languages.
 pub const EVERY_LANG: &[&str] = &["", "zh-cn", "zh-tw", "en", "de", "fr"];
 
-const GET: Probe = Probe {
-    name: "",
-    about: "",
-    api: Api::XPhp,
-    http_method: "GET",
-    path: "/x.php",
-    query: "",
-    sign: Sign::Valid,
-    langs: DEFAULT_LANG,
-    content_type: None,
-    body: None,
-    needs: Needs::Nothing,
-    compare: Compare::Bytes,
-};
+impl Probe {
+    /// A signed `GET /x.php` in the server's default language, compared byte for byte: what each
+    /// battery's probes start from.
+    pub const GET: Probe = Probe {
+        name: "",
+        about: "",
+        api: Api::XPhp,
+        http_method: "GET",
+        path: "/x.php",
+        query: "",
+        sign: Sign::Valid,
+        langs: DEFAULT_LANG,
+        content_type: None,
+        body: None,
+        needs: Needs::Nothing,
+        compare: Compare::Bytes,
+    };
+}
+
+const GET: Probe = Probe::GET;
 
 const SEND: Probe = Probe {
     http_method: "POST",

@@ -175,17 +175,24 @@ fn hex(b: &u8) -> Option<u8> {
 
 /// PHP `urlencode`: `A-Z a-z 0-9 - _ .` kept, space as `+`, every other byte `%XX` in upper-case hex.
 pub fn urlencode(input: &[u8]) -> String {
+    form_encode(input, b"-_.")
+}
+
+/// Form encoding: ASCII letters and digits and the bytes of `unreserved` kept, space as `+`,
+/// every other byte `%XX` in upper-case hex. PHP's `urlencode` and Go's `url.QueryEscape` differ
+/// only in what they keep.
+pub fn form_encode(input: &[u8], unreserved: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(input.len() * 3);
     for &b in input {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 15) as usize] as char);
-            }
+        if b.is_ascii_alphanumeric() || unreserved.contains(&b) {
+            out.push(b as char);
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
         }
     }
     out

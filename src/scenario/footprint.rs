@@ -83,7 +83,7 @@ impl Footprint {
             Change::Users(users) => self.users.extend(users.iter().map(|u| u.id)),
             Change::Groups(chats) => self.groups.extend(chats.iter().map(|c| c.gid.clone())),
             Change::Group { gid, .. } => self.groups.push(gid.clone()),
-            Change::Apps(apps) => self.apps.extend(apps.iter().map(|a| a.code.clone())),
+            Change::Apps(apps) => self.apps.extend(apps.iter().map(|a| a.code.to_string())),
             Change::Remove(_) => {}
         }
     }

@@ -83,6 +83,11 @@ impl StepResult {
 }
 
 impl ScenarioResult {
+    /// Where `step` is written: `file:line:col`, as editors and CI annotations read it.
+    pub fn location(&self, step: &StepResult) -> String {
+        format!("{}:{}:{}", self.file.display(), step.pos.line, step.pos.col)
+    }
+
     pub fn passed(&self) -> bool {
         self.error.is_none() && self.steps.iter().all(|s| s.status != Status::Failed)
     }
@@ -125,7 +130,7 @@ fn signer(scenario: &Scenario, fixtures: &Fixtures) -> (String, Option<String>) 
         None => fixtures.apps.iter().find(|a| a.key.is_some()),
     };
     match app {
-        Some(a) => (a.code.clone(), a.key.clone()),
+        Some(a) => (a.code.to_string(), a.key.clone()),
         None => (scenario.app.clone().unwrap_or_default(), None),
     }
 }

@@ -73,7 +73,7 @@ impl Tx<'_> {
         const CONTEXT: &str = "saving a user";
         for u in users {
             if let Some(other) = self
-                .find_user(&UserRef::Account(u.account.clone()))?
+                .find_user(&UserRef::Account(u.account.to_string()))?
                 .filter(|other| other.id != u.id)
             {
                 return Err(StoreError::Rejected {

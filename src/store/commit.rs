@@ -2,7 +2,7 @@
 //! deliveries when a send was accepted, and an application's time-mode clock when it moved.
 
 use super::{Context, StoreError, Tx};
-use crate::domain::{JournalRecord, NewMessage};
+use crate::domain::{AppCode, JournalRecord, NewMessage};
 use rusqlite::params;
 
 /// Everything one request writes. Decided before it reaches the store; the store only writes it.
@@ -18,7 +18,7 @@ pub struct RequestWrite {
 /// compares a non-numeric timestamp as a string and stores its numeric prefix.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClockMove {
-    pub app: String,
+    pub app: AppCode,
     pub from: i64,
     pub to: i64,
 }

@@ -220,7 +220,7 @@ impl Tx<'_> {
         let position: HashMap<String, usize> = chats
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.chat.gid.clone(), i))
+            .map(|(i, c)| (c.chat.gid.to_string(), i))
             .collect();
         let mut stmt = self
             .conn

@@ -390,7 +390,7 @@ impl Tx<'_> {
                 actions: data.actions.0,
                 sender: data.sender.0,
                 recipients: Vec::new(),
-                app,
+                app: app.into(),
                 api: api.parse().unwrap_or_default(),
                 received_at,
                 request_seq,

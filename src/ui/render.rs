@@ -2,12 +2,13 @@
 //! (no scripts, no event handlers, no `javascript:` links: content is attacker-controlled), anything
 //! else is plain text.
 
+use crate::report::escape;
 use pulldown_cmark::{html, Options, Parser};
 
 /// The HTML of a notification's `content` for its `contentType`.
 pub fn content_html(content: &str, content_type: &str) -> String {
     if content_type != "text" {
-        return escape(content);
+        return escape(content).into_owned();
     }
     let mut rendered = String::with_capacity(content.len() * 2);
     html::push_html(
@@ -18,14 +19,6 @@ pub fn content_html(content: &str, content_type: &str) -> String {
         ),
     );
     ammonia::clean(&rendered)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ use super::ip::{self, AddressSource};
 use super::lang::EntryError;
 use super::request::ApiRequest;
 use super::token;
-use crate::domain::{App, Directory, Finding};
-use crate::mysql::{Charset, CollationKey};
+use crate::domain::{Account, App, AppCode, Directory, Finding};
+use crate::mysql::Charset;
 use crate::php::query::{PhpArray, QueryValue};
 use crate::php::value::{is_numeric_str, loose_eq};
 use crate::store::ClockMove;
@@ -60,7 +60,7 @@ pub fn check(
     };
 
     let code = text(params.get("code"));
-    let Some(app) = directory.app(&CollationKey::new(charset, &code)).cloned() else {
+    let Some(app) = directory.app(&AppCode::sought(&code, charset)).cloned() else {
         return refuse(
             findings,
             EntryError::EmptyEntry,
@@ -121,8 +121,8 @@ pub fn check(
             let finding = findings::invalid_token(req, &token, signed, &key);
             // A client that signs with the direct API's formula learns so.
             let f = text(params.get("f"));
-            let script = req.path.as_str();
-            if let Some(other) = xxd_formula(script, &req.raw_query, Some(&f), &token, &key) {
+            let script = req.arrival.path.as_str();
+            if let Some(other) = xxd_formula(script, &req.arrival.query, Some(&f), &token, &key) {
                 findings.push(findings::other_api_signature(false, signed, &other));
             }
             return refuse(findings, EntryError::InvalidToken, finding);
@@ -136,7 +136,7 @@ pub fn check(
             findings::account_unbound(&app.code),
         );
     };
-    match directory.user_by_account(&CollationKey::new(charset, &account)) {
+    match directory.user_by_account(&Account::sought(&account, charset)) {
         Some(user) if !user.deleted => {}
         found => {
             let deleted = found.is_some();

@@ -16,15 +16,12 @@ use super::request::{ApiRequest, EntryPoint};
 use super::token;
 use super::wrong_path::{self, Meant};
 use crate::config::Emulation;
-use crate::domain::{Api, Directory, Finding, JournalRecord, Outcome};
+use crate::domain::journal::{Arrival, Decided};
+use crate::domain::{Directory, Finding, JournalRecord, NewMessage, Outcome};
 use crate::faults::Respond;
 use crate::php;
 use crate::php::dispatch;
 use crate::store::{ClockMove, RequestWrite};
-use time::format_description::well_known::Rfc3339;
-
-/// The most bytes of a request body the journal keeps.
-pub const JOURNAL_BODY_CAP: usize = 64 * 1024;
 
 /// What the client gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,11 +36,43 @@ pub enum Reply {
     Drop,
 }
 
+impl Reply {
+    /// The status and body the client got, for the journal; `None` for a dropped connection.
+    pub fn answer(&self) -> Option<(u16, Vec<u8>)> {
+        match self {
+            Reply::Http { status, body, .. } => Some((*status, body.clone())),
+            Reply::Drop => None,
+        }
+    }
+}
+
 /// A decided request: what the client gets and what the store is to write.
 #[derive(Clone, Debug)]
 pub struct Decision {
     pub reply: Reply,
     pub write: RequestWrite,
+}
+
+impl Decision {
+    /// The reply to a request, with the writes that record it: its journal entry, and what it
+    /// stores (a message, a time-mode clock move).
+    pub fn new(
+        arrival: &Arrival,
+        reply: Reply,
+        decided: Decided,
+        message: Option<NewMessage>,
+        clock: Option<ClockMove>,
+    ) -> Decision {
+        let journal = JournalRecord::new(arrival, decided, reply.answer());
+        Decision {
+            reply,
+            write: RequestWrite {
+                journal,
+                message,
+                clock,
+            },
+        }
+    }
 }
 
 /// Decides `req` against `directory`. An injected `fault` replaces the answer (nothing is stored);
@@ -54,10 +83,7 @@ pub fn decide(
     emulation: &Emulation,
     fault: Option<&Respond>,
 ) -> Decision {
-    let mut findings = Vec::new();
-    if let Some(fault) = fault {
-        findings.push(findings::fault_injected(fault));
-    }
+    let mut findings: Vec<Finding> = fault.map(findings::fault_injected).into_iter().collect();
     let app = req.param_text("code").filter(|c| !c.is_empty());
     let method = req.method_name();
     let (reply, outcome, message, clock, app) = match fault {
@@ -65,7 +91,7 @@ pub fn decide(
             let decided = emulate(req, directory, emulation, &mut findings);
             let reply = Reply::Http {
                 status: decided.answer.status(),
-                headers: decided.answer.headers(req.lang, req.received_at),
+                headers: decided.answer.headers(req.lang, req.arrival.received_at),
                 body: decided.answer.body(req.lang),
             };
             (
@@ -80,12 +106,12 @@ pub fn decide(
             let reply = match fault {
                 Respond::Body { body } => Reply::Http {
                     status: answer::STATUS,
-                    headers: answer::headers(req.lang, req.received_at),
+                    headers: answer::headers(req.lang, req.arrival.received_at),
                     body: php::json::encode(body).into_bytes(),
                 },
                 Respond::Status { status, body } => Reply::Http {
                     status: *status,
-                    headers: answer::headers(req.lang, req.received_at),
+                    headers: answer::headers(req.lang, req.arrival.received_at),
                     body: body
                         .as_ref()
                         .map(|b| php::json::encode(b).into_bytes())
@@ -96,44 +122,20 @@ pub fn decide(
             (reply, Outcome::Rejected, None, None, app)
         }
     };
-    let (status, response) = match &reply {
-        Reply::Http { status, body, .. } => (*status, body.clone()),
-        Reply::Drop => (0, Vec::new()),
-    };
-    let kept = req.body.len().min(JOURNAL_BODY_CAP);
-    let journal = JournalRecord {
-        received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
-        http_method: req.http_method.clone(),
-        api: Api::XPhp,
-        path: req.path.clone(),
-        query: req.raw_query.clone(),
+    let decided = Decided {
         app,
         method,
         lang: req.lang.code().to_string(),
-        client_ip: req.caller.ip.clone(),
-        body: req.body[..kept].to_vec(),
-        body_size: req.body_size,
-        body_truncated: req.body_size > kept,
-        status,
-        response,
         outcome,
         findings,
-        duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
     };
-    Decision {
-        reply,
-        write: RequestWrite {
-            journal,
-            message,
-            clock,
-        },
-    }
+    Decision::new(&req.arrival, reply, decided, message, clock)
 }
 
 /// What the real server would do, with the findings that explain it.
 struct Emulated {
     answer: Answer,
-    message: Option<crate::domain::NewMessage>,
+    message: Option<NewMessage>,
     clock: Option<ClockMove>,
 }
 
@@ -149,14 +151,18 @@ fn emulate(
         clock: None,
     };
     if req.entry_point == EntryPoint::Unrouted {
-        let meant = wrong_path::meant(&req.path, emulation.base_path.as_ref());
-        findings.push(findings::wrong_path(&req.path, &req.raw_query, &meant));
+        let meant = wrong_path::meant(&req.arrival.path, emulation.base_path.as_ref());
+        findings.push(findings::wrong_path(
+            &req.arrival.path,
+            &req.arrival.query,
+            &meant,
+        ));
         return only(match meant {
             Meant::Root => Answer::ToPage,
             _ => Answer::NotFound,
         });
     }
-    if req.entry_point == EntryPoint::XPhp && !token::is_api_call(req.raw_query.as_bytes()) {
+    if req.entry_point == EntryPoint::XPhp && !token::is_api_call(req.arrival.query.as_bytes()) {
         let token = req.params.get("token").and_then(|t| t.as_bytes());
         findings.push(findings::not_an_api_call(token));
         return only(Answer::WebPage);

@@ -539,7 +539,8 @@ pub fn invalid_token(req: &ApiRequest, sent: &str, signed: &str, key: &str) -> F
         hint = "Hash twice: md5(md5(query) + key).".into();
     } else {
         let raw_without_token: Vec<&str> = req
-            .raw_query
+            .arrival
+            .query
             .split('&')
             .filter(|p| !p.is_empty() && !p.starts_with("token="))
             .collect();

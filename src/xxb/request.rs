@@ -6,6 +6,8 @@ use super::ip::CallerAddress;
 use super::lang::Lang;
 use super::methods::Method;
 use super::token;
+use crate::domain::journal::Arrival;
+use crate::domain::Api;
 use crate::php::query::{parse_str, PhpArray};
 use std::borrow::Cow;
 use std::time::Instant;
@@ -61,23 +63,15 @@ pub struct Received {
 #[derive(Clone, Debug)]
 pub struct ApiRequest {
     pub entry_point: EntryPoint,
-    /// The path as sent.
-    pub path: String,
-    pub http_method: String,
-    /// The query string exactly as sent (after `?`).
-    pub raw_query: String,
+    /// The request as the journal records it: the path, method and query string exactly as sent,
+    /// the body as read, when it arrived.
+    pub arrival: Arrival,
     /// `$_GET`, as PHP parsed the query.
     pub params: PhpArray,
     pub lang: Lang,
     pub caller: CallerAddress,
-    /// The body as received (for the journal), at most [`MAX_BODY_READ`] bytes.
-    pub body: Vec<u8>,
-    /// How many bytes the client sent.
-    pub body_size: usize,
-    /// Whether the server's code reads that body.
+    /// Whether the server's code reads the body.
     pub body_access: BodyAccess,
-    pub received_at: OffsetDateTime,
-    pub started: Instant,
     /// The body decoded as JSON, for the two send methods: done where the request arrives, so the
     /// store's thread does not have to.
     decoded: Option<SendBody>,
@@ -114,19 +108,23 @@ impl ApiRequest {
             );
         let mut request = ApiRequest {
             entry_point: received.entry_point,
-            path: received.path,
-            http_method: received.http_method,
-            raw_query: received.raw_query,
+            arrival: Arrival {
+                api: Api::XPhp,
+                http_method: received.http_method,
+                path: received.path,
+                query: received.raw_query,
+                client_ip: received.caller.ip.clone(),
+                body: received.body,
+                body_size: received.body_size,
+                received_at: OffsetDateTime::now_utc(),
+                started: Instant::now(),
+            },
             signed_query: token::signed_query(&params),
             signed_query_md5: String::new(),
             params,
             lang: received.lang,
             caller: received.caller,
-            body: received.body,
-            body_size: received.body_size,
             body_access,
-            received_at: OffsetDateTime::now_utc(),
-            started: Instant::now(),
             decoded: None,
             validation: None,
         };
@@ -140,7 +138,7 @@ impl ApiRequest {
     /// The body as the server's code reads it: empty when it cannot read it.
     pub fn app_body(&self) -> &[u8] {
         match self.body_access {
-            BodyAccess::Raw => &self.body,
+            BodyAccess::Raw => &self.arrival.body,
             BodyAccess::Multipart | BodyAccess::OverReadCap => &[],
         }
     }

@@ -9,9 +9,9 @@ use super::body::SendBody;
 use super::findings;
 use super::methods::Built;
 use crate::config::ValidationMode;
-use crate::domain::{Chat, ChatType, Directory, Finding, Severity};
+use crate::domain::{Account, Chat, ChatType, Directory, Finding, Severity};
 use crate::mysql::cast::{integer_equal_to, string_to_double};
-use crate::mysql::{Charset, CollationKey};
+use crate::mysql::Charset;
 use crate::php::value::{is_numeric, to_php_string};
 use crate::suggest;
 use serde_json::Value;
@@ -88,7 +88,7 @@ pub fn users_rules(
         let names_someone = |entry: &Value| match as_user_id(entry) {
             Some(id) => directory.user(id).is_some(),
             None => to_php_string(entry)
-                .is_some_and(|a| directory.has_account(&CollationKey::new(charset, &a))),
+                .is_some_and(|a| directory.has_account(&Account::sought(&a, charset))),
         };
         let unknown: Vec<(&Value, Option<&str>)> = unmatched
             .iter()
@@ -260,7 +260,7 @@ pub fn archived_warning(chat: Option<&Chat>) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::User;
+    use crate::domain::{Role, User};
     use crate::xxb::lang::Lang;
     use serde_json::json;
 
@@ -275,7 +275,7 @@ mod tests {
             realname: account.into(),
             avatar: String::new(),
             deleted: false,
-            admin: "no".into(),
+            admin: Role::No,
         }
     }
 

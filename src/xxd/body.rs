@@ -116,31 +116,25 @@ impl Field {
         }
     }
 
-    /// The fields of `operation`'s request.
-    fn of(operation: Operation) -> &'static [Field] {
-        use Field::*;
-        match operation {
-            Operation::SendChatMessage => &[
-                Gid,
-                Title,
-                Subtitle,
-                Content,
-                ContentType,
-                Url,
-                Actions,
-                Sender,
-            ],
-            _ => &[
-                Users,
-                Title,
-                Subtitle,
-                Content,
-                ContentType,
-                Url,
-                Actions,
-                Sender,
-            ],
-        }
+    /// What both sends carry after their recipients.
+    const MESSAGE: [Field; 7] = [
+        Field::Title,
+        Field::Subtitle,
+        Field::Content,
+        Field::ContentType,
+        Field::Url,
+        Field::Actions,
+        Field::Sender,
+    ];
+
+    /// The fields of `operation`'s request: its recipients (a chat's gid, or users), then the
+    /// message.
+    fn of(operation: Operation) -> impl Iterator<Item = Field> {
+        let recipients = match operation {
+            Operation::SendChatMessage => Field::Gid,
+            _ => Field::Users,
+        };
+        std::iter::once(recipients).chain(Field::MESSAGE)
     }
 }
 
@@ -161,13 +155,10 @@ pub fn decode(raw: &[u8], operation: Operation) -> Result<SendFields, BodyError>
     let mut fields = SendFields::default();
     let mut first_error = None;
     for (name, value) in &object {
-        let exact = Field::of(operation).iter().find(|f| f.name() == name);
-        let folded = || {
-            Field::of(operation)
-                .iter()
-                .find(|f| f.name().to_lowercase() == name.to_lowercase())
-        };
-        let Some(&field) = exact.or_else(folded) else {
+        let exact = Field::of(operation).find(|f| f.name() == name);
+        let folded =
+            || Field::of(operation).find(|f| f.name().to_lowercase() == name.to_lowercase());
+        let Some(field) = exact.or_else(folded) else {
             continue;
         };
         if field.name() != name {

@@ -12,22 +12,21 @@ use super::operation::Operation;
 use super::request::XxdRequest;
 use super::{lookups, sends, signature, Assumption};
 use crate::config::{Emulation, ValidationMode};
-use crate::domain::{Api, App, Directory, Finding, JournalRecord, NewMessage};
+use crate::domain::journal::Decided;
+use crate::domain::{Account, App, AppCode, Directory, Finding, NewMessage};
 use crate::faults::Respond;
-use crate::mysql::{Charset, CollationKey};
-use crate::store::RequestWrite;
-use crate::xxb::decide::{Decision, Reply, JOURNAL_BODY_CAP};
+use crate::mysql::Charset;
+use crate::xxb::decide::{Decision, Reply};
 use crate::xxb::findings;
 use crate::xxb::ip::{self, AddressSource, CallerAddress};
 use crate::xxb::lang::{EntryError, Lang};
 use std::collections::BTreeSet;
-use time::format_description::well_known::Rfc3339;
 
 /// What an operation needs while it runs.
 pub struct Context<'a> {
     pub req: &'a XxdRequest,
     /// The authenticated application.
-    pub app_code: String,
+    pub app_code: AppCode,
     pub mode: ValidationMode,
     /// The character set of the tables the daemon shares with the XXB server.
     pub charset: Charset,
@@ -61,10 +60,7 @@ pub fn decide(
     emulation: &Emulation,
     fault: Option<&Respond>,
 ) -> Decision {
-    let mut findings = Vec::new();
-    if let Some(fault) = fault {
-        findings.push(findings::fault_injected(fault));
-    }
+    let mut findings: Vec<Finding> = fault.map(findings::fault_injected).into_iter().collect();
     let mut assumed = BTreeSet::new();
     let (answer, message) = match fault {
         Some(Respond::Drop { .. }) => (None, None),
@@ -91,47 +87,26 @@ pub fn decide(
         let assumed: Vec<Assumption> = assumed.into_iter().collect();
         findings.push(findings::unverified_answer(&assumed));
     }
-    let (reply, status, response, outcome) = match &answer {
-        Some(answer) => {
-            let body = answer.body();
-            let reply = Reply::Http {
+    let (reply, outcome) = match &answer {
+        Some(answer) => (
+            Reply::Http {
                 status: answer.status(),
                 headers: answer.headers(),
-                body: body.clone(),
-            };
-            (reply, answer.status(), body, answer.outcome())
-        }
-        None => (Reply::Drop, 0, Vec::new(), crate::domain::Outcome::Rejected),
+                body: answer.body(),
+            },
+            answer.outcome(),
+        ),
+        None => (Reply::Drop, crate::domain::Outcome::Rejected),
     };
-    let kept = req.body.len().min(JOURNAL_BODY_CAP);
-    let journal = JournalRecord {
-        received_at: req.received_at.format(&Rfc3339).unwrap_or_default(),
-        http_method: req.http_method.clone(),
-        api: Api::Xxd,
-        path: req.path.clone(),
-        query: req.raw_query.clone(),
+    let decided = Decided {
         app: req.query.text("code").filter(|c| !c.is_empty()),
         method: Some(req.segment.clone()),
         // The daemon answers in English whatever the client asks (assumed).
         lang: Lang::En.code().to_string(),
-        client_ip: req.remote.clone(),
-        body: req.body[..kept].to_vec(),
-        body_size: req.body_size,
-        body_truncated: req.body_size > kept,
-        status,
-        response,
         outcome,
         findings,
-        duration_us: u64::try_from(req.started.elapsed().as_micros()).unwrap_or(u64::MAX),
     };
-    Decision {
-        reply,
-        write: RequestWrite {
-            journal,
-            message,
-            clock: None,
-        },
-    }
+    Decision::new(&req.arrival, reply, decided, message, None)
 }
 
 /// What the daemon is assumed to do, with the findings that explain it.
@@ -150,7 +125,7 @@ fn emulate(
         ));
         return Verdict::only(Answer::NotFound);
     };
-    let method = req.http_method.as_str();
+    let method = req.arrival.http_method.as_str();
     let lookup = !operation.sends();
     if method != operation.http_method() && !(lookup && method == "HEAD") {
         assumed.insert(Assumption::HttpMethod);
@@ -165,7 +140,7 @@ fn emulate(
     assumed.insert(Assumption::Status);
     assumed.insert(Assumption::Encoding);
     if req.query.has("m") || req.query.has("f") {
-        findings.push(findings::x_php_query(&req.path));
+        findings.push(findings::x_php_query(&req.arrival.path));
     }
     if !req.query.dropped.is_empty() || has_repeated_names(req) {
         assumed.insert(Assumption::Query);
@@ -227,14 +202,14 @@ fn authenticate(
         );
     }
     // The applications' table is the XXB server's: its codes compare under its collation.
-    let Some(app) = directory.app(&CollationKey::new(charset, &code)).cloned() else {
+    let Some(app) = directory.app(&AppCode::sought(&code, charset)).cloned() else {
         return refuse(findings::unknown_app(&code), en(EntryError::EmptyEntry));
     };
     let Some(key) = app.key.clone() else {
         return refuse(findings::app_without_key(&code), en(EntryError::EmptyKey));
     };
     let caller = CallerAddress {
-        ip: req.remote.clone(),
+        ip: req.arrival.client_ip.clone(),
         source: AddressSource::Connection,
     };
     if app.ip.trim() != "*" {
@@ -243,13 +218,13 @@ fn authenticate(
     if !ip::allows(&app.ip, &caller.ip) {
         return refuse(findings::ip_denied(&app, &caller), en(EntryError::IpDenied));
     }
-    let signed = signature::signed_text(&req.path, &req.query);
+    let signed = signature::signed_text(&req.arrival.path, &req.query);
     let expected = signature::token(&signed, &key);
     if token != expected {
         if token.eq_ignore_ascii_case(&expected) {
             assumed.insert(Assumption::Query);
         }
-        let other = signature::x_php_formula(&req.raw_query, Some(operation), &token, &key);
+        let other = signature::x_php_formula(&req.arrival.query, Some(operation), &token, &key);
         let refusal = refuse(
             findings::xxd_invalid_token(&token, &signed),
             en(EntryError::InvalidToken),
@@ -265,7 +240,7 @@ fn authenticate(
             en(EntryError::AccountUnbound),
         );
     };
-    match directory.user_by_account(&CollationKey::new(charset, &account)) {
+    match directory.user_by_account(&Account::sought(&account, charset)) {
         Some(user) if !user.deleted => Ok(app),
         found => refuse(
             findings::invalid_account(&app.code, &account, found.is_some()),

@@ -8,14 +8,13 @@
 use super::answers::Answer;
 use super::decide::Context;
 use super::Assumption;
-use crate::domain::{Directory, User};
-use crate::mysql::CollationKey;
+use crate::domain::{Directory, Gid, User};
 use std::collections::BTreeMap;
 
 pub fn get_chat_groups(cx: &mut Context, directory: &Directory) -> Answer {
     let data = directory
         .open_groups()
-        .map(|c| (c.gid.clone(), c.name.clone()))
+        .map(|c| (c.gid.to_string(), c.name.clone()))
         .collect();
     data_answer(cx, data)
 }
@@ -26,7 +25,7 @@ pub fn get_chat_users(cx: &mut Context, directory: &Directory) -> Answer {
         directory.users_in_any_chat()
     } else {
         // Looked up in the shared table, under its collation.
-        let key = CollationKey::new(cx.charset, &gid);
+        let key = Gid::sought(&gid, cx.charset);
         if directory.chat(&key).is_none() {
             cx.assumed.insert(Assumption::UnknownGid);
         }

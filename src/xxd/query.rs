@@ -108,22 +108,7 @@ pub fn unescape(input: &[u8]) -> Option<Vec<u8>> {
 
 /// Go's `url.QueryEscape`: `A-Z a-z 0-9 - _ . ~` kept, space as `+`, every other byte `%XX`.
 pub fn escape(input: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(input.len());
-    for &byte in input {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            other => {
-                out.push('%');
-                out.push(HEX[(other >> 4) as usize] as char);
-                out.push(HEX[(other & 15) as usize] as char);
-            }
-        }
-    }
-    out
+    crate::php::query::form_encode(input, b"-_.~")
 }
 
 #[cfg(test)]

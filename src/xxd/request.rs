@@ -2,29 +2,22 @@
 //! query as the daemon reads it.
 
 use super::query::Query;
+use crate::domain::journal::Arrival;
+use crate::domain::Api;
 use std::time::Instant;
 use time::OffsetDateTime;
 
 /// One request to `/im/...`, as received.
 #[derive(Clone, Debug)]
 pub struct XxdRequest {
-    /// The path as sent (`/im/getChatGroups`).
-    pub path: String,
+    /// The request as the journal records it: the path (`/im/getChatGroups`), method and query
+    /// string exactly as sent, the connection's address (the daemon does not read forwarding
+    /// headers: assumed), the body as read, when it arrived.
+    pub arrival: Arrival,
     /// What follows `/im/`: the operation's name when it is one of the four.
     pub segment: String,
-    pub http_method: String,
-    /// The query string exactly as sent (after `?`).
-    pub raw_query: String,
     /// The query as the daemon reads it.
     pub query: Query,
-    /// The connection's address: the daemon does not read forwarding headers (assumed).
-    pub remote: String,
-    /// The body, at most [`MAX_BODY_READ`] bytes of it.
-    pub body: Vec<u8>,
-    /// How many bytes the client sent (more than the cap when reading stopped there).
-    pub body_size: usize,
-    pub received_at: OffsetDateTime,
-    pub started: Instant,
     /// The validation mode the request asked for with [`VALIDATION_HEADER`]; `None`: the
     /// server's own.
     ///
@@ -47,22 +40,25 @@ impl XxdRequest {
     ) -> Self {
         let query = Query::parse(&raw_query);
         XxdRequest {
-            path,
+            arrival: Arrival {
+                api: Api::Xxd,
+                http_method,
+                path,
+                query: raw_query,
+                client_ip: remote,
+                body,
+                body_size,
+                received_at: OffsetDateTime::now_utc(),
+                started: Instant::now(),
+            },
             segment,
-            http_method,
-            raw_query,
             query,
-            remote,
-            body,
-            body_size,
-            received_at: OffsetDateTime::now_utc(),
-            started: Instant::now(),
             validation: None,
         }
     }
 
     /// Whether the body was longer than the mock reads.
     pub fn body_unread(&self) -> bool {
-        self.body_size > MAX_BODY_READ
+        self.arrival.body_size > MAX_BODY_READ
     }
 }

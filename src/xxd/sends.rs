@@ -13,14 +13,13 @@ use super::decide::{Context, Verdict};
 use super::operation::Operation;
 use super::strict;
 use super::Assumption;
-use crate::domain::{Api, Chat, Directory, MessageKind, NewMessage, Recipient, User};
+use crate::domain::{Api, Chat, Directory, Gid, MessageKind, User};
 use crate::mysql::column;
-use crate::mysql::CollationKey;
 use crate::xxb::findings::{self, Severity};
 use crate::xxb::lang::{Lang, SendError};
-use crate::xxb::methods::message::{data_column, Built};
+use crate::xxb::methods::message::{recipient_findings, Built, Unstored};
 use crate::xxb::strict::{enforce, storage_rules};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Verdict {
     let fields = match read_body(cx, operation) {
@@ -49,7 +48,7 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
         Operation::SendChatMessage => {
             cx.assumed.insert(Assumption::Chat);
             // Looked up in the shared table, under its collation.
-            let key = CollationKey::new(cx.charset, &fields.gid);
+            let key = Gid::sought(&fields.gid, cx.charset);
             let Some(chat) = directory.chat(&key).cloned() else {
                 let violation = findings::xxd_unknown_chat(&fields.gid);
                 cx.findings.push(violation.finding(Severity::Error));
@@ -90,17 +89,8 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
     if let Some(chat) = chat.filter(|c| c.archived) {
         cx.findings.push(findings::chat_archived(&chat.gid));
     }
-    if recipients.is_empty() {
-        cx.findings.push(findings::no_recipients());
-    }
-    let deleted: Vec<String> = recipients
-        .iter()
-        .filter(|u| u.deleted)
-        .map(|u| u.account.clone())
-        .collect();
-    if !deleted.is_empty() {
+    if recipient_findings(cx.findings, &recipients) {
         cx.assumed.insert(Assumption::UnknownUsers);
-        cx.findings.push(findings::deleted_recipients(&deleted));
     }
     Verdict {
         answer: Answer::Sent,
@@ -113,10 +103,10 @@ pub fn send(cx: &mut Context, directory: &Directory, operation: Operation) -> Ve
 fn read_body(cx: &mut Context, operation: Operation) -> Result<SendFields, String> {
     let decoded = if cx.req.body_unread() {
         cx.findings
-            .push(findings::xxd_body_unread(cx.req.body_size));
+            .push(findings::xxd_body_unread(cx.req.arrival.body_size));
         Err("Invalid request body: it is too large to read.".to_string())
     } else {
-        body::decode(&cx.req.body, operation).map_err(|error| {
+        body::decode(&cx.req.arrival.body, operation).map_err(|error| {
             cx.findings.push(findings::xxd_body_refused(&error));
             error.message()
         })
@@ -158,36 +148,21 @@ fn stored(
     } else {
         column::content_type_enum(&fields.content_type)
     };
-    let target: Vec<i64> = recipients.iter().map(|u| u.id).collect();
-    let (data_json, data, data_cut_from) = data_column(json!({
-        "title": fields.title,
-        "subtitle": fields.subtitle,
-        "url": fields.url,
-        "actions": fields.actions,
-        "sender": fields.sender.clone().unwrap_or(Value::Null),
-        "target": target,
-    }));
-    Built {
-        content_cut_from: content.cut_from,
-        data_cut_from,
-        message: NewMessage {
-            kind,
-            cgid: chat.map_or_else(|| "notification".to_string(), |c| c.gid.clone()),
-            chat: chat.map(|c| c.gid.clone()),
-            content: content.value.into_owned(),
-            content_type,
-            data_json,
-            data,
-            recipients: recipients
-                .iter()
-                .map(|u| Recipient {
-                    id: u.id,
-                    account: u.account.clone(),
-                    realname: u.realname.clone(),
-                })
-                .collect(),
-            app: cx.app_code.clone(),
-            api: Api::Xxd,
-        },
-    }
+    Built::store(Unstored {
+        kind,
+        cgid: chat.map_or_else(|| "notification".to_string(), |c| c.gid.to_string()),
+        chat: chat.map(|c| c.gid.clone()),
+        content,
+        content_type,
+        fields: [
+            fields.title.clone().into(),
+            fields.subtitle.clone().into(),
+            fields.url.clone().into(),
+            fields.actions.clone().into(),
+            fields.sender.clone().unwrap_or(Value::Null),
+        ],
+        recipients,
+        app: cx.app_code.clone(),
+        api: Api::Xxd,
+    })
 }

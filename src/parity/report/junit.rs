@@ -1,15 +1,8 @@
 //! The JUnit XML report: one test case per probe request, a failure for each that differs.
 
 use crate::parity::{Report, Verdict};
+use crate::report::escape;
 use std::fmt::Write;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");

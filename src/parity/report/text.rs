@@ -3,6 +3,7 @@
 
 use crate::parity::answer::Answer;
 use crate::parity::{Report, Verdict};
+use crate::report::painter;
 use std::fmt::Write;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -42,13 +43,7 @@ fn summary(answer: Option<&Answer>) -> String {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
+    let paint = painter(color);
     let mut out = String::new();
     let _ = writeln!(
         out,

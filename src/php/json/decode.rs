@@ -167,52 +167,57 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Result<Value, DecodeError> {
+    /// The elements of an array or an object, after its opening bracket: none, or `element`s
+    /// separated by `,`, up to `close`.
+    fn elements(
+        &mut self,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
         self.enter()?;
-        let mut items = Vec::new();
         self.skip_white_space();
-        if self.bytes.get(self.pos) == Some(&b']') {
+        if self.bytes.get(self.pos) == Some(&close) {
             self.pos += 1;
         } else {
             loop {
-                items.push(self.value()?);
-                if !self.more(b']')? {
+                element(self)?;
+                if !self.more(close)? {
                     break;
                 }
             }
         }
         self.depth -= 1;
+        Ok(())
+    }
+
+    fn array(&mut self) -> Result<Value, DecodeError> {
+        let mut items = Vec::new();
+        self.elements(b']', |p| {
+            items.push(p.value()?);
+            Ok(())
+        })?;
         Ok(Value::Array(items))
     }
 
     fn object(&mut self) -> Result<Value, DecodeError> {
-        self.enter()?;
         let mut map = Map::new();
-        self.skip_white_space();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-        } else {
-            loop {
-                self.skip_white_space();
-                if self.bytes.get(self.pos) != Some(&b'"') {
-                    return Err(self.unexpected());
-                }
-                let key_at = self.pos;
-                let key = self.string()?;
-                self.expect(b':')?;
-                let value = self.value()?;
-                // PHP checks the name when it sets the property, after reading the value.
-                if key.starts_with('\0') {
-                    return Err(self.error(JsonError::InvalidPropertyName, key_at));
-                }
-                // Deliberate: a repeated key keeps its first place and takes the last value.
-                map.insert(key, value);
-                if !self.more(b'}')? {
-                    break;
-                }
+        self.elements(b'}', |p| {
+            p.skip_white_space();
+            if p.bytes.get(p.pos) != Some(&b'"') {
+                return Err(p.unexpected());
             }
-        }
-        self.depth -= 1;
+            let key_at = p.pos;
+            let key = p.string()?;
+            p.expect(b':')?;
+            let value = p.value()?;
+            // PHP checks the name when it sets the property, after reading the value.
+            if key.starts_with('\0') {
+                return Err(p.error(JsonError::InvalidPropertyName, key_at));
+            }
+            // Deliberate: a repeated key keeps its first place and takes the last value.
+            map.insert(key, value);
+            Ok(())
+        })?;
         Ok(Value::Object(map))
     }
 

@@ -1,15 +1,8 @@
 //! The JUnit XML report: a test suite per scenario, a test case per step.
 
+use crate::report::escape;
 use crate::scenario::run::{ScenarioResult, Status};
 use std::fmt::Write;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
 
 pub fn render(results: &[ScenarioResult]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
@@ -51,12 +44,7 @@ pub fn render(results: &[ScenarioResult]) -> String {
                     );
                 }
                 Status::Failed => {
-                    let mut detail = format!(
-                        "{}:{}:{}",
-                        result.file.display(),
-                        step.pos.line,
-                        step.pos.col
-                    );
+                    let mut detail = result.location(step);
                     if let Some(message) = &step.message {
                         detail.push_str(&format!("\n{message}"));
                     }

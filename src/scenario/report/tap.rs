@@ -37,10 +37,8 @@ pub fn render(results: &[ScenarioResult]) -> String {
                 Status::Failed => {
                     let _ = writeln!(
                         out,
-                        "not ok {n} - {name}\n  ---\n  at: {}:{}:{}",
-                        result.file.display(),
-                        step.pos.line,
-                        step.pos.col
+                        "not ok {n} - {name}\n  ---\n  at: {}",
+                        result.location(step)
                     );
                     if let Some(message) = &step.message {
                         let _ = writeln!(out, "  message: {message:?}");

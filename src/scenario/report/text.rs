@@ -1,17 +1,12 @@
 //! The text report: one line per step, the differences and the journal's findings under a failure,
 //! and a closing count. Coloured when `color` is set (a terminal).
 
+use crate::report::painter;
 use crate::scenario::run::{ScenarioResult, Status};
 use std::fmt::Write;
 
 pub fn render(results: &[ScenarioResult], color: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
+    let paint = painter(color);
     let mut out = String::new();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for result in results {
@@ -40,13 +35,7 @@ pub fn render(results: &[ScenarioResult], color: bool) -> String {
                 step.label
             );
             if step.status != Status::Passed {
-                let _ = write!(
-                    out,
-                    "  ({}:{}:{})",
-                    result.file.display(),
-                    step.pos.line,
-                    step.pos.col
-                );
+                let _ = write!(out, "  ({})", result.location(step));
             }
             out.push('\n');
             if let Some(message) = &step.message {

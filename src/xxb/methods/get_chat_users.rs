@@ -7,8 +7,7 @@
 //! members; an unknown gid, or a chat whose members all quit, answers `"data":[]`.
 
 use super::{Call, Verdict};
-use crate::domain::Directory;
-use crate::mysql::CollationKey;
+use crate::domain::{Directory, Gid};
 use crate::xxb::answer::Answer;
 use crate::xxb::findings;
 use serde_json::{Map, Value};
@@ -26,7 +25,7 @@ pub fn run(call: Call, directory: &Directory) -> Verdict {
         call.findings.push(findings::chat_users_without_gid());
         directory.users_in_any_chat()
     } else {
-        directory.chat_members(&CollationKey::new(call.charset, &gid))
+        directory.chat_members(&Gid::sought(&gid, call.charset))
     };
     let data: Map<String, Value> = users
         .into_iter()

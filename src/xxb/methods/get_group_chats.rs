@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 pub fn run(_call: Call, directory: &Directory) -> Verdict {
     let data: Map<String, Value> = directory
         .open_groups()
-        .map(|c| (c.gid.clone(), Value::String(c.name.clone())))
+        .map(|c| (c.gid.to_string(), Value::String(c.name.clone())))
         .collect();
     Verdict::answer(Answer::Data(Value::Object(data)))
 }

@@ -15,12 +15,11 @@
 
 use super::{Call, Verdict};
 use crate::domain::{
-    Api, Chat, ClientJson, Directory, Finding, MessageData, MessageKind, NewMessage, Recipient,
-    User,
+    Api, AppCode, Chat, ClientJson, Directory, Finding, Gid, MessageData, MessageKind, NewMessage,
+    Recipient, User,
 };
 use crate::mysql::column::{self, CGID_WIDTH};
 use crate::mysql::selector::{self, Target};
-use crate::mysql::CollationKey;
 use crate::php::fatal;
 use crate::php::value::to_php_string;
 use crate::xxb::answer::Answer;
@@ -43,7 +42,7 @@ pub fn fail(call: &mut Call, error: SendError, finding: Finding) -> Verdict {
 pub fn fail_empty(call: &mut Call, body: &SendBody, error: SendError, field: &str) -> Verdict {
     let finding = match call.req.body_access {
         BodyAccess::Multipart => findings::multipart_body(),
-        BodyAccess::OverReadCap => findings::body_too_large(call.req.body_size),
+        BodyAccess::OverReadCap => findings::body_too_large(call.req.arrival.body_size),
         BodyAccess::Raw if body.is_object() => findings::missing_field(field),
         BodyAccess::Raw => findings::body_not_object(call.req.app_body(), body.json_error()),
     };
@@ -125,7 +124,7 @@ pub fn reach(call: &Call, directory: &Directory, target: &Target) -> Reach {
             }
         }
         Target::Chat(gid) => {
-            let key = CollationKey::new(call.charset, gid);
+            let key = Gid::sought(gid, call.charset);
             let members = directory.chat_members(&key);
             let everyone = members.is_empty();
             Reach {
@@ -143,19 +142,21 @@ pub fn reach(call: &Call, directory: &Directory, target: &Target) -> Reach {
     }
 }
 
-/// Warnings about who a message reaches.
-pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) {
+/// Warnings about who a message reaches; says whether it reaches deleted users.
+pub fn recipient_findings(findings: &mut Vec<Finding>, recipients: &[User]) -> bool {
     if recipients.is_empty() {
         findings.push(findings::no_recipients());
     }
     let deleted: Vec<String> = recipients
         .iter()
         .filter(|u| u.deleted)
-        .map(|u| u.account.clone())
+        .map(|u| u.account.to_string())
         .collect();
-    if !deleted.is_empty() {
-        findings.push(findings::deleted_recipients(&deleted));
+    if deleted.is_empty() {
+        return false;
     }
+    findings.push(findings::deleted_recipients(&deleted));
+    true
 }
 
 /// The message the server stores, and what its columns cut: `content` through the text column
@@ -168,6 +169,57 @@ pub struct Built {
     pub content_cut_from: Option<usize>,
     /// The byte length of the `data` JSON before its column cut it, when it did.
     pub data_cut_from: Option<usize>,
+}
+
+/// A send's message before its columns cut it, whichever API it came through: both store into
+/// the same tables.
+pub struct Unstored<'a> {
+    pub kind: MessageKind,
+    /// `notification`, or the gid as the message's `cgid` column holds it.
+    pub cgid: String,
+    /// The existing chat the message goes into.
+    pub chat: Option<Gid>,
+    pub content: column::StoredText<'a>,
+    pub content_type: String,
+    /// `title`, `subtitle`, `url`, `actions` and `sender`, in that order (the recipients' ids
+    /// follow them as `target`).
+    pub fields: [Value; 5],
+    pub recipients: &'a [User],
+    pub app: AppCode,
+    pub api: Api,
+}
+
+impl Built {
+    /// The message as the tables store it: the `data` column PHP's JSON of the fields and the
+    /// recipients' ids, one delivery per recipient.
+    pub fn store(sent: Unstored<'_>) -> Built {
+        let target: Vec<i64> = sent.recipients.iter().map(|u| u.id).collect();
+        let [title, subtitle, url, actions, sender] = sent.fields;
+        let (data_json, data, data_cut_from) = data_column(json!({
+            "title": title,
+            "subtitle": subtitle,
+            "url": url,
+            "actions": actions,
+            "sender": sender,
+            "target": target,
+        }));
+        Built {
+            content_cut_from: sent.content.cut_from,
+            data_cut_from,
+            message: NewMessage {
+                kind: sent.kind,
+                cgid: sent.cgid,
+                chat: sent.chat,
+                content: sent.content.value.into_owned(),
+                content_type: sent.content_type,
+                data_json,
+                data,
+                recipients: sent.recipients.iter().map(Recipient::from).collect(),
+                app: sent.app,
+                api: sent.api,
+            },
+        }
+    }
 }
 
 /// The `data` column of `fields` (`{title, subtitle, url, actions, sender, target}`, in that order):
@@ -212,37 +264,21 @@ pub fn build(call: &Call, body: &SendBody, kind: MessageKind, reach: Reach) -> B
             .map(|t| column::content_type_enum(&t))
             .unwrap_or_default()
     };
-    let target: Vec<i64> = reach.recipients.iter().map(|u| u.id).collect();
-    let (data_json, data, data_cut_from) = data_column(json!({
-        "title": body.or("title", json!("")),
-        "subtitle": body.or("subtitle", json!("")),
-        "url": body.or("url", json!("")),
-        "actions": body.or("actions", json!([])),
-        "sender": body.or("sender", Value::Null),
-        "target": target,
-    }));
-    Built {
-        content_cut_from: content.cut_from,
-        data_cut_from,
-        message: NewMessage {
-            kind,
-            cgid: reach.cgid,
-            chat: reach.chat.map(|c| c.gid),
-            content: content.value.into_owned(),
-            content_type,
-            data_json,
-            data,
-            recipients: reach
-                .recipients
-                .iter()
-                .map(|u| Recipient {
-                    id: u.id,
-                    account: u.account.clone(),
-                    realname: u.realname.clone(),
-                })
-                .collect(),
-            app: call.auth.app.code.clone(),
-            api: Api::XPhp,
-        },
-    }
+    Built::store(Unstored {
+        kind,
+        cgid: reach.cgid,
+        chat: reach.chat.map(|c| c.gid),
+        content,
+        content_type,
+        fields: [
+            body.or("title", json!("")),
+            body.or("subtitle", json!("")),
+            body.or("url", json!("")),
+            body.or("actions", json!([])),
+            body.or("sender", Value::Null),
+        ],
+        recipients: &reach.recipients,
+        app: call.auth.app.code.clone(),
+        api: Api::XPhp,
+    })
 }
