@@ -5,11 +5,19 @@
 # $DURATION, then the trivial handler /__inspect/health; the server's user+system CPU seconds
 # (from /proc/PID/stat, and per thread from /proc/PID/task) are divided by the requests answered.
 # Figures: CPU ms per 1,000 requests (lower is better), with throughput, p50/p99 and load average.
+# Everything printed also goes to benches/results/cpu-<UTC time>.txt, headed by the machine and the
+# commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 BINS=("$@")
 [ ${#BINS[@]} -eq 0 ] && BINS=(target/release/xxb-mock)
+mkdir -p benches/results
+RESULTS="benches/results/cpu-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
+exec > >(tee "$RESULTS") 2>&1
+bash benches/machine.sh
+echo "duration: $DURATION per load after a 3s warm-up, wrk -t2 -c32"
+echo
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 SEND="/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79"
