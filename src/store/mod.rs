@@ -26,6 +26,7 @@
 
 mod changes;
 mod commit;
+mod delivery;
 mod directory;
 mod files;
 #[cfg(test)]
@@ -187,7 +188,7 @@ type Job = Box<dyn FnOnce(&Connection, &RefCell<Tallies>) -> (bool, Completion) 
 /// A request's writes, and who waits for them.
 struct Commit {
     write: Arc<RequestWrite>,
-    reply: oneshot::Sender<Result<Stored, StoreError>>,
+    reply: delivery::Reply,
 }
 
 /// A fresh scratch database, seeded, with the writer's connection to it.
@@ -306,11 +307,11 @@ impl Store {
 
     /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
     pub async fn commit(&self, write: Arc<RequestWrite>) -> Result<Stored, StoreError> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, answer) = delivery::channel();
         self.jobs
             .send(Command::Commit(Commit { write, reply }))
             .map_err(|_| StoreError::Stopped)?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+        answer.await
     }
 
     /// Runs `work` on the store thread and waits for it to be committed.
@@ -443,6 +444,7 @@ fn run_jobs(
     shared: Arc<Shared>,
     retention: &Retention,
 ) {
+    wait_briefly(&conn);
     let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
     loop {
@@ -457,7 +459,9 @@ fn run_jobs(
         // commit serves many. The first of another kind waits for the next batch.
         match first {
             Command::Replace(fresh, reply) => {
+                tallies.borrow_mut().forget();
                 let result = fresh().map(|(new, file)| {
+                    wait_briefly(&new);
                     let old = std::mem::replace(&mut conn, new);
                     // From here on, reads open the fresh file; the old one is removed at once
                     // (reads still running finish on what they have open).
@@ -504,9 +508,7 @@ fn run_jobs(
                 }
                 let answers = commit_batch(&conn, &tallies, &shared, batch);
                 publish_changes(&conn, &tallies, &publish);
-                for (reply, stored) in answers {
-                    let _ = reply.send(stored);
-                }
+                delivery::deliver(answers);
                 retention.trim(&conn, &tallies, &shared);
             }
         }
@@ -542,10 +544,7 @@ fn publish_changes(conn: &Connection, tallies: &RefCell<Tallies>, publish: &Publ
     }
 }
 
-type Answer = (
-    oneshot::Sender<Result<Stored, StoreError>>,
-    Result<Stored, StoreError>,
-);
+type Answer = (delivery::Reply, Result<Stored, StoreError>);
 
 /// Applies a batch of request writes in one transaction. A write that fails is answered with its
 /// error and the transaction rolled back; the others are applied again without it, so no request
@@ -608,22 +607,67 @@ fn commit_batch(
     answers
 }
 
-/// The WAL size past which a checkpoint truncates it: only when passive checkpoints could not keep
-/// up. (The writer's `journal_size_limit` truncates it to 64 MiB whenever it is reset, so the file
-/// normally stays at or below that; a lower threshold would truncate, and hold the writer, on every
-/// round.)
+/// The WAL size past which a checkpoint truncates it: only when restarting it could not keep it
+/// small (readers kept every restart from finishing). (The writer's `journal_size_limit` truncates
+/// it to 64 MiB whenever it is restarted, so the file normally stays at or below that.)
 const WAL_TRUNCATE_AT: u64 = 96 * 1024 * 1024;
 
-/// How long a truncating checkpoint waits for readers to move to the latest snapshot. While it
-/// waits it holds the writer off, so it gives up soon and tries again on the next round.
-const TRUNCATE_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+/// How much of the WAL is written since it last started over, at which a checkpoint makes it start
+/// over again (a restarting checkpoint). Under a steady stream of commits it never starts over on
+/// its own: the writer begins again at the WAL's start only when every frame has been copied back,
+/// and each round of copying finds new frames. Restarting costs the writer one short wait; a WAL
+/// that only grows costs it a truncation of a large file (a long wait) and, until then, writes
+/// into new blocks of the file, which are dearer than blocks written before.
+const WAL_RESTART_AT: i64 = 16 * 1024 * 1024;
+
+/// How long a restarting or truncating checkpoint waits for the writer's batch in progress, and
+/// then for readers to move to the latest snapshot. While it waits it holds the writer off, so it
+/// gives up soon and tries again on the next round.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// How often the write-ahead log is copied back into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long the writer sleeps between two attempts at a lock a checkpoint holds, and how many
+/// attempts it makes (about 5 s in all). SQLite's own busy timeout sleeps 1, 2, 5, 10, 20... ms
+/// between attempts, which adds up to twice the wait; the writer should go on as soon as the
+/// checkpoint lets go.
+const WRITER_RETRY: std::time::Duration = std::time::Duration::from_micros(200);
+const WRITER_ATTEMPTS: i32 = 25_000;
+
+fn writer_retries(attempt: i32) -> bool {
+    if attempt >= WRITER_ATTEMPTS {
+        return false;
+    }
+    std::thread::sleep(WRITER_RETRY);
+    true
+}
+
+/// Makes the writer's connection wait for a lock a checkpoint holds in short steps.
+fn wait_briefly(conn: &Connection) {
+    if let Err(e) = conn.busy_handler(Some(writer_retries)) {
+        tracing::warn!("cannot set the writer's busy handler: {e}");
+    }
+}
+
+/// A checkpoint in `mode`: how many frames the WAL holds since it last started over.
+fn checkpoint(conn: &Connection, mode: &str) -> i64 {
+    match conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        r.get::<_, i64>(1)
+    }) {
+        Ok(frames) => frames,
+        // A long read or the writer kept it from finishing: the next round tries again.
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => 0,
+        Err(e) => {
+            tracing::warn!("checkpoint failed: {e}");
+            0
+        }
+    }
+}
 
 /// Starts the thread that checkpoints the current database file's WAL, on its own connection, so
 /// the writer's commits never wait for one. It follows a reset to the fresh file, and stops when the
-/// returned sender (held by every `Store`) is dropped.
+/// returned sender (held by every `Store`) is dropped or the store is closed.
 fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError> {
     let open = |file: &DbFile| -> Result<Connection, StoreError> {
         // Never made: a file a reset has just removed stays removed.
@@ -634,7 +678,7 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
                 path: file.path().display().to_string(),
                 source: Arc::new(source),
             })?;
-        conn.busy_timeout(TRUNCATE_WAIT)
+        conn.busy_timeout(CHECKPOINT_WAIT)
             .context("setting the busy timeout")?;
         // A first checkpoint now opens the WAL and its index: one made later, after a scratch
         // file was removed, would make the index again.
@@ -643,6 +687,9 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
     };
     let mut file = shared.current_file();
     let mut conn = open(&file)?;
+    let page_size: i64 = conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .context("reading the page size")?;
     let (alive, stop) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("xxb-mock-checkpoint".into())
@@ -667,16 +714,17 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
                         }
                     }
                 }
-                // A WAL that grew (readers kept passive checkpoints from finishing) is checkpointed
-                // whole and truncated, which briefly holds the writer; otherwise nobody waits.
-                let grown = std::fs::metadata(file.companion("-wal"))
-                    .is_ok_and(|m| m.len() > WAL_TRUNCATE_AT);
-                let mode = if grown { "TRUNCATE" } else { "PASSIVE" };
-                match conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
-                    Ok(()) => {}
-                    // A long read kept it from finishing: the next round tries again.
-                    Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {}
-                    Err(e) => tracing::warn!("checkpoint failed: {e}"),
+                // A WAL that grew (readers kept it from starting over) is checkpointed whole and
+                // truncated, which holds the writer for a while; otherwise the frames are copied
+                // without holding anyone (passive), and when enough were written since the WAL
+                // started over, what the writer committed meanwhile is copied too while it waits
+                // (restart), so that its next commit starts the WAL over.
+                if std::fs::metadata(file.companion("-wal"))
+                    .is_ok_and(|m| m.len() > WAL_TRUNCATE_AT)
+                {
+                    checkpoint(&conn, "TRUNCATE");
+                } else if checkpoint(&conn, "PASSIVE") * page_size > WAL_RESTART_AT {
+                    checkpoint(&conn, "RESTART");
                 }
             }
             if !file.is_scratch() {
