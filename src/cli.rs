@@ -140,7 +140,8 @@ pub struct ServeArgs {
     /// 0 picks a free one.
     #[arg(long, env = "XXB_MOCK_XXD_PORT")]
     pub xxd_port: Option<u16>,
-    /// SQLite database file (WAL); state survives restarts. Default: in memory.
+    /// SQLite database file (WAL); state survives restarts. Default: a private scratch file,
+    /// removed when the server stops.
     #[arg(long, env = "XXB_MOCK_DB")]
     pub db: Option<PathBuf>,
     /// Fixture directory (users.json, groups.json, apps.json). Default: the embedded fixtures.
@@ -593,12 +594,15 @@ fn serve(args: &ServeArgs) -> ExitCode {
         let _ = stdout.flush();
         let handle = server.handle();
         let emulator = server.emulator();
+        let closing = server.emulator();
         actix_web::rt::spawn(async move {
             stop_signal.await;
             emulator.announcer().stop_streams();
             handle.stop(true).await;
         });
         let stopped = server.run_until_stopped().await;
+        // Whatever still holds the emulator, the default's scratch files go before the process does.
+        closing.close();
         if let Some(path) = &args.ready_file {
             let _ = readiness::remove_ready_file(path);
         }

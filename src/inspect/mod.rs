@@ -309,6 +309,15 @@ impl From<StoreError> for InspectError {
             StoreError::UnknownChat(gid) => {
                 InspectError::not_found("gid", format!("there is no chat {gid:?}"))
             }
+            StoreError::Interrupted => InspectError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                field: "store".into(),
+                message: format!(
+                    "the query did not finish within {} s and was stopped: narrow it with filters or a smaller `limit`",
+                    crate::store::READ_LIMIT.as_secs()
+                ),
+                did_you_mean: None,
+            },
             other => InspectError::internal("store", other.to_string()),
         }
     }

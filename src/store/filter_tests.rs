@@ -2,8 +2,10 @@
 //! (what it was before the trigram index), and the tables of counts, the findings index and the
 //! tallies against counting the rows themselves, after any sequence of writes, deletes and trims.
 
+use super::files::DbFile;
+use super::readers::Shared;
 use super::retention::{Retain, Retention};
-use super::{schema, DbLocation, JournalFilter, NotificationFilter, Tallies, Tx};
+use super::{schema, JournalFilter, NotificationFilter, Tallies, Tx};
 use crate::domain::{
     Api, Finding, JournalRecord, MessageData, MessageKind, NewMessage, Outcome, Recipient,
 };
@@ -11,6 +13,7 @@ use crate::xxb::findings::{FindingCode, Severity};
 use proptest::prelude::*;
 use rusqlite::Connection;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 fn message(data_json: String, kind: MessageKind, app: &str, api: Api, to: &[i64]) -> NewMessage {
     NewMessage {
@@ -120,9 +123,9 @@ proptest! {
         patterns in proptest::collection::vec(text(), 1..6),
         picks in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..6, 1usize..6), 0..6),
     ) {
-        let conn = schema::open(&DbLocation::Memory).unwrap();
+        let conn = schema::open_in_memory();
         let tallies = RefCell::new(Tallies::default());
-        let tx = Tx { conn: &conn, tallies: &tallies };
+        let tx = Tx::writer(&conn, &tallies);
         let mut texts = Vec::new();
         for (i, (title, cut)) in titles.iter().enumerate() {
             let mut data = serde_json::json!({"title": title, "subtitle": "s"}).to_string();
@@ -345,9 +348,10 @@ proptest! {
         journal_filters in proptest::collection::vec(journal_filter(), 4),
         notification_filters in proptest::collection::vec(notification_filter(), 4),
     ) {
-        let conn = schema::open(&DbLocation::Memory).unwrap();
+        let conn = schema::open_in_memory();
         let tallies = RefCell::new(Tallies::default());
-        let tx = Tx { conn: &conn, tallies: &tallies };
+        let tx = Tx::writer(&conn, &tallies);
+        let shared = Shared::new(Arc::new(DbFile::durable(":memory:".into())));
         // Cached before the writes, so that they must keep them right.
         tx.notifications(&NotificationFilter { limit: 1, ..NotificationFilter::default() }).unwrap();
         for user in ["1", "2", "4"] {
@@ -368,7 +372,7 @@ proptest! {
                 Step::DeleteNotifications(filter) => {
                     tx.delete_notifications(&filter).unwrap();
                 }
-                Step::Trim(limit) => Retention::new(Retain::Limit(limit)).trim(&conn, &tallies),
+                Step::Trim(limit) => Retention::new(Retain::Limit(limit)).trim(&conn, &tallies, &shared),
             }
         }
         prop_assert_eq!(

@@ -235,6 +235,13 @@ impl Tx<'_> {
                     *n += 1;
                 }
             }
+            let added = &mut tallies.added;
+            added.messages += 1;
+            // One delivery per user, as `INSERT OR IGNORE` stores them.
+            let mut users: Vec<i64> = message.recipients.iter().map(|r| r.id).collect();
+            users.sort_unstable();
+            users.dedup();
+            added.deliveries.extend(users);
         }
         // The notification centre is no chat row: only real chats keep last-message fields.
         if let Some(gid) = &message.chat {
@@ -351,16 +358,13 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        // With no filter but the recipient, the total comes from the store thread's tallies;
-        // with equalities only, from the table of counts.
+        // With no filter but the recipient, a read may know the total without counting; with
+        // equalities only (or none), it comes from the table of counts.
         let cacheable = clauses.len() == usize::from(recipient.is_some());
-        let cached = match (cacheable, recipient) {
-            (true, Some(id)) => self.tallies.borrow().per_user.get(&id).copied(),
-            (true, None) => self.tallies.borrow().all,
-            _ => None,
-        };
-        let counted = match (cacheable, counted(filter)) {
-            (false, Some((condition, args))) => Some(
+        let snapshot = self.snapshot.filter(|_| cacheable);
+        let cached = snapshot.and_then(|s| s.total(recipient));
+        let counted = match (cached, counted(filter)) {
+            (None, Some((condition, args))) => Some(
                 self.conn
                     .prepare_cached(&format!(
                         "SELECT coalesce(sum(n), 0) FROM message_counts WHERE {condition}"
@@ -391,14 +395,8 @@ impl Tx<'_> {
                 let total = stmt
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
                     .context(CONTEXT)?;
-                if cacheable {
-                    let mut tallies = self.tallies.borrow_mut();
-                    match recipient {
-                        Some(id) => {
-                            tallies.per_user.insert(id, total);
-                        }
-                        None => tallies.all = Some(total),
-                    }
+                if let Some(snapshot) = snapshot {
+                    snapshot.remember(recipient, total);
                 }
                 total
             }

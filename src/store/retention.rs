@@ -12,6 +12,7 @@
 //! next message continues it, as if nothing had been trimmed), and the journal entries and
 //! notifications that remain keep their seqs.
 
+use super::readers::Shared;
 use super::{Context, StoreError, Tallies, Tx};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
@@ -115,11 +116,11 @@ impl Retention {
 
     /// One trimming step, in its own transaction (no other may be in progress). A failure rolls
     /// it back and is logged: the next step tries again.
-    pub(super) fn trim(&self, conn: &Connection, tallies: &RefCell<Tallies>) {
+    pub(super) fn trim(&self, conn: &Connection, tallies: &RefCell<Tallies>, shared: &Shared) {
         let Retain::Limit(limit) = self.retain else {
             return;
         };
-        let tx = Tx { conn, tallies };
+        let tx = Tx::writer(conn, tallies);
         let step = || -> Result<(u64, u64), StoreError> {
             let requests = tx.trim_journal(limit)?;
             let notifications = tx.trim_notifications(limit)?;
@@ -130,8 +131,11 @@ impl Retention {
             return;
         }
         match step().and_then(|done| {
-            conn.execute_batch("COMMIT")
-                .context("committing the trim")
+            // Through the readers' lock: their counts learn of the trim with its commit.
+            shared
+                .commit(tallies, || {
+                    conn.execute_batch("COMMIT").context("committing the trim")
+                })
                 .map(|()| done)
         }) {
             Ok((requests, notifications)) => {
@@ -247,7 +251,10 @@ impl Tx<'_> {
                 }
             }
         }
-        self.tallies.borrow_mut().all = Some(stored - seqs.len() as i64);
+        let mut tallies = self.tallies.borrow_mut();
+        tallies.all = Some(stored - seqs.len() as i64);
+        // The readers' counts cannot follow a delete: they start over.
+        tallies.added.forgotten = true;
         Ok(seqs.len() as u64)
     }
 

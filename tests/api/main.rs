@@ -23,6 +23,7 @@ mod paths;
 mod persistence;
 mod probe;
 mod pull;
+mod reads;
 mod recipients;
 mod refusals;
 mod reliability;
