@@ -5,10 +5,10 @@
 #
 # The build stage compiles a statically linked binary with container/rootfs.sh; the image holds that
 # binary alone on an empty base (no shell, no package manager). It runs as user 10001, not root,
-# listens on 0.0.0.0:8080 inside the container, keeps its state in memory unless XXB_MOCK_DB points
-# into /data (writable by that user: mount a volume there), and reports its health with
-# `xxb-mock health`. Every serve flag can be given as its XXB_MOCK_* variable (docker run -e ...) or
-# as arguments after the image name (docker run xxb-mock serve --validation faithful).
+# listens on 0.0.0.0:8080 inside the container, keeps its state in a private scratch file under /tmp
+# unless XXB_MOCK_DB points into /data (writable by that user: mount a volume there), and reports its
+# health with `xxb-mock health`. Every serve flag can be given as its XXB_MOCK_* variable (docker run
+# -e ...) or as arguments after the image name (docker run xxb-mock serve --validation faithful).
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .

@@ -3,10 +3,11 @@
 #
 # WireMock 3.13.2 standalone (the npm package `wiremock` bundles its jar; Java is on the machine) runs
 # with its request journal on and one stub that answers a successful sendNotification. xxb-mock runs
-# strict, journaling, with --db FILE. Both get the same wrk load (2 threads x 32 connections); the
-# script prints each one's throughput and p99 latency after a warm-up, the ratios, their start-up time
-# and memory, and xxb-mock's send rate against a trivial handler of its own (`/__inspect/health`) in
-# the same run. With XXB_BASELINE_BIN, an older build is measured the same way first. Everything
+# strict, journaling, with --db FILE (the ratios against WireMock are taken from this run), then in
+# its in-memory default. Both get the same wrk load (2 threads x 32 connections); the script prints
+# each one's throughput and p99 latency after a warm-up, the ratios, their start-up time and memory,
+# and xxb-mock's send rate against a trivial handler of its own (`/__inspect/health`) in the same
+# run: "journaled send / trivial handler". With XXB_BASELINE_BIN, an older build is measured the same way first. Everything
 # printed, wrk's full output included, also goes to benches/results/wiremock-<UTC time>.txt, headed by
 # the machine and the commit.
 set -euo pipefail
@@ -73,10 +74,12 @@ wiremock "validating stub" '{"request": {"method": "POST", "urlPath": "/x.php",
 # The ratios are taken against the faster of the two.
 if awk -v a="$RPS" -v b="$WM_RPS" 'BEGIN {exit !(a > b)}'; then WM_RPS=$RPS; WM_P99=$P99; fi
 
-xxbmock() { # xxbmock NAME BIN PORT: strict, journaled, --db FILE; then a trivial handler on the same server
-  echo "== xxb-mock $1 (strict, journaled, --db FILE) =="
+xxbmock() { # xxbmock NAME BIN PORT [memory]: strict, journaled, --db FILE (or in memory); then a trivial handler on the same server
+  local store=(--db "$WORK/bench-$3.db") where="--db FILE"
+  if [ "${4:-}" = memory ]; then store=(); where="in memory"; fi
+  echo "== xxb-mock $1 (strict, journaled, $where) =="
   local t0; t0=$(ms)
-  "$2" serve --port "$3" --db "$WORK/bench-$3.db" > /dev/null 2>&1 &
+  "$2" serve --port "$3" "${store[@]}" > /dev/null 2>&1 &
   local pid=$!
   until_up "http://127.0.0.1:$3/__inspect/health"
   XM_START=$(( $(ms) - t0 ))
@@ -91,7 +94,7 @@ xxbmock() { # xxbmock NAME BIN PORT: strict, journaled, --db FILE; then a trivia
   XM_TRIVIAL=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
   kill $pid; wait $pid 2>/dev/null || true
   printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms (%s rejected)\n' "$XM_START" "$XM_IDLE" "$XM_LOADED" "$XM_RPS" "$XM_P99" "$rejected"
-  awk -v a="$XM_RPS" -v b="$XM_TRIVIAL" 'BEGIN {printf "/__inspect/health: %s req/s; sendNotification at %.0f%% of it (target >= 35%%)\n", b, 100*a/b}'
+  awk -v a="$XM_RPS" -v b="$XM_TRIVIAL" -v w="$where" 'BEGIN {printf "/__inspect/health: %s req/s\njournaled send / trivial handler (%s): %.0f%% (target >= 35%%)\n", b, w, 100*a/b}'
 }
 # A baseline build, for before/after figures in one run: XXB_BASELINE_BIN=path/to/older/xxb-mock.
 if [ -n "${XXB_BASELINE_BIN:-}" ]; then
@@ -99,8 +102,11 @@ if [ -n "${XXB_BASELINE_BIN:-}" ]; then
   BASE_RPS=$XM_RPS; BASE_P99=$XM_P99
 fi
 xxbmock "this build" target/release/xxb-mock 18182
+DB_RPS=$XM_RPS; DB_P99=$XM_P99
+xxbmock "this build" target/release/xxb-mock 18184 memory
+XM_RPS=$DB_RPS; XM_P99=$DB_P99
 
-echo "== ratios (against the faster WireMock run) =="
+echo "== ratios, xxb-mock with --db FILE (against the faster WireMock run) =="
 awk -v a="$XM_RPS" -v b="$WM_RPS" 'BEGIN {printf "throughput: xxb-mock %.2fx WireMock (target >= 4x)\n", a/b}'
 awk -v a="$XM_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx WireMock (target <= 0.20x)\n", a/b}'
 if [ -n "${BASE_RPS:-}" ]; then

@@ -11,7 +11,7 @@ use xxb_mock::remote::{self as target, Observed, Remote, Tls, NOT_REVEALED};
 use xxb_mock::scenario::{self, report, report::Format};
 use xxb_mock::sign as token;
 use xxb_mock::{
-    Api, BasePath, Charset, Config, DbLocation, FixtureSource, Fixtures, Lang, Server,
+    Api, BasePath, Charset, Config, DbLocation, FixtureSource, Fixtures, Lang, Retain, Server,
     ValidationMode,
 };
 
@@ -140,7 +140,8 @@ pub struct ServeArgs {
     /// 0 picks a free one.
     #[arg(long, env = "XXB_MOCK_XXD_PORT")]
     pub xxd_port: Option<u16>,
-    /// SQLite database file (WAL); state survives restarts. Default: in memory.
+    /// SQLite database file (WAL); state survives restarts. Default: a private scratch file,
+    /// removed when the server stops.
     #[arg(long, env = "XXB_MOCK_DB")]
     pub db: Option<PathBuf>,
     /// Fixture directory (users.json, groups.json, apps.json). Default: the embedded fixtures.
@@ -173,6 +174,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Keep at most this many journal entries, and as many notifications, trimming the oldest;
+    /// `unlimited` keeps everything
+    #[arg(
+        long,
+        env = "XXB_MOCK_RETAIN",
+        value_name = "N|unlimited",
+        default_value = "100000"
+    )]
+    pub retain: Retain,
     /// Answer 408 when a request body makes no progress for this long
     #[arg(long, env = "XXB_MOCK_BODY_TIMEOUT_MS", default_value_t = 10_000)]
     pub body_timeout_ms: u64,
@@ -260,6 +270,7 @@ impl ServeArgs {
                 None => None,
             },
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            retain: self.retain,
             allowed_hosts: self.allowed_hosts.clone(),
             body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             scenario,
@@ -583,12 +594,15 @@ fn serve(args: &ServeArgs) -> ExitCode {
         let _ = stdout.flush();
         let handle = server.handle();
         let emulator = server.emulator();
+        let closing = server.emulator();
         actix_web::rt::spawn(async move {
             stop_signal.await;
             emulator.announcer().stop_streams();
             handle.stop(true).await;
         });
         let stopped = server.run_until_stopped().await;
+        // Whatever still holds the emulator, the default's scratch files go before the process does.
+        closing.close();
         if let Some(path) = &args.ready_file {
             let _ = readiness::remove_ready_file(path);
         }
@@ -688,6 +702,18 @@ mod tests {
             (config.lang, config.validation),
             (Lang::ZhCn, ValidationMode::Strict)
         );
+    }
+
+    #[test]
+    fn retain_takes_a_number_or_unlimited_and_keeps_100000_by_default() {
+        assert_eq!(serve(&[]).unwrap().retain, Retain::Limit(100_000));
+        assert_eq!(serve(&["--retain", "5"]).unwrap().retain, Retain::Limit(5));
+        assert_eq!(
+            serve(&["--retain", "unlimited"]).unwrap().retain,
+            Retain::Unlimited
+        );
+        let e = serve(&["--retain", "lots"]).unwrap_err();
+        assert!(e.contains("nor `unlimited`"), "{e}");
     }
 
     #[test]

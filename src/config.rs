@@ -113,6 +113,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The longest a request body may go without a byte arriving before the request is answered 408.
     pub body_timeout: std::time::Duration,
+    /// How many journal entries and notifications are kept, the oldest trimmed first.
+    pub retain: crate::store::Retain,
     /// Host names `/__inspect` and `/__ui` answer to besides the loopback ones (see `boundary`).
     pub allowed_hosts: Vec<String>,
     /// A scenario the server follows (`serve --scenario`): its fixtures replace `fixtures`.
@@ -120,7 +122,8 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// Loopback on a free port, in memory, embedded fixtures, zh-cn, strict, utf8, no prefix.
+    /// Loopback on a free port, in memory, embedded fixtures, zh-cn, strict, utf8, no prefix,
+    /// 100,000 journal entries and notifications kept.
     fn default() -> Self {
         Config {
             host: "127.0.0.1".into(),
@@ -134,6 +137,7 @@ impl Default for Config {
             charset: Charset::Utf8,
             base_path: None,
             admin_token: None,
+            retain: crate::store::Retain::DEFAULT,
             allowed_hosts: Vec::new(),
             body_timeout: std::time::Duration::from_secs(10),
             scenario: None,

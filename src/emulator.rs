@@ -25,7 +25,7 @@ use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
 use crate::store::{
-    DbLocation, JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored,
+    DbLocation, JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored, Tx,
 };
 use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
@@ -116,12 +116,16 @@ impl std::fmt::Display for FixturesDiffer {
 /// How many journal entries a wait's explanation shows.
 const EXPLAINED_REQUESTS: usize = 20;
 
-/// How a wait ended: with at least the count asked for, or with what matched when time ran out.
+/// How a wait ended: with at least the count asked for, or with what matched when time ran out
+/// and why the rest did not arrive.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Waited {
     pub satisfied: bool,
     pub total: usize,
+    /// The first page of what matched.
     pub items: Vec<Notification>,
+    /// When the time ran out: why.
+    pub explanation: Option<WaitExplanation>,
 }
 
 impl Emulator {
@@ -137,7 +141,7 @@ impl Emulator {
             None => (Fixtures::load(&config.fixtures)?, None),
         };
         let fixtures = Arc::new(fixtures.stored_as(config.charset));
-        let store = Store::open(&config.db)?;
+        let store = Store::open(&config.db, config.retain)?;
         let seed = fixtures.clone();
         let reseed = config.reseed;
         // `Some(recorded fingerprint)` when the database holds other fixtures and stays as it is.
@@ -191,6 +195,11 @@ impl Emulator {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The retention limit, and what it has trimmed.
+    pub fn retention(&self) -> &crate::store::Retention {
+        self.store.retention()
     }
 
     /// The fixtures the server started with.
@@ -257,9 +266,12 @@ impl Emulator {
         }
         // The event stream renders what it sends, when it sends it.
         self.announcer.committed(write, &stored);
-        // A request that ran no script is none of the calls a scenario expects.
-        if let Some((expectation, (method, query, body))) =
-            self.expectation.as_ref().zip(request.arrival())
+        // A request that ran no script is none of the calls a scenario expects. (What the
+        // scenario compares is read from the request only when a scenario is followed.)
+        if let Some((expectation, (method, query, body))) = self
+            .expectation
+            .as_ref()
+            .and_then(|expectation| Some((expectation, request.arrival()?)))
         {
             let actions = expectation.observe(Arrived {
                 api: write.journal.api,
@@ -326,7 +338,7 @@ impl Emulator {
     /// Refuses an application code the store does not hold, naming the nearest one.
     pub async fn require_app(&self, code: &str) -> Result<(), StoreError> {
         let code = code.to_string();
-        self.store.run(move |tx| tx.require_app(&code)).await?;
+        self.store.read(move |tx| tx.require_app(&code)).await?;
         Ok(())
     }
 
@@ -395,7 +407,7 @@ impl Emulator {
 
     /// Users, chats with their memberships, applications.
     pub async fn state(&self) -> Result<State, StoreError> {
-        self.store.run(|tx| tx.state()).await
+        self.store.read(|tx| tx.state()).await
     }
 
     /// The notifications matching `filter`: how many in all, and the page asked for.
@@ -403,7 +415,7 @@ impl Emulator {
         &self,
         filter: NotificationFilter,
     ) -> Result<(usize, Vec<Notification>), StoreError> {
-        self.store.run(move |tx| tx.notifications(&filter)).await
+        self.store.read(move |tx| tx.notifications(&filter)).await
     }
 
     /// Every notification matching `filter`, page after page, oldest first.
@@ -426,7 +438,7 @@ impl Emulator {
     }
 
     pub async fn notification(&self, seq: i64) -> Result<Option<Notification>, StoreError> {
-        self.store.run(move |tx| tx.notification(seq)).await
+        self.store.read(move |tx| tx.notification(seq)).await
     }
 
     /// Deletes the notifications `filter` matches (every page of them; the journal stays);
@@ -454,7 +466,7 @@ impl Emulator {
         &self,
         filter: JournalFilter,
     ) -> Result<(usize, Vec<JournalEntry>), StoreError> {
-        self.store.run(move |tx| tx.journal(&filter)).await
+        self.store.read(move |tx| tx.journal(&filter)).await
     }
 
     /// Every journal entry matching `filter`, page after page, oldest first.
@@ -478,14 +490,20 @@ impl Emulator {
 
     /// Waits until at least `count` notifications match `filter`, or until `timeout`. The wait is
     /// matched in memory against each committed notification (see [`Waiters`]), never by polling or
-    /// by a query per commit; dropping the future (a client that left) ends it.
+    /// by a query per commit; dropping the future (a client that left) ends it, and stops its read.
+    ///
+    /// The time is kept even when the filter is slow to count: the first count is stopped when the
+    /// time is up, and the wait then answers at once with what it knows. Otherwise, once the time
+    /// is up, what matched and why the rest did not arrive are read within [`ANSWER_GRACE`].
     pub async fn wait_for(
         &self,
         filter: NotificationFilter,
         count: usize,
         timeout: Duration,
     ) -> Result<Waited, StoreError> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = std::time::Instant::now() + timeout;
+        // How many matched when the wait last looked; `None` when the store could not count in time.
+        let mut known = None;
         let satisfied = loop {
             let (mut waiting, total) = match self.waiters.join(&filter, count) {
                 Joined::Counted(waiting, total) => (waiting, total),
@@ -494,42 +512,88 @@ impl Emulator {
                         limit: 0,
                         ..filter.clone()
                     };
-                    let count_now = self.store.run(move |tx| {
-                        Ok((tx.notifications(&counting)?.0, tx.last_message_seq()?))
-                    });
-                    match tokio::time::timeout_at(deadline, count_now).await {
-                        Ok(counted) => {
-                            let (total, up_to) = counted?;
+                    let counted = self
+                        .store
+                        .read_until(deadline, move |tx| {
+                            Ok((tx.notifications(&counting)?.0, tx.last_message_seq()?))
+                        })
+                        .await;
+                    match counted {
+                        Ok((total, up_to)) => {
                             let total = waiting.counted(total, up_to);
                             (waiting, total)
                         }
-                        // The time is up before the store could count: nothing is known to match.
-                        Err(_) => {
-                            return Ok(Waited {
-                                satisfied: false,
-                                total: 0,
-                                items: Vec::new(),
-                            })
-                        }
+                        Err(StoreError::Interrupted) => break false,
+                        Err(e) => return Err(e),
                     }
                 }
             };
+            known = Some(total);
             if total >= count {
                 break true;
             }
-            match tokio::time::timeout_at(deadline, &mut waiting.woken).await {
+            match tokio::time::timeout_at(deadline.into(), &mut waiting.woken).await {
                 Ok(Ok(Wake::Satisfied)) => break true,
                 // Deleted or reset in between: count again.
                 Ok(Ok(Wake::Recount)) | Ok(Err(_)) => continue,
                 Err(_) => break false,
             }
         };
-        let (total, items) = self.notifications(filter).await?;
+        if satisfied {
+            let (total, items) = self.notifications(filter).await?;
+            return Ok(Waited {
+                satisfied: true,
+                total,
+                items,
+                explanation: None,
+            });
+        }
+        let Some(known) = known else {
+            // The filter could not even be counted in time: reading more would take as long.
+            return Ok(Waited {
+                satisfied: false,
+                total: 0,
+                items: Vec::new(),
+                explanation: Some(unread(&filter, count, timeout, 0)),
+            });
+        };
+        let reading = filter.clone();
+        let answer = self
+            .store
+            .read_until(std::time::Instant::now() + ANSWER_GRACE, move |tx| {
+                let (total, items) = tx.notifications(&reading)?;
+                // Enough arrived as the time ran out.
+                if total >= count {
+                    return Ok((total, items, None));
+                }
+                let explanation = match explain(tx, &reading, count, timeout) {
+                    Ok(explanation) => explanation,
+                    Err(e) if e.is_interrupted() => unread(&reading, count, timeout, total),
+                    Err(e) => return Err(e),
+                };
+                Ok((total, items, Some(explanation)))
+            })
+            .await;
+        let (total, items, explanation) = match answer {
+            Ok(answer) => answer,
+            Err(StoreError::Interrupted) => (
+                known,
+                Vec::new(),
+                Some(unread(&filter, count, timeout, known)),
+            ),
+            Err(e) => return Err(e),
+        };
         Ok(Waited {
-            satisfied: satisfied || total >= count,
+            satisfied: explanation.is_none(),
             total,
             items,
+            explanation,
         })
+    }
+
+    /// The server has stopped: the store refuses reads and removes the default's scratch files now.
+    pub fn close(&self) {
+        self.store.close();
     }
 
     /// How many waits are pending.
@@ -537,52 +601,98 @@ impl Emulator {
         self.waiters.pending()
     }
 
-    /// Why a wait for `count` notifications matching `filter` that took `waited` came up short:
-    /// how many matched, and the requests since the one that stored the latest match (since the
-    /// journal began when none did) — the filter's application's only, when it names one — each
-    /// with its findings and the notification it stored instead, if any. None of them stored a
-    /// matching notification, or it would be the latest match.
+    /// Why a wait for `count` notifications matching `filter` that took `waited` came up short
+    /// (see [`WaitExplanation`]), read now.
     pub async fn explain_wait(
         &self,
         filter: &NotificationFilter,
         count: usize,
         waited: Duration,
     ) -> Result<WaitExplanation, StoreError> {
-        let latest = NotificationFilter {
-            limit: 1,
-            descending: true,
-            ..filter.clone()
-        };
-        let (matched, last_match) = self.notifications(latest).await?;
-        let since = JournalFilter {
-            app: filter.app.clone(),
-            after: last_match.first().map(|n| n.request_seq),
-            limit: EXPLAINED_REQUESTS,
-            descending: true,
-            ..JournalFilter::default()
-        };
-        let (total, mut entries) = self.requests(since).await?;
-        entries.reverse();
-        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-        let mut stored = self
-            .store
-            .run(move |tx| tx.notifications_stored_by(&seqs))
-            .await?;
-        let items = entries
-            .into_iter()
-            .map(|entry| {
-                let notification = stored.remove(&entry.seq);
-                UnmatchedRequest::new(entry, notification)
-            })
-            .collect();
-        Ok(WaitExplanation {
-            count,
-            waited_ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
-            filter: filter.parameters(),
-            matched,
-            unmatched: Unmatched { total, items },
-        })
+        let filter = filter.clone();
+        self.store
+            .read(move |tx| explain(tx, &filter, count, waited))
+            .await
     }
+}
+
+/// How long, once a wait's time is up, reading what matched and why the rest did not arrive may
+/// take: past it the wait answers with what it knows, and says so.
+pub const ANSWER_GRACE: Duration = Duration::from_secs(1);
+
+/// Why a wait for `count` notifications matching `filter` that took `waited` came up short: how
+/// many matched, and the requests since the one that stored the latest match (since the journal
+/// began when none did) — the filter's application's only, when it names one — each with its
+/// findings and the notification it stored instead, if any. None of them stored a matching
+/// notification, or it would be the latest match. Read on one snapshot.
+fn explain(
+    tx: &Tx,
+    filter: &NotificationFilter,
+    count: usize,
+    waited: Duration,
+) -> Result<WaitExplanation, StoreError> {
+    let latest = NotificationFilter {
+        limit: 1,
+        descending: true,
+        ..filter.clone()
+    };
+    let (matched, last_match) = tx.notifications(&latest)?;
+    let since = JournalFilter {
+        app: filter.app.clone(),
+        after: last_match.first().map(|n| n.request_seq),
+        limit: EXPLAINED_REQUESTS,
+        descending: true,
+        ..JournalFilter::default()
+    };
+    let (total, mut entries) = tx.journal(&since)?;
+    entries.reverse();
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+    let mut stored = tx.notifications_stored_by(&seqs)?;
+    let items = entries
+        .into_iter()
+        .map(|entry| {
+            let notification = stored.remove(&entry.seq);
+            UnmatchedRequest::new(entry, notification)
+        })
+        .collect();
+    Ok(WaitExplanation {
+        count,
+        waited_ms: millis(waited),
+        filter: filter.parameters(),
+        matched,
+        unmatched: Unmatched { total, items },
+        incomplete: None,
+    })
+}
+
+/// The explanation of a wait whose filter the store could not read in time: `matched` as far as
+/// it was counted, and no requests.
+fn unread(
+    filter: &NotificationFilter,
+    count: usize,
+    waited: Duration,
+    matched: usize,
+) -> WaitExplanation {
+    WaitExplanation {
+        count,
+        waited_ms: millis(waited),
+        filter: filter.parameters(),
+        matched,
+        unmatched: Unmatched {
+            total: 0,
+            items: Vec::new(),
+        },
+        incomplete: Some(
+            "the store could not read the matching notifications in time (the filter reads many \
+             rows): `matched` is what was counted before the time ran out, and the requests that \
+             stored no match were not read"
+                .into(),
+        ),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A request to one of the emulated APIs, by the entry point it arrived at: each is decided by its

@@ -64,7 +64,7 @@ pub use fixtures::{FixtureError, FixtureSource, Fixtures};
 pub use mock::{Builder, Error, Filter, MockServer};
 pub use mysql::Charset;
 pub use startup::{Server, StartError};
-pub use store::DbLocation;
+pub use store::{DbLocation, Retain};
 pub use xxb::findings::{Finding, FindingCode, Severity};
 pub use xxb::lang::Lang;
 

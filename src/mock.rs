@@ -357,14 +357,10 @@ impl MockServer {
             .emulator
             .wait_for(filter.inner.clone(), count, timeout)
             .await?;
-        if waited.satisfied {
-            return self.notifications_matching(filter).await;
+        match waited.explanation {
+            None => self.notifications_matching(filter).await,
+            Some(explanation) => Err(Error::Timeout(Box::new(explanation))),
         }
-        let explanation = self
-            .emulator
-            .explain_wait(&filter.inner, count, timeout)
-            .await?;
-        Err(Error::Timeout(Box::new(explanation)))
     }
 
     /// The journal: every request to the emulated API, oldest first.

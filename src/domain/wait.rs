@@ -24,6 +24,11 @@ pub struct WaitExplanation {
     /// journal began when none matched), restricted to the filter's `app` when it has one: how
     /// many in all, and the latest of them, oldest first.
     pub unmatched: Unmatched,
+    /// Why the explanation is partial, when the store could not read it within the wait's time
+    /// (a filter that reads many rows): `matched` is then what was counted before the time ran
+    /// out, and `unmatched` is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// Requests that stored no matching notification: how many, and the latest few.
@@ -91,6 +96,9 @@ impl fmt::Display for WaitExplanation {
             "waited {} ms for {} notification(s) matching {filter}: {} of {} arrived.",
             self.waited_ms, self.count, self.matched, self.count
         )?;
+        if let Some(reason) = &self.incomplete {
+            return write!(f, "\nincomplete: {reason}");
+        }
         let shown = self.unmatched.items.len();
         write!(
             f,

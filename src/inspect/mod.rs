@@ -23,7 +23,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// Makes the route of one endpoint.
@@ -165,8 +165,8 @@ async fn refuse_unread_input(
 }
 
 /// With `--admin-token`, every `/__inspect` request needs `Authorization: Bearer <token>`, except
-/// `/__inspect/health`: an orchestrator's probe has no token, and the answer reveals only that the
-/// server is up and its version.
+/// `/__inspect/health`: an orchestrator's probe has no token, and the answer reveals to it only that
+/// the server is up and its version.
 pub(crate) async fn require_admin_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -176,31 +176,7 @@ pub(crate) async fn require_admin_token(
         .and_then(|emulator| emulator.config().admin_token.clone())
         .filter(|_| req.path() != "/__inspect/health");
     if let Some(expected) = expected {
-        // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
-        let header = req
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_string());
-        // An `access_token` query parameter does too: a browser's EventSource cannot send headers.
-        let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| {
-                q.into_inner()
-                    .into_iter()
-                    .find(|(k, _)| k == "access_token")
-                    .map(|(_, v)| v)
-            });
-        let given = header.or(query);
-        let matches = given.is_some_and(|given| {
-            bool::from(subtle::ConstantTimeEq::ct_eq(
-                given.as_bytes(),
-                expected.as_bytes(),
-            ))
-        });
-        if !matches {
+        if !token_given(req.request(), &expected) {
             let error = InspectError {
                 status: StatusCode::UNAUTHORIZED,
                 field: "authorization".into(),
@@ -212,6 +188,44 @@ pub(crate) async fn require_admin_token(
         }
     }
     next.call(req).await
+}
+
+/// Whether the request may read `/__inspect`: no admin token is configured, or it gives the token.
+pub(crate) fn admin_allowed(req: &HttpRequest) -> bool {
+    match req
+        .app_data::<web::Data<Emulator>>()
+        .and_then(|emulator| emulator.config().admin_token.clone())
+    {
+        None => true,
+        Some(expected) => token_given(req, &expected),
+    }
+}
+
+/// Whether the request gives the admin token `expected`: as `Authorization: Bearer <token>` (the
+/// scheme is case-insensitive, RFC 9110) or as the `access_token` query parameter (a browser's
+/// EventSource cannot send headers). The token is compared in constant time.
+fn token_given(req: &HttpRequest, expected: &str) -> bool {
+    let header = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.into_inner()
+                .into_iter()
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| v)
+        });
+    header.or(query).is_some_and(|given| {
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_bytes(),
+            expected.as_bytes(),
+        ))
+    })
 }
 
 /// The notification filter of a query string, as `/notifications` reads it.
@@ -295,6 +309,15 @@ impl From<StoreError> for InspectError {
             StoreError::UnknownChat(gid) => {
                 InspectError::not_found("gid", format!("there is no chat {gid:?}"))
             }
+            StoreError::Interrupted => InspectError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                field: "store".into(),
+                message: format!(
+                    "the query did not finish within {} s and was stopped: narrow it with filters or a smaller `limit`",
+                    crate::store::READ_LIMIT.as_secs()
+                ),
+                did_you_mean: None,
+            },
             other => InspectError::internal("store", other.to_string()),
         }
     }

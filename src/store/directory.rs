@@ -148,6 +148,9 @@ impl Tx<'_> {
         self.conn
             .execute_batch(
                 "DELETE FROM recipients; DELETE FROM messages; DELETE FROM journal;
+                 DELETE FROM journal_findings; DELETE FROM journal_counts;
+                 DELETE FROM journal_finding_counts; DELETE FROM message_counts;
+                 DELETE FROM message_titles;
                  DELETE FROM chat_members; DELETE FROM chats; DELETE FROM users; DELETE FROM apps;
                  DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )

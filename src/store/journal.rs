@@ -1,4 +1,9 @@
 //! The request journal in the store: one row per request to the emulated API.
+//!
+//! Beside each row, the codes of its findings (`journal_findings`, which the `finding` filter reads)
+//! and the counts of rows by outcome, method, application and API, and by finding code with them
+//! (`journal_counts`, `journal_finding_counts`), from which the total of a filter made of
+//! equalities is read instead of counted. Every write and delete here keeps them exact.
 
 use super::{Context, StoreError, Tx};
 use crate::domain::{Api, Finding, JournalEntry, JournalRecord, Outcome};
@@ -54,7 +59,49 @@ impl Tx<'_> {
             record.api.as_str(),
         ])
         .context(CONTEXT)?;
-        Ok(self.conn.last_insert_rowid())
+        let seq = self.conn.last_insert_rowid();
+        if let Some(n) = &mut self.tallies.borrow_mut().requests {
+            *n += 1;
+        }
+        let key = params![
+            record.outcome.as_str(),
+            record.method.as_deref().unwrap_or(""),
+            record.app.as_deref().unwrap_or(""),
+            record.api.as_str(),
+        ];
+        self.conn
+            .prepare_cached(
+                "INSERT INTO journal_counts (outcome, method, app, api, n) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT DO UPDATE SET n = n + 1",
+            )
+            .context(CONTEXT)?
+            .execute(key)
+            .context(CONTEXT)?;
+        let mut codes: Vec<&str> = record.findings.iter().map(|f| f.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for code in codes {
+            self.conn
+                .prepare_cached("INSERT INTO journal_findings (seq, code) VALUES (?1, ?2)")
+                .context(CONTEXT)?
+                .execute(params![seq, code])
+                .context(CONTEXT)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO journal_finding_counts (code, outcome, method, app, api, n)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT DO UPDATE SET n = n + 1",
+                )
+                .context(CONTEXT)?
+                .execute(params![
+                    code,
+                    record.outcome.as_str(),
+                    record.method.as_deref().unwrap_or(""),
+                    record.app.as_deref().unwrap_or(""),
+                    record.api.as_str(),
+                ])
+                .context(CONTEXT)?;
+        }
+        Ok(seq)
     }
 
     /// The journal entries matching `filter`: how many match in all, and the page asked for.
@@ -63,20 +110,35 @@ impl Tx<'_> {
         filter: &JournalFilter,
     ) -> Result<(usize, Vec<JournalEntry>), StoreError> {
         const CONTEXT: &str = "reading the journal";
-        let (condition, args) = condition(filter);
-        let total: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT count(*) FROM journal WHERE {condition}"))
-            .context(CONTEXT)?
-            .query_row(params_from_iter(args.iter()), |r| r.get(0))
-            .context(CONTEXT)?;
+        let total: i64 = match counted(filter) {
+            Some((table, condition, args)) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT coalesce(sum(n), 0) FROM {table} WHERE {condition}"
+                ))
+                .context(CONTEXT)?
+                .query_row(params_from_iter(args.iter()), |r| r.get(0))
+                .context(CONTEXT)?,
+            None => match only_after(filter) {
+                Some(after) => self.journal_after(after)?,
+                None => {
+                    let (from, _, condition, args) = selection(filter);
+                    self.conn
+                        .prepare_cached(&format!("SELECT count(*) FROM {from} WHERE {condition}"))
+                        .context(CONTEXT)?
+                        .query_row(params_from_iter(args.iter()), |r| r.get(0))
+                        .context(CONTEXT)?
+                }
+            },
+        };
+        let (from, seq, condition, args) = selection(filter);
         let order = if filter.descending { "DESC" } else { "ASC" };
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT seq, received_at, http_method, path, query, app, method, lang, client_ip, body, body_size,
-                        body_truncated, status, response, outcome, findings, duration_us, api
-                 FROM journal WHERE {condition} ORDER BY seq {order} LIMIT {}",
+                "SELECT journal.seq, received_at, http_method, path, query, app, method, lang, client_ip, body,
+                        body_size, body_truncated, status, response, outcome, findings, duration_us, api
+                 FROM {from} WHERE {condition} ORDER BY {seq} {order} LIMIT {}",
                 filter.limit
             ))
             .context(CONTEXT)?;
@@ -112,42 +174,135 @@ impl Tx<'_> {
     }
 }
 
-/// The SQL condition of a journal filter, with its arguments.
-fn condition(filter: &JournalFilter) -> (String, Vec<SqlValue>) {
-    let mut clauses: Vec<&str> = Vec::new();
+/// The tables a journal filter reads, the column of the entries' seq a listing orders by, and the
+/// SQL condition, with its arguments. A finding code drives the query from the findings index
+/// (`CROSS JOIN` keeps it first), whose order by seq then serves a page without sorting.
+fn selection(filter: &JournalFilter) -> (&'static str, &'static str, String, Vec<SqlValue>) {
+    let (mut clauses, mut args) = equalities(filter, "journal.");
+    let (from, seq) = match &filter.finding {
+        Some(code) => {
+            clauses.insert(0, "f.code = ?".into());
+            args.insert(0, code.clone().into());
+            (
+                "journal_findings f CROSS JOIN journal ON journal.seq = f.seq",
+                "f.seq",
+            )
+        }
+        None => ("journal", "journal.seq"),
+    };
+    if let Some(after) = filter.after {
+        clauses.push(format!("{seq} > ?"));
+        args.push(after.into());
+    }
+    (from, seq, conjunction(clauses), args)
+}
+
+/// `after`, when it is all the filter asks for.
+fn only_after(filter: &JournalFilter) -> Option<i64> {
+    let JournalFilter {
+        outcome: None,
+        method: None,
+        app: None,
+        finding: None,
+        api: None,
+        after: Some(after),
+        ..
+    } = filter
+    else {
+        return None;
+    };
+    Some(*after)
+}
+
+impl Tx<'_> {
+    /// How many entries come after `after`: counted on whichever side of it has fewer entries (the
+    /// other side is the whole journal, from the counts, less this one), through the narrow index
+    /// `journal_by_outcome`, whose two outcomes hold every entry, rather than the entries' rows.
+    fn journal_after(&self, after: i64) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "counting the journal";
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached("SELECT (SELECT min(seq) FROM journal), (SELECT max(seq) FROM journal)")
+            .context(CONTEXT)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context(CONTEXT)?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(0);
+        };
+        let count = |side: &str| -> Result<i64, StoreError> {
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM journal INDEXED BY journal_by_outcome
+                     WHERE outcome IN ('accepted', 'rejected') AND seq {side} ?1"
+                ))
+                .context(CONTEXT)?
+                .query_row([after], |r| r.get(0))
+                .context(CONTEXT)
+        };
+        if after.saturating_sub(first) >= last.saturating_sub(after) {
+            return count(">");
+        }
+        let all: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM journal_counts")
+            .context(CONTEXT)?
+            .query_row([], |r| r.get(0))
+            .context(CONTEXT)?;
+        Ok(all - count("<=")?)
+    }
+}
+
+/// The conditions on the columns `journal_counts` counts by, on the columns named with `prefix`.
+fn equalities(filter: &JournalFilter, prefix: &str) -> (Vec<String>, Vec<SqlValue>) {
+    let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(outcome) = filter.outcome {
-        clauses.push("outcome = ?");
+        clauses.push(format!("{prefix}outcome = ?"));
         args.push(outcome.as_str().to_string().into());
     }
     if let Some(method) = &filter.method {
-        clauses.push("method = ?");
+        clauses.push(format!("{prefix}method = ?"));
         args.push(method.clone().into());
     }
     if let Some(app) = &filter.app {
-        clauses.push("app = ?");
+        clauses.push(format!("{prefix}app = ?"));
         args.push(app.clone().into());
-    }
-    if let Some(code) = &filter.finding {
-        clauses.push("EXISTS (SELECT 1 FROM json_each(journal.findings) f WHERE json_extract(f.value, '$.code') = ?)");
-        args.push(code.clone().into());
     }
     match filter.api {
         None => {}
         // Literals, not parameters: the partial index of the direct API's rows needs them.
-        Some(Api::Xxd) => clauses.push("api = 'xxd'"),
-        Some(Api::XPhp) => clauses.push("api <> 'xxd'"),
+        Some(Api::Xxd) => clauses.push(format!("{prefix}api = 'xxd'")),
+        Some(Api::XPhp) => clauses.push(format!("{prefix}api <> 'xxd'")),
     }
-    if let Some(after) = filter.after {
-        clauses.push("seq > ?");
-        args.push(after.into());
+    (clauses, args)
+}
+
+/// Where the number of entries a filter matches can be read from the tables of counts instead of
+/// counted: the table, its condition and arguments. Not with `after` (the counts are not by seq),
+/// nor with an empty method or app (the counts hold a missing one as the empty string).
+fn counted(filter: &JournalFilter) -> Option<(&'static str, String, Vec<SqlValue>)> {
+    let empty = |text: &Option<String>| text.as_deref() == Some("");
+    if filter.after.is_some() || empty(&filter.method) || empty(&filter.app) {
+        return None;
     }
-    let condition = if clauses.is_empty() {
+    let (mut clauses, mut args) = equalities(filter, "");
+    let table = match &filter.finding {
+        Some(code) => {
+            clauses.insert(0, "code = ?".into());
+            args.insert(0, code.clone().into());
+            "journal_finding_counts"
+        }
+        None => "journal_counts",
+    };
+    Some((table, conjunction(clauses), args))
+}
+
+fn conjunction(clauses: Vec<String>) -> String {
+    if clauses.is_empty() {
         "1".to_string()
     } else {
         clauses.join(" AND ")
-    };
-    (condition, args)
+    }
 }
 
 impl Tx<'_> {
@@ -155,11 +310,102 @@ impl Tx<'_> {
     /// answers how many. The notifications they stored stay (their `request_seq` then names an
     /// entry that is gone).
     pub fn delete_journal(&self, filter: &JournalFilter) -> Result<usize, StoreError> {
-        let (condition, args) = condition(filter);
+        if *filter
+            == (JournalFilter {
+                limit: filter.limit,
+                descending: filter.descending,
+                ..JournalFilter::default()
+            })
+        {
+            return self.delete_all_journal();
+        }
+        let (from, seq, condition, args) = selection(filter);
+        self.delete_journal_where(
+            &format!("SELECT {seq} FROM {from} WHERE {condition}"),
+            &args,
+        )
+    }
+
+    /// Empties the journal. Unfiltered deletes let SQLite truncate the tables rather than delete
+    /// row by row.
+    pub(super) fn delete_all_journal(&self) -> Result<usize, StoreError> {
+        const CONTEXT: &str = "deleting journal entries";
+        self.tallies.borrow_mut().requests = None;
+        let deleted = self
+            .conn
+            .execute("DELETE FROM journal", [])
+            .context(CONTEXT)?;
         self.conn
-            .prepare_cached(&format!("DELETE FROM journal WHERE {condition}"))
-            .context("deleting journal entries")?
+            .execute_batch(
+                "DELETE FROM journal_findings; DELETE FROM journal_counts;
+                 DELETE FROM journal_finding_counts;",
+            )
+            .context(CONTEXT)?;
+        Ok(deleted)
+    }
+
+    /// Deletes the journal entries whose seqs `seqs` (a SELECT) answers, with their findings, and
+    /// takes them off the counts; answers how many.
+    pub(super) fn delete_journal_where(
+        &self,
+        seqs: &str,
+        args: &[SqlValue],
+    ) -> Result<usize, StoreError> {
+        const CONTEXT: &str = "deleting journal entries";
+        self.tallies.borrow_mut().requests = None;
+        // The seqs are set aside first: the statements below change what `seqs` would answer.
+        self.conn
+            .prepare_cached("DELETE FROM temp.doomed")
+            .context(CONTEXT)?
+            .execute([])
+            .context(CONTEXT)?;
+        self.conn
+            .prepare_cached(&format!("INSERT INTO temp.doomed (seq) {seqs}"))
+            .context(CONTEXT)?
             .execute(params_from_iter(args.iter()))
-            .context("deleting journal entries")
+            .context(CONTEXT)?;
+        let deleted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO journal_finding_counts (code, outcome, method, app, api, n)
+                 SELECT f.code, j.outcome, ifnull(j.method, ''), ifnull(j.app, ''), j.api, -count(*)
+                 FROM temp.doomed d JOIN journal j ON j.seq = d.seq JOIN journal_findings f ON f.seq = d.seq
+                 WHERE true GROUP BY 1, 2, 3, 4, 5
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            )
+            .and_then(|mut s| s.execute([]))
+            .and_then(|_| {
+                self.conn.prepare_cached(
+                    "INSERT INTO journal_counts (outcome, method, app, api, n)
+                     SELECT j.outcome, ifnull(j.method, ''), ifnull(j.app, ''), j.api, -count(*)
+                     FROM temp.doomed d JOIN journal j ON j.seq = d.seq
+                     WHERE true GROUP BY 1, 2, 3, 4
+                     ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                )
+            })
+            .and_then(|mut s| s.execute([]))
+            .and_then(|_| {
+                self.conn.prepare_cached(
+                    "DELETE FROM journal_findings WHERE seq IN (SELECT seq FROM temp.doomed)",
+                )
+            })
+            .and_then(|mut s| s.execute([]))
+            .and_then(|_| {
+                self.conn.prepare_cached(
+                    "DELETE FROM journal WHERE seq IN (SELECT seq FROM temp.doomed)",
+                )
+            })
+            .and_then(|mut s| s.execute([]))
+            .context(CONTEXT)?;
+        self.conn
+            .prepare_cached("DELETE FROM journal_counts WHERE n = 0")
+            .and_then(|mut s| s.execute([]))
+            .and_then(|_| {
+                self.conn
+                    .prepare_cached("DELETE FROM journal_finding_counts WHERE n = 0")
+            })
+            .and_then(|mut s| s.execute([]))
+            .context(CONTEXT)?;
+        Ok(deleted)
     }
 }

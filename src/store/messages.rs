@@ -1,4 +1,9 @@
 //! Stored messages and their recipients: written by accepted sends, read by the inspection API.
+//!
+//! Beside each message, its title in a trigram index (`message_titles`, which the `title` filter
+//! reads) and the counts of messages by kind, chat, application and API (`message_counts`), from
+//! which the total of a filter made of those equalities is read instead of counted. Every write and
+//! delete here keeps them exact.
 
 use super::{Context, StoreError, Tx};
 use crate::domain::{Api, MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
@@ -84,6 +89,56 @@ struct Selection {
     args: Vec<SqlValue>,
 }
 
+/// The SQL that selects the seqs of the messages whose title contains `title`, with its argument.
+/// Three characters or more are looked up in the trigram index (a phrase of the pattern's
+/// trigrams, which matches exactly where the pattern occurs); shorter ones, which have no
+/// trigram, are searched for in every title, as is one with a NUL character.
+fn title_condition(title: &str) -> (&'static str, String) {
+    if title.chars().count() >= 3 && !title.contains('\0') {
+        (
+            "SELECT rowid FROM message_titles WHERE message_titles MATCH ?",
+            format!("title:\"{}\"", title.replace('"', "\"\"")),
+        )
+    } else {
+        (
+            "SELECT rowid FROM message_titles WHERE instr(title, ?) > 0",
+            title.to_string(),
+        )
+    }
+}
+
+/// Where the number of notifications a filter matches can be read from `message_counts` instead
+/// of counted: its condition and arguments. Only for equalities on the columns it counts by: not
+/// with a recipient, a title or `after`.
+fn counted(filter: &NotificationFilter) -> Option<(String, Vec<SqlValue>)> {
+    if filter.user.is_some() || filter.title.is_some() || filter.after.is_some() {
+        return None;
+    }
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    if let Some(gid) = &filter.gid {
+        clauses.push("cgid = ?");
+        args.push(gid.clone().into());
+    }
+    if let Some(kind) = filter.kind {
+        clauses.push("kind = ?");
+        args.push(kind.as_str().to_string().into());
+    }
+    if let Some(app) = &filter.app {
+        clauses.push("app = ?");
+        args.push(app.clone().into());
+    }
+    match filter.api {
+        None => {}
+        Some(Api::Xxd) => clauses.push("api = 'xxd'"),
+        Some(Api::XPhp) => clauses.push("api <> 'xxd'"),
+    }
+    if clauses.is_empty() {
+        return Some(("1".into(), args));
+    }
+    Some((clauses.join(" AND "), args))
+}
+
 impl Tx<'_> {
     /// Stores an accepted send the way the real server does: the message with the chat's next
     /// index, one waiting delivery per recipient, and the chat's last-message fields. Answers the
@@ -130,6 +185,29 @@ impl Tx<'_> {
             ])
             .context(CONTEXT)?;
         let seq = self.conn.last_insert_rowid();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO message_counts (kind, cgid, app, api, n) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT DO UPDATE SET n = n + 1",
+            )
+            .context(CONTEXT)?
+            .execute(params![
+                message.kind.as_str(),
+                message.cgid,
+                message.app,
+                message.api.as_str()
+            ])
+            .context(CONTEXT)?;
+        // The title as the filter compares it: what `json_extract` reads (see 0003_filters.sql).
+        self.conn
+            .prepare_cached(
+                "INSERT INTO message_titles (rowid, title)
+                 SELECT ?1, t FROM (SELECT json_extract(?2, '$.title') AS t WHERE json_valid(?2, 2))
+                 WHERE t IS NOT NULL",
+            )
+            .context(CONTEXT)?
+            .execute(params![seq, message.data_json])
+            .context(CONTEXT)?;
         // One statement per chunk of recipients, cached per chunk length.
         for chunk in message.recipients.chunks(400) {
             let rows = (0..chunk.len())
@@ -157,6 +235,13 @@ impl Tx<'_> {
                     *n += 1;
                 }
             }
+            let added = &mut tallies.added;
+            added.messages += 1;
+            // One delivery per user, as `INSERT OR IGNORE` stores them.
+            let mut users: Vec<i64> = message.recipients.iter().map(|r| r.id).collect();
+            users.sort_unstable();
+            users.dedup();
+            added.deliveries.extend(users);
         }
         // The notification centre is no chat row: only real chats keep last-message fields.
         if let Some(gid) = &message.chat {
@@ -226,8 +311,9 @@ impl Tx<'_> {
             args.push(app.clone().into());
         }
         if let Some(title) = &filter.title {
-            clauses.push("instr(json_extract(m.data, '$.title'), ?) > 0".into());
-            args.push(title.clone().into());
+            let (clause, arg) = title_condition(title);
+            clauses.push(format!("{seq} IN ({clause})"));
+            args.push(arg.into());
         }
         match filter.api {
             None => {}
@@ -272,28 +358,45 @@ impl Tx<'_> {
         } else {
             format!("SELECT count(*) FROM {from} WHERE {condition}")
         };
-        // With no filter but the recipient, the total comes from the store thread's tallies.
+        // With no filter but the recipient, a read may know the total without counting; with
+        // equalities only (or none), it comes from the table of counts.
         let cacheable = clauses.len() == usize::from(recipient.is_some());
-        let cached = match (cacheable, recipient) {
-            (true, Some(id)) => self.tallies.borrow().per_user.get(&id).copied(),
-            (true, None) => self.tallies.borrow().all,
+        let snapshot = self.snapshot.filter(|_| cacheable);
+        let cached = snapshot.and_then(|s| s.total(recipient));
+        let counted = match (cached, counted(filter)) {
+            (None, Some((condition, args))) => Some(
+                self.conn
+                    .prepare_cached(&format!(
+                        "SELECT coalesce(sum(n), 0) FROM message_counts WHERE {condition}"
+                    ))
+                    .context(CONTEXT)?
+                    .query_row(params_from_iter(args.iter()), |r| r.get(0))
+                    .context(CONTEXT)?,
+            ),
             _ => None,
         };
-        let total: i64 = match cached {
+        let after_only = match filter {
+            NotificationFilter {
+                user: None,
+                gid: None,
+                kind: None,
+                app: None,
+                title: None,
+                api: None,
+                after: Some(after),
+                ..
+            } => Some(self.messages_after(*after)?),
+            _ => None,
+        };
+        let total: i64 = match cached.or(counted).or(after_only) {
             Some(total) => total,
             None => {
                 let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
                 let total = stmt
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
                     .context(CONTEXT)?;
-                if cacheable {
-                    let mut tallies = self.tallies.borrow_mut();
-                    match recipient {
-                        Some(id) => {
-                            tallies.per_user.insert(id, total);
-                        }
-                        None => tallies.all = Some(total),
-                    }
+                if let Some(snapshot) = snapshot {
+                    snapshot.remember(recipient, total);
                 }
                 total
             }
@@ -307,6 +410,44 @@ impl Tx<'_> {
             &args,
         )?;
         Ok((usize::try_from(total).unwrap_or(0), items))
+    }
+
+    /// How many messages come after `after`: counted on whichever side of it has fewer messages (the
+    /// other side is all of them, from the counts, less this one), through the narrow index
+    /// `messages_by_kind`, whose two kinds hold every message, rather than the messages' rows.
+    fn messages_after(&self, after: i64) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "counting notifications";
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT min(seq) FROM messages), (SELECT max(seq) FROM messages)",
+            )
+            .context(CONTEXT)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context(CONTEXT)?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(0);
+        };
+        let count = |side: &str| -> Result<i64, StoreError> {
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM messages INDEXED BY messages_by_kind
+                     WHERE kind IN ('notification', 'chat') AND seq {side} ?1"
+                ))
+                .context(CONTEXT)?
+                .query_row([after], |r| r.get(0))
+                .context(CONTEXT)
+        };
+        if after.saturating_sub(first) >= last.saturating_sub(after) {
+            return count(">");
+        }
+        let all: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM message_counts")
+            .context(CONTEXT)?
+            .query_row([], |r| r.get(0))
+            .context(CONTEXT)?;
+        Ok(all - count("<=")?)
     }
 
     /// The notifications the journal entries `requests` stored (at most one each), by the entry's
@@ -417,7 +558,9 @@ impl Tx<'_> {
                 .execute("DELETE FROM messages", [])
                 .context(CONTEXT)?;
             self.conn
-                .execute("DELETE FROM recipients", [])
+                .execute_batch(
+                    "DELETE FROM recipients; DELETE FROM message_counts; DELETE FROM message_titles;",
+                )
                 .context(CONTEXT)?;
             self.conn
                 .execute("UPDATE chats SET last_index = 0, last_message = NULL", [])
@@ -444,22 +587,8 @@ impl Tx<'_> {
             rows.collect::<Result<_, _>>().context(CONTEXT)?
         };
         for chunk in doomed.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(",");
-            let seqs = chunk.iter().map(|(seq, _)| seq);
-            self.conn
-                .prepare_cached(&format!(
-                    "DELETE FROM recipients WHERE message_seq IN ({placeholders})"
-                ))
-                .context(CONTEXT)?
-                .execute(params_from_iter(seqs.clone()))
-                .context(CONTEXT)?;
-            self.conn
-                .prepare_cached(&format!(
-                    "DELETE FROM messages WHERE seq IN ({placeholders})"
-                ))
-                .context(CONTEXT)?
-                .execute(params_from_iter(seqs))
-                .context(CONTEXT)?;
+            let seqs: Vec<i64> = chunk.iter().map(|(seq, _)| *seq).collect();
+            self.delete_messages(&seqs)?;
         }
         let chats: std::collections::BTreeSet<&str> = doomed
             .iter()
@@ -479,6 +608,37 @@ impl Tx<'_> {
             last.execute([gid]).context(CONTEXT)?;
         }
         Ok(doomed.len())
+    }
+
+    /// Deletes the messages `seqs` (at most 500) with their deliveries and titles, and takes them
+    /// off the counts. The tallies and the chats' last-message fields are the caller's.
+    pub(super) fn delete_messages(&self, seqs: &[i64]) -> Result<(), StoreError> {
+        const CONTEXT: &str = "deleting notifications";
+        let placeholders = vec!["?"; seqs.len()].join(",");
+        let statements = [
+            format!(
+                "INSERT INTO message_counts (kind, cgid, app, api, n)
+                 SELECT kind, cgid, app, api, -count(*) FROM messages
+                 WHERE seq IN ({placeholders}) GROUP BY 1, 2, 3, 4
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n"
+            ),
+            format!("DELETE FROM message_titles WHERE rowid IN ({placeholders})"),
+            format!("DELETE FROM recipients WHERE message_seq IN ({placeholders})"),
+            format!("DELETE FROM messages WHERE seq IN ({placeholders})"),
+        ];
+        for sql in &statements {
+            self.conn
+                .prepare_cached(sql)
+                .context(CONTEXT)?
+                .execute(params_from_iter(seqs))
+                .context(CONTEXT)?;
+        }
+        self.conn
+            .prepare_cached("DELETE FROM message_counts WHERE n = 0")
+            .context(CONTEXT)?
+            .execute([])
+            .context(CONTEXT)?;
+        Ok(())
     }
 
     /// The recipients of a page of messages, in one statement per 500 messages.

@@ -1,36 +1,59 @@
-//! The SQLite store: one connection owned by one thread, fed through a channel.
+//! The SQLite store: one writer connection owned by one thread, fed through a channel, and a few
+//! read connections of its own for the inspection API ([`readers`]).
 //!
-//! Nothing waits on a lock: a caller sends work and awaits its answer. Two kinds of work arrive:
+//! Nothing waits on a lock for long: a caller sends work and awaits its answer. Two kinds of work
+//! arrive at the writer:
 //! - a request's writes ([`RequestWrite`], decided elsewhere): the store thread drains every one that
 //!   is waiting, applies them in one transaction and commits once, so a batch costs one commit. If
 //!   one of them fails, the transaction is rolled back and the others are applied again without it:
 //!   a request is written whole or not at all, whatever else shares its batch;
-//! - jobs (closures over a [`Tx`]) for the inspection API and the runtime changes, each in its own
-//!   savepoint of one transaction.
+//! - jobs (closures over a [`Tx`]) for the inspection API's changes and the runtime changes, each in
+//!   its own savepoint of one transaction.
 //!
-//! Nothing is acknowledged before it is durable. After a commit that changed the organisation the
-//! store thread publishes a new [`Directory`], before it answers, so whoever was told "done" decides
-//! from the new one. With `--db FILE` the database is in WAL mode and survives restarts; the default
-//! is in memory.
+//! Reads ([`Store::read`]) never go to the writer: they run on read-only connections, in blocking
+//! tasks, each on a snapshot of what was committed when it began (so a read issued after a write
+//! was acknowledged sees it), and are stopped at their deadline.
+//!
+//! After each batch of request writes, once its senders are answered, the store thread trims the
+//! oldest journal entries and notifications beyond the retention limit ([`Retain`]), at most
+//! [`retention::TRIM_STEP`] of each per batch, in a transaction of its own.
+//!
+//! Nothing is acknowledged before it is committed. After a commit that changed the organisation
+//! the store thread publishes a new [`Directory`], before it answers, so whoever was told "done"
+//! decides from the new one. Both kinds of database are files in WAL mode, which lets the readers
+//! read while the writer writes: with `--db FILE` that file, which survives restarts; by default a
+//! private scratch file ([`files`]) that goes when the store does.
 
 mod changes;
 mod commit;
+mod delivery;
 mod directory;
+mod files;
+#[cfg(test)]
+mod filter_tests;
 mod journal;
 mod messages;
+mod readers;
+mod retention;
 mod schema;
+mod totals;
 
 pub use commit::{ClockMove, RequestWrite, Stored};
 pub use journal::JournalFilter;
 pub use messages::NotificationFilter;
+pub use readers::READ_LIMIT;
+pub use retention::{Retain, Retention};
 
 use crate::domain::Directory;
 use crate::fixtures::Fixtures;
+use files::{DbFile, Scratch};
+use readers::{Cancel, Shared, Snapshot};
 use rusqlite::Connection;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use tokio::sync::oneshot;
@@ -38,7 +61,10 @@ use tokio::sync::oneshot;
 /// Where the database lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DbLocation {
+    /// The default: for as long as the server runs, in a private scratch file (see `files`) that
+    /// goes when it stops. Named for what it is to its users: nothing of it is kept.
     Memory,
+    /// `--db FILE`: durable, kept across restarts.
     File(PathBuf),
 }
 
@@ -62,6 +88,9 @@ pub enum StoreError {
     Commit(Arc<str>),
     #[error("the store thread has stopped")]
     Stopped,
+    /// A read was stopped at its deadline (or when its caller went away) before it finished.
+    #[error("the read was stopped before it finished: it took longer than it may")]
+    Interrupted,
     #[error("{0}")]
     Invalid(String),
     /// A change that contradicts the stored state (an unknown user, a taken account).
@@ -74,6 +103,19 @@ pub enum StoreError {
     /// decision is to be made again.
     #[error("the application's time-mode clock moved while the request was decided")]
     ClockMoved,
+}
+
+impl StoreError {
+    /// Whether a query was stopped before it finished (see [`StoreError::Interrupted`]).
+    pub fn is_interrupted(&self) -> bool {
+        match self {
+            StoreError::Interrupted => true,
+            StoreError::Sql { source, .. } => {
+                source.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Adds the operation's name to a rusqlite error.
@@ -90,18 +132,35 @@ impl<T> Context<T> for Result<T, rusqlite::Error> {
     }
 }
 
-/// The typed operations of the store, available inside a job. Handlers never see SQL.
+/// The typed operations of the store, available inside a job or a read. Handlers never see SQL.
 pub struct Tx<'c> {
     conn: &'c Connection,
     tallies: &'c RefCell<Tallies>,
+    /// On a read connection: the snapshot, with the counts known for it.
+    snapshot: Option<&'c Snapshot<'c>>,
 }
 
-/// What the store thread remembers between jobs: counts of stored notifications (so `total` stays
-/// cheap at hundreds of thousands of messages), loaded from SQL on first use and forgotten by
-/// anything that could make them wrong (a rollback, a delete, a reset); and whether the
-/// transaction in progress changed the organisation or an application's clock.
+impl<'c> Tx<'c> {
+    /// The writer's transaction on `conn`.
+    fn writer(conn: &'c Connection, tallies: &'c RefCell<Tallies>) -> Tx<'c> {
+        Tx {
+            conn,
+            tallies,
+            snapshot: None,
+        }
+    }
+}
+
+/// What the writer's transaction in progress did, beyond its rows: what it added to the stored
+/// notifications (told to the readers' counts when it commits, see [`totals`]), and whether it
+/// changed the organisation or an application's clock.
 #[derive(Debug, Default)]
 pub(crate) struct Tallies {
+    /// What it added, for the readers' counts.
+    pub(crate) added: totals::Added,
+    /// How many journal entries there are (the writer's own count, for the retention limit).
+    pub(crate) requests: Option<i64>,
+    /// How many notifications there are (the same).
     pub(crate) all: Option<i64>,
     pub(crate) per_user: HashMap<i64, i64>,
     pub(crate) organisation_changed: bool,
@@ -109,7 +168,11 @@ pub(crate) struct Tallies {
 }
 
 impl Tallies {
+    /// The transaction deleted notifications (or everything): the counts known so far are
+    /// dropped when it commits.
     pub(crate) fn forget(&mut self) {
+        self.added.forgotten = true;
+        self.requests = None;
         self.all = None;
         self.per_user.clear();
     }
@@ -125,18 +188,18 @@ type Job = Box<dyn FnOnce(&Connection, &RefCell<Tallies>) -> (bool, Completion) 
 /// A request's writes, and who waits for them.
 struct Commit {
     write: Arc<RequestWrite>,
-    reply: oneshot::Sender<Result<Stored, StoreError>>,
+    reply: delivery::Reply,
 }
+
+/// A fresh scratch database, seeded, with the writer's connection to it.
+type Fresh = Box<dyn FnOnce() -> Result<(Connection, Arc<DbFile>), StoreError> + Send>;
 
 /// What the store thread is asked to do.
 enum Command {
     Run(Job),
     Commit(Commit),
-    /// Swap in a new connection (an in-memory reset), answering when done.
-    Replace(
-        Box<dyn FnOnce() -> Result<Connection, StoreError> + Send>,
-        oneshot::Sender<Result<(), StoreError>>,
-    ),
+    /// Swap in a fresh scratch database (a reset of the default), answering when done.
+    Replace(Fresh, oneshot::Sender<Result<(), StoreError>>),
 }
 
 /// The most jobs one transaction takes, so one commit never holds a batch for long.
@@ -146,45 +209,86 @@ const MAX_BATCH: usize = 512;
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Command>,
-    location: DbLocation,
     directory: Published,
-    /// Keeps the checkpoint thread of a database file alive while any handle is.
-    _checkpoints: Option<Arc<mpsc::Sender<()>>>,
+    /// What the writer shares with the read connections.
+    shared: Arc<Shared>,
+    /// The retention limit and what it trimmed.
+    retention: Arc<Retention>,
+    /// Keeps the checkpoint thread alive while any handle is.
+    _checkpoints: Arc<mpsc::Sender<()>>,
     /// With a database file: an exclusive advisory lock on it, held while any handle is, so that a
     /// second xxb-mock refuses to start on the same file.
     _owner: Option<Arc<std::fs::File>>,
+    /// By default: the private directory of the scratch files, removed when the last handle goes
+    /// or when the store is closed.
+    scratch: Option<Arc<ScratchDir>>,
+}
+
+/// The default's scratch directory, and the read side that must stop opening its files before
+/// they are removed (a connection that began a read after the removal would make them again).
+struct ScratchDir {
+    scratch: Scratch,
+    shared: Arc<Shared>,
+}
+
+impl ScratchDir {
+    fn close(&self) {
+        self.shared.close();
+        self.scratch.remove();
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
 
 impl Store {
-    /// Opens (and migrates) the database and starts its thread.
-    pub fn open(location: &DbLocation) -> Result<Store, StoreError> {
-        let conn = schema::open(location)?;
+    /// Opens (and migrates) the database and starts its thread, which keeps at most `retain`
+    /// journal entries and notifications.
+    pub fn open(location: &DbLocation, retain: Retain) -> Result<Store, StoreError> {
+        let (file, scratch) = match location {
+            DbLocation::File(path) => (DbFile::durable(path.clone()), None),
+            DbLocation::Memory => {
+                let scratch = Scratch::new()?;
+                (scratch.fresh(), Some(scratch))
+            }
+        };
+        let file = Arc::new(file);
+        let conn = schema::open(&file)?;
         let owner = match location {
             DbLocation::File(path) => Some(Arc::new(schema::own(path)?)),
             DbLocation::Memory => None,
         };
         let directory = Published::default();
-        *directory.write().unwrap_or_else(|e| e.into_inner()) = Tx {
-            conn: &conn,
-            tallies: &RefCell::default(),
-        }
-        .load_directory()?;
+        *directory.write().unwrap_or_else(|e| e.into_inner()) =
+            Tx::writer(&conn, &RefCell::default()).load_directory()?;
+        let shared = Arc::new(Shared::new(file));
+        let scratch = scratch.map(|scratch| {
+            Arc::new(ScratchDir {
+                scratch,
+                shared: shared.clone(),
+            })
+        });
         let (jobs, queue) = mpsc::channel::<Command>();
         let publish = directory.clone();
+        let writer_shared = shared.clone();
+        let retention = Arc::new(Retention::new(retain));
+        let trim = retention.clone();
         std::thread::Builder::new()
             .name("xxb-mock-store".into())
-            .spawn(move || run_jobs(conn, queue, publish))
+            .spawn(move || run_jobs(conn, queue, publish, writer_shared, &trim))
             .map_err(|e| StoreError::Invalid(format!("cannot start the store thread: {e}")))?;
-        let checkpoints = match location {
-            DbLocation::File(path) => Some(Arc::new(start_checkpoints(path.clone())?)),
-            DbLocation::Memory => None,
-        };
+        let checkpoints = Arc::new(start_checkpoints(shared.clone())?);
         Ok(Store {
             jobs,
-            location: location.clone(),
             directory,
+            shared,
+            retention,
             _checkpoints: checkpoints,
             _owner: owner,
+            scratch,
         })
     }
 
@@ -196,13 +300,18 @@ impl Store {
             .clone()
     }
 
+    /// The retention limit, and how many journal entries and notifications it has trimmed.
+    pub fn retention(&self) -> &Retention {
+        &self.retention
+    }
+
     /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
     pub async fn commit(&self, write: Arc<RequestWrite>) -> Result<Stored, StoreError> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, answer) = delivery::channel();
         self.jobs
             .send(Command::Commit(Commit { write, reply }))
             .map_err(|_| StoreError::Stopped)?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+        answer.await
     }
 
     /// Runs `work` on the store thread and waits for it to be committed.
@@ -217,27 +326,84 @@ impl Store {
         answer.await.map_err(|_| StoreError::Stopped)?
     }
 
+    /// Reads with `work` on a read connection, off the writer, on a snapshot of everything
+    /// committed when it begins; stopped ([`StoreError::Interrupted`]) if it is still running
+    /// after [`READ_LIMIT`]. `work` writes nothing: the connection is read-only.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read_until(std::time::Instant::now() + READ_LIMIT, work)
+            .await
+    }
+
+    /// [`Store::read`], stopped at `deadline` (also while it waits for a connection). Dropping the
+    /// future (a client that left) stops the read too.
+    pub async fn read_until<T, F>(
+        &self,
+        deadline: std::time::Instant,
+        work: F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
+    {
+        let permit = self.shared.permit(deadline).await?;
+        let cancel = Cancel(Arc::new(AtomicBool::new(false)));
+        let cancelled = cancel.0.clone();
+        let shared = self.shared.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            shared.run(deadline, &cancelled, work)
+        });
+        let outcome = read
+            .await
+            .map_err(|_| StoreError::Invalid("a read failed unexpectedly".into()))?;
+        drop(cancel);
+        outcome
+    }
+
     /// Back to `fixtures`: the organisation re-seeded, messages and journal emptied, sequences
-    /// restarted. In memory this swaps in a fresh database, so it takes the same time however much
-    /// was stored; a file is emptied table by table.
+    /// restarted. By default this swaps in a fresh scratch file, so it takes the same time however
+    /// much was stored; a `--db` file is emptied table by table. Either way a read sees the old
+    /// state or the new one, never a mix.
     pub async fn reset(&self, fixtures: Arc<Fixtures>) -> Result<(), StoreError> {
-        if let DbLocation::File(_) = self.location {
+        let Some(scratch) = self.scratch.clone() else {
             return self.run(move |tx| tx.reset(&fixtures)).await;
-        }
+        };
         let (reply, answer) = oneshot::channel();
-        let fresh = Box::new(move || {
-            let conn = schema::open(&DbLocation::Memory)?;
-            Tx {
-                conn: &conn,
-                tallies: &RefCell::default(),
+        let fresh: Fresh = Box::new(move || {
+            let file = Arc::new(scratch.scratch.fresh());
+            let seeded = schema::open(&file).and_then(|conn| {
+                let tallies = RefCell::default();
+                let tx = Tx::writer(&conn, &tallies);
+                conn.execute_batch("BEGIN").context("seeding")?;
+                tx.seed(&fixtures)?;
+                conn.execute_batch("COMMIT").context("seeding")?;
+                Ok(conn)
+            });
+            match seeded {
+                Ok(conn) => Ok((conn, file)),
+                Err(e) => {
+                    file.remove();
+                    Err(e)
+                }
             }
-            .seed(&fixtures)?;
-            Ok(conn)
         });
         self.jobs
             .send(Command::Replace(fresh, reply))
             .map_err(|_| StoreError::Stopped)?;
         answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// The server has stopped: reads are refused from now on, and the default's scratch directory is
+    /// removed now, even if a handle outlives this (the process may end before it is dropped).
+    pub fn close(&self) {
+        self.shared.close();
+        if let Some(scratch) = &self.scratch {
+            scratch.close();
+        }
     }
 
     fn submit<T, F>(
@@ -250,7 +416,7 @@ impl Store {
         F: FnOnce(&Tx) -> Result<T, StoreError> + Send + 'static,
     {
         let run = Box::new(move |conn: &Connection, tallies: &RefCell<Tallies>| {
-            match work(&Tx { conn, tallies }) {
+            match work(&Tx::writer(conn, tallies)) {
                 Ok(value) => (
                     true,
                     Box::new(move |committed: Result<(), Arc<str>>| {
@@ -271,7 +437,14 @@ impl Store {
     }
 }
 
-fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Published) {
+fn run_jobs(
+    mut conn: Connection,
+    queue: mpsc::Receiver<Command>,
+    publish: Published,
+    shared: Arc<Shared>,
+    retention: &Retention,
+) {
+    wait_briefly(&conn);
     let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
     loop {
@@ -287,10 +460,20 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
         match first {
             Command::Replace(fresh, reply) => {
                 tallies.borrow_mut().forget();
-                let result = fresh().map(|new| {
+                let result = fresh().map(|(new, file)| {
+                    wait_briefly(&new);
                     let old = std::mem::replace(&mut conn, new);
-                    // Freeing a large in-memory database takes a while: not on this thread.
-                    std::thread::spawn(move || drop(old));
+                    // From here on, reads open the fresh file; the old one is removed at once
+                    // (reads still running finish on what they have open).
+                    let (old_file, old_readers) = shared.replace(file);
+                    old_file.remove();
+                    // It is gone: nothing to copy back into it when it closes.
+                    let _ = old.set_db_config(
+                        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                        true,
+                    );
+                    // Closing a large database takes a while: not on this thread.
+                    std::thread::spawn(move || drop((old, old_readers)));
                     tallies.borrow_mut().organisation_changed = true;
                 });
                 publish_changes(&conn, &tallies, &publish);
@@ -305,7 +488,7 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
                     }
                     Err(_) => None,
                 };
-                let completions = run_batch(&mut conn, &tallies, job, &mut more);
+                let completions = run_batch(&mut conn, &tallies, &shared, job, &mut more);
                 publish_changes(&conn, &tallies, &publish);
                 for (completion, committed) in completions {
                     completion(committed);
@@ -323,11 +506,10 @@ fn run_jobs(mut conn: Connection, queue: mpsc::Receiver<Command>, publish: Publi
                         Err(_) => break,
                     }
                 }
-                let answers = commit_batch(&conn, &tallies, batch);
+                let answers = commit_batch(&conn, &tallies, &shared, batch);
                 publish_changes(&conn, &tallies, &publish);
-                for (reply, stored) in answers {
-                    let _ = reply.send(stored);
-                }
+                delivery::deliver(answers);
+                retention.trim(&conn, &tallies, &shared);
             }
         }
     }
@@ -345,7 +527,7 @@ fn publish_changes(conn: &Connection, tallies: &RefCell<Tallies>, publish: &Publ
     if !organisation && !clocks {
         return;
     }
-    let tx = Tx { conn, tallies };
+    let tx = Tx::writer(conn, tallies);
     let fresh = if organisation {
         tx.load_directory()
     } else {
@@ -362,10 +544,7 @@ fn publish_changes(conn: &Connection, tallies: &RefCell<Tallies>, publish: &Publ
     }
 }
 
-type Answer = (
-    oneshot::Sender<Result<Stored, StoreError>>,
-    Result<Stored, StoreError>,
-);
+type Answer = (delivery::Reply, Result<Stored, StoreError>);
 
 /// Applies a batch of request writes in one transaction. A write that fails is answered with its
 /// error and the transaction rolled back; the others are applied again without it, so no request
@@ -373,6 +552,7 @@ type Answer = (
 fn commit_batch(
     conn: &Connection,
     tallies: &RefCell<Tallies>,
+    shared: &Shared,
     mut batch: Vec<Commit>,
 ) -> Vec<Answer> {
     let step = |sql: &str| -> Result<(), StoreError> {
@@ -381,13 +561,19 @@ fn commit_batch(
             .map(|_| ())
             .map_err(|e| StoreError::Commit(Arc::from(e.to_string())))
     };
+    // A rolled-back transaction added nothing and moved no clock.
+    let rolled_back = || {
+        let mut tallies = tallies.borrow_mut();
+        tallies.added = totals::Added::default();
+        tallies.clocks_moved = false;
+    };
     let mut answers = Vec::with_capacity(batch.len());
     while !batch.is_empty() {
         if let Err(e) = step("BEGIN") {
             answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
             break;
         }
-        let tx = Tx { conn, tallies };
+        let tx = Tx::writer(conn, tallies);
         let mut stored = Vec::with_capacity(batch.len());
         let mut failed = None;
         for (i, commit) in batch.iter().enumerate() {
@@ -406,19 +592,13 @@ fn commit_batch(
         }
         if let Some((i, error)) = failed {
             let _ = step("ROLLBACK");
-            let mut tallies = tallies.borrow_mut();
-            tallies.forget();
-            tallies.clocks_moved = false;
-            drop(tallies);
+            rolled_back();
             answers.push((batch.remove(i).reply, Err(error)));
             continue;
         }
-        if let Err(e) = step("COMMIT") {
+        if let Err(e) = shared.commit(tallies, || step("COMMIT")) {
             let _ = step("ROLLBACK");
-            let mut tallies = tallies.borrow_mut();
-            tallies.forget();
-            tallies.clocks_moved = false;
-            drop(tallies);
+            rolled_back();
             answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
             break;
         }
@@ -427,41 +607,129 @@ fn commit_batch(
     answers
 }
 
-/// The WAL size past which a checkpoint truncates it: only when passive checkpoints could not keep
-/// up. (The writer's `journal_size_limit` truncates it to 64 MiB whenever it is reset, so the file
-/// normally stays at or below that; a lower threshold would truncate, and hold the writer, on every
-/// round.)
+/// The WAL size past which a checkpoint truncates it: only when restarting it could not keep it
+/// small (readers kept every restart from finishing). (The writer's `journal_size_limit` truncates
+/// it to 64 MiB whenever it is restarted, so the file normally stays at or below that.)
 const WAL_TRUNCATE_AT: u64 = 96 * 1024 * 1024;
 
-/// How often the write-ahead log is copied back into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// How much of the WAL is written since it last started over, at which a checkpoint makes it start
+/// over again (a restarting checkpoint). Under a steady stream of commits it never starts over on
+/// its own: the writer begins again at the WAL's start only when every frame has been copied back,
+/// and each round of copying finds new frames. Restarting costs the writer one short wait; a WAL
+/// that only grows costs it a truncation of a large file (a long wait) and, until then, writes
+/// into new blocks of the file, which are dearer than blocks written before.
+const WAL_RESTART_AT: i64 = 16 * 1024 * 1024;
 
-/// Starts the thread that checkpoints a database file's WAL, on its own connection, so the writer's
-/// commits never wait for one. It stops when the returned sender (held by every `Store`) is dropped.
-fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
-    let conn = Connection::open(&path).map_err(|source| StoreError::Open {
-        path: path.display().to_string(),
-        source: Arc::new(source),
-    })?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .context("setting the busy timeout")?;
+/// How long a restarting or truncating checkpoint waits for the writer's batch in progress, and
+/// then for readers to move to the latest snapshot. While it waits it holds the writer off, so it
+/// gives up soon and tries again on the next round.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long the writer sleeps between two attempts at a lock a checkpoint holds, and how many
+/// attempts it makes (about 5 s in all). SQLite's own busy timeout sleeps 1, 2, 5, 10, 20... ms
+/// between attempts, which adds up to twice the wait; the writer should go on as soon as the
+/// checkpoint lets go.
+const WRITER_RETRY: std::time::Duration = std::time::Duration::from_micros(200);
+const WRITER_ATTEMPTS: i32 = 25_000;
+
+fn writer_retries(attempt: i32) -> bool {
+    if attempt >= WRITER_ATTEMPTS {
+        return false;
+    }
+    std::thread::sleep(WRITER_RETRY);
+    true
+}
+
+/// Makes the writer's connection wait for a lock a checkpoint holds in short steps.
+fn wait_briefly(conn: &Connection) {
+    if let Err(e) = conn.busy_handler(Some(writer_retries)) {
+        tracing::warn!("cannot set the writer's busy handler: {e}");
+    }
+}
+
+/// A checkpoint in `mode`: how many frames the WAL holds since it last started over.
+fn checkpoint(conn: &Connection, mode: &str) -> i64 {
+    match conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        r.get::<_, i64>(1)
+    }) {
+        Ok(frames) => frames,
+        // A long read or the writer kept it from finishing: the next round tries again.
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => 0,
+        Err(e) => {
+            tracing::warn!("checkpoint failed: {e}");
+            0
+        }
+    }
+}
+
+/// Starts the thread that checkpoints the current database file's WAL, on its own connection, so
+/// the writer's commits never wait for one. It follows a reset to the fresh file, and stops when the
+/// returned sender (held by every `Store`) is dropped or the store is closed.
+fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError> {
+    let open = |file: &DbFile| -> Result<Connection, StoreError> {
+        // Never made: a file a reset has just removed stays removed.
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(file.path(), flags).map_err(|source| StoreError::Open {
+                path: file.path().display().to_string(),
+                source: Arc::new(source),
+            })?;
+        conn.busy_timeout(CHECKPOINT_WAIT)
+            .context("setting the busy timeout")?;
+        // A first checkpoint now opens the WAL and its index: one made later, after a scratch
+        // file was removed, would make the index again.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        Ok(conn)
+    };
+    let mut file = shared.current_file();
+    let mut conn = open(&file)?;
+    let page_size: i64 = conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .context("reading the page size")?;
     let (alive, stop) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("xxb-mock-checkpoint".into())
         .spawn(move || {
-            let wal = PathBuf::from(format!("{}-wal", path.display()));
             while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-                // A WAL that grew (readers kept passive checkpoints from finishing) is checkpointed
-                // whole and truncated, which briefly holds the writer; otherwise nobody waits.
-                let grown = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_TRUNCATE_AT);
-                let mode = if grown { "TRUNCATE" } else { "PASSIVE" };
-                if let Err(e) =
-                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                if shared.is_closed() {
+                    return;
+                }
+                let current = shared.current_file();
+                if !Arc::ptr_eq(&current, &file) {
+                    match open(&current) {
+                        Ok(fresh) => {
+                            let _ = conn.set_db_config(
+                                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                                true,
+                            );
+                            (conn, file) = (fresh, current);
+                        }
+                        Err(e) => {
+                            tracing::warn!("checkpoints: {e}");
+                            continue;
+                        }
+                    }
+                }
+                // A WAL that grew (readers kept it from starting over) is checkpointed whole and
+                // truncated, which holds the writer for a while; otherwise the frames are copied
+                // without holding anyone (passive), and when enough were written since the WAL
+                // started over, what the writer committed meanwhile is copied too while it waits
+                // (restart), so that its next commit starts the WAL over.
+                if std::fs::metadata(file.companion("-wal"))
+                    .is_ok_and(|m| m.len() > WAL_TRUNCATE_AT)
                 {
-                    tracing::warn!("checkpoint failed: {e}");
+                    checkpoint(&conn, "TRUNCATE");
+                } else if checkpoint(&conn, "PASSIVE") * page_size > WAL_RESTART_AT {
+                    checkpoint(&conn, "RESTART");
                 }
             }
-            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            if !file.is_scratch() {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
         })
         .map_err(|e| StoreError::Invalid(format!("cannot start the checkpoint thread: {e}")))?;
     Ok(alive)
@@ -472,6 +740,7 @@ fn start_checkpoints(path: PathBuf) -> Result<mpsc::Sender<()>, StoreError> {
 fn run_batch(
     conn: &mut Connection,
     tallies: &RefCell<Tallies>,
+    shared: &Shared,
     first: Job,
     more: &mut dyn FnMut() -> Option<Job>,
 ) -> Vec<(Completion, Result<(), Arc<str>>)> {
@@ -504,6 +773,7 @@ fn run_batch(
             outcome => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
                 let mut tallies = tallies.borrow_mut();
+                // What the job added is not told apart from the rest: every count is dropped.
                 tallies.forget();
                 (tallies.organisation_changed, tallies.clocks_moved) = before;
                 drop(tallies);
@@ -517,11 +787,10 @@ fn run_batch(
             next = more();
         }
     }
-    let committed = step("COMMIT");
+    let committed = shared.commit(tallies, || step("COMMIT"));
     if committed.is_err() {
         let _ = step("ROLLBACK");
         let mut tallies = tallies.borrow_mut();
-        tallies.forget();
         tallies.organisation_changed = false;
         tallies.clocks_moved = false;
     }

@@ -1,7 +1,8 @@
 //! Opening the database and bringing its schema up to date from the numbered, embedded SQL files
 //! in `migrations/`. `PRAGMA user_version` records how many have been applied.
 
-use super::{Context, DbLocation, StoreError};
+use super::files::DbFile;
+use super::{Context, StoreError};
 use rusqlite::Connection;
 use std::sync::Arc;
 
@@ -16,40 +17,42 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "applying migration 0002_api",
         include_str!("migrations/0002_api.sql"),
     ),
+    (
+        "applying migration 0003_filters",
+        include_str!("migrations/0003_filters.sql"),
+    ),
 ];
 
-pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
-    let conn = match location {
-        DbLocation::Memory => Connection::open_in_memory(),
-        DbLocation::File(path) => Connection::open(path),
-    }
-    .map_err(|source| StoreError::Open {
-        path: describe(location),
+/// Opens the writer's connection to `file`, in WAL mode, and migrates it.
+pub(super) fn open(file: &DbFile) -> Result<Connection, StoreError> {
+    let conn = Connection::open(file.path()).map_err(|source| StoreError::Open {
+        path: file.path().display().to_string(),
         source: Arc::new(source),
     })?;
-    if let DbLocation::File(_) = location {
-        // SQLite opens a file it may not write read-only, and every write then fails: refuse now.
-        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
-            return Err(StoreError::Unusable {
-                path: describe(location),
-                reason: "it cannot be written (check its permissions and its file system)".into(),
-            });
-        }
-        // A WAL file is truncated back to 64 MiB whenever it is reset.
-        conn.query_row("PRAGMA journal_size_limit = 67108864", [], |_| Ok(()))
-            .context("limiting the WAL's size")?;
-        // WAL: readers never block the writer; NORMAL: a commit survives the process being killed.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .context("setting WAL mode")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .context("setting synchronous mode")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .context("setting the busy timeout")?;
-        // Checkpoints run on their own thread (`Store::open`), not in the writer's commits.
-        // (Through `query_row`: this pragma answers a row.)
-        conn.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
-            .context("turning off automatic checkpoints")?;
+    // SQLite opens a file it may not write read-only, and every write then fails: refuse now.
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        return Err(StoreError::Unusable {
+            path: file.path().display().to_string(),
+            reason: "it cannot be written (check its permissions and its file system)".into(),
+        });
     }
+    // A WAL file is truncated back to 64 MiB whenever it is reset.
+    conn.query_row("PRAGMA journal_size_limit = 67108864", [], |_| Ok(()))
+        .context("limiting the WAL's size")?;
+    // WAL: readers never block the writer, nor it them.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .context("setting WAL mode")?;
+    // NORMAL: a commit of the `--db` file survives the process being killed. OFF: a scratch file
+    // is never read after the process is gone, so it is never waited for.
+    let synchronous = if file.is_scratch() { "OFF" } else { "NORMAL" };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .context("setting synchronous mode")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .context("setting the busy timeout")?;
+    // Checkpoints run on their own thread (`Store::open`), not in the writer's commits.
+    // (Through `query_row`: this pragma answers a row.)
+    conn.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
+        .context("turning off automatic checkpoints")?;
     conn.pragma_update(None, "foreign_keys", "OFF")
         .context("setting foreign keys")?;
     // Savepoint journals and sorts stay in memory instead of temporary files.
@@ -60,7 +63,20 @@ pub(super) fn open(location: &DbLocation) -> Result<Connection, StoreError> {
         .context("setting the cache size")?;
     conn.set_prepared_statement_cache_capacity(64);
     migrate(&conn)?;
+    // The seqs a delete sets aside before it changes what selected them (this connection's own).
+    conn.execute_batch("CREATE TEMP TABLE doomed (seq INTEGER PRIMARY KEY)")
+        .context("creating the table of rows to delete")?;
     Ok(conn)
+}
+
+/// A migrated database in SQLite's memory, for tests of the SQL alone.
+#[cfg(test)]
+pub(super) fn open_in_memory() -> Connection {
+    let conn = Connection::open_in_memory().expect("an in-memory database");
+    migrate(&conn).expect("the migrations apply");
+    conn.execute_batch("CREATE TEMP TABLE doomed (seq INTEGER PRIMARY KEY)")
+        .expect("the table of rows to delete");
+    conn
 }
 
 /// Takes an exclusive advisory lock on the database file for this process's lifetime (while the
@@ -85,13 +101,6 @@ pub(super) fn own(path: &std::path::Path) -> Result<std::fs::File, StoreError> {
         }
     }
     Ok(file)
-}
-
-fn describe(location: &DbLocation) -> String {
-    match location {
-        DbLocation::Memory => ":memory:".into(),
-        DbLocation::File(path) => path.display().to_string(),
-    }
 }
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -139,7 +148,7 @@ mod tests {
             )
             .unwrap();
         }
-        let conn = open(&DbLocation::File(path.clone())).unwrap();
+        let conn = open(&DbFile::durable(path.clone())).unwrap();
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
@@ -150,7 +159,11 @@ mod tests {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!((version, apis), (2, ("x.php".into(), "x.php".into())));
+        let version = usize::try_from(version).unwrap();
+        assert_eq!(
+            (version, apis),
+            (MIGRATIONS.len(), ("x.php".into(), "x.php".into()))
+        );
         drop(conn);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -160,7 +173,7 @@ mod tests {
     #[test]
     fn a_database_file_is_in_wal_mode_without_automatic_checkpoints() {
         let path = std::env::temp_dir().join(format!("xxb-mock-schema-{}.db", std::process::id()));
-        let conn = open(&DbLocation::File(path.clone())).unwrap();
+        let conn = open(&DbFile::durable(path.clone())).unwrap();
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();

@@ -205,9 +205,15 @@ pub fn notification(users: Value) -> Value {
 /// Starts the `xxb-mock` binary with `serve --port 0 ARGS`; returns the process and the URL its
 /// first line announces.
 pub fn start_binary(args: &[&str]) -> (Child, String) {
+    start_binary_with(args, &[])
+}
+
+/// [`start_binary`] with environment variables set for the process.
+pub fn start_binary_with(args: &[&str], env: &[(&str, &std::path::Path)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_xxb-mock"))
         .args(["serve", "--port", "0"])
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
