@@ -3,7 +3,8 @@
 #
 # The same wrk load (2 threads x 32 connections) of journaled strict sendNotification, three times on one
 # server: alone; with 1,000 pending /__inspect/wait requests (one filter that never matches); with 1,000
-# open /__inspect/events streams that receive every event. Prints each throughput and its change against
+# open /__inspect/events streams, each read to the end (each gets its share of the streams' fan-out budget,
+# see README). Prints each throughput and its change against
 # the first. Target (SPEC section 8): each changes throughput by less than 10%. Raw output is appended to
 # benches/results/waiters.txt.
 set -euo pipefail

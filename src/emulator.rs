@@ -250,28 +250,22 @@ impl Emulator {
     }
 
     /// Feeds waiters, the event stream and the followed scenario from what was just committed.
-    async fn observe(&self, request: &Incoming, write: &RequestWrite, stored: Stored) {
+    async fn observe(&self, request: &Incoming, write: &Arc<RequestWrite>, stored: Stored) {
         self.log.record(stored.journal_seq, &write.journal);
-        // The notification as stored, only for whoever looks at it: waiters and the event stream.
-        let listening = self.announcer.has_listeners();
+        // The notification as stored, only when a waiter looks at it.
         let notification = write
             .message
             .as_ref()
             .zip(stored.message)
-            .filter(|_| listening || self.waiters.any())
+            .filter(|_| self.waiters.any())
             .map(|(message, (seq, index))| {
                 message.stored(seq, index, &write.journal.received_at, stored.journal_seq)
             });
         if let Some(notification) = &notification {
             self.waiters.committed(notification);
         }
-        if listening {
-            self.announcer
-                .request(&write.journal.entry(stored.journal_seq));
-            if let Some(notification) = &notification {
-                self.announcer.notification(notification);
-            }
-        }
+        // The event stream renders what it sends, when it sends it.
+        self.announcer.committed(write, &stored);
         // A request that ran no script is none of the calls a scenario expects. (What the
         // scenario compares is read from the request only when a scenario is followed.)
         if let Some((expectation, (method, query, body))) = self
@@ -315,6 +309,7 @@ impl Emulator {
             ResetScope::Everything => {
                 self.store.reset(self.fixtures.clone()).await?;
                 self.faults.clear();
+                self.announcer.restart_sequences();
                 Forgotten::Everything
             }
             ResetScope::App(code) => {

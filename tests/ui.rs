@@ -665,6 +665,72 @@ async fn a_live_notification_counts_as_unread_for_every_recipient_but_the_one_on
     browser.close().await;
 }
 
+#[tokio::test]
+async fn when_its_event_stream_lags_the_page_fetches_what_it_shows_again() {
+    let server = std::sync::Arc::new(MockServer::start().await);
+    let browser = Browser::open(1280, 900).await;
+    browser
+        .ready(&format!("{}/__ui?view=users&user=4", server.uri()))
+        .await;
+    browser.wait_for("#live.on").await;
+    // The page stops reading its stream: its main thread is held by synchronous requests, from the
+    // moment it stores a marker notification (for admin) until the 300 sent next are stored. 300
+    // notifications of 60 KB (and their journal entries) do not fit in its connection, so the
+    // stream falls behind and sends `lagged`.
+    const SENT: u64 = 300;
+    let marker = format!(
+        "/x.php?{}",
+        server.sign("m=im&f=sendNotification&code=myAppCode")
+    );
+    let mut body = plain_notification(json!(["lisi", "zhangsan"]), "大通知", "");
+    body["content"] = json!("长".repeat(20_000));
+    let sends = {
+        let server = server.clone();
+        tokio::spawn(async move {
+            let marked = xxb_mock::Filter::new().user("admin");
+            server
+                .wait_for(marked, 1, Duration::from_secs(300))
+                .await
+                .expect("the page stored the marker");
+            for _ in 0..SENT {
+                send(&server, "sendNotification", body.clone()).await;
+            }
+        })
+    };
+    browser
+        .script(&format!(
+            r#"setTimeout(() => {{
+                 const marker = new XMLHttpRequest();
+                 marker.open('POST', '{marker}', false);
+                 marker.send(JSON.stringify({{users: ['admin'], title: 'marker', contentType: 'text',
+                   sender: {{id: 'ci', name: 'CI', avatar: 'https://avatar.invalid/ci.png'}}}}));
+                 for (;;) {{
+                   const xhr = new XMLHttpRequest();
+                   xhr.open('GET', '/__inspect/notifications?limit=1', false);
+                   xhr.send();
+                   if (JSON.parse(xhr.responseText).total >= {SENT} + 1) break;
+                 }}
+               }}, 0);"#
+        ))
+        .await;
+    sends.await.unwrap();
+    browser
+        .until("Number(document.body.dataset.refetched || 0) >= 1")
+        .await;
+    // What it shows is what the server holds: the newest page (200) of lisi (4, on screen), each
+    // card once, and every notification unread for zhangsan (3).
+    let seqs = browser
+        .script("return [...document.querySelectorAll('#content article.card')].map((c) => Number(c.dataset.seq))")
+        .await;
+    let expected: Vec<u64> = (SENT - 198..=SENT + 1).rev().collect();
+    assert_eq!(seqs, json!(expected));
+    let badge = browser
+        .wait_for("#sidebar button[data-key='3'] .badge:not(:empty)")
+        .await;
+    assert_eq!(badge.text().await.unwrap(), SENT.to_string());
+    browser.close().await;
+}
+
 /// Sends through the direct API (`/im/...`), signed with the library's signing.
 async fn send_directly(server: &MockServer, operation: &str, body: Value) -> String {
     let target = server.sign_xxd(&format!("/im/{operation}?code=myAppCode"));

@@ -9,6 +9,7 @@ mod commit;
 mod dispatch;
 mod distribution;
 mod entry;
+mod events;
 mod examples;
 mod faults;
 mod helpers;

@@ -13,6 +13,11 @@ const state = {
   groups: [],
   unread: { users: {}, groups: {} },
   seen: JSON.parse(sessionStorage.getItem('xxb-seen') || '{}'),
+  // The newest notification counted in `unread`: an event for one already counted (fetched with
+  // the rest after the stream lagged) is not counted again.
+  counted: 0,
+  // How many times the page fetched again what it shows because the stream skipped events.
+  refetched: 0,
 };
 
 function token() {
@@ -135,6 +140,7 @@ async function loadDirectory() {
   state.groups = snapshot.chats;
   const all = await api(`/__ui/api/notifications?${query({ limit: 1000, order: 'desc' })}`);
   state.unread = { users: {}, groups: {} };
+  state.counted = all.items.length ? all.items[0].seq : 0;
   for (const n of all.items) countUnread(n);
 }
 
@@ -341,11 +347,15 @@ function listen() {
       || (state.view === 'groups' && n.cgid === key);
     const onScreen = shown ? (state.view === 'users' ? `u:${key}` : `g:${key}`) : null;
     // Every other recipient gets an unread notification, whether or not one of them is on screen.
-    countUnread(n, onScreen);
-    renderSidebar();
+    if (n.seq > state.counted) {
+      state.counted = n.seq;
+      countUnread(n, onScreen);
+      renderSidebar();
+    }
     if (shown) {
       const rendered = await api(`/__ui/api/notifications/${n.seq}`);
       const content = document.getElementById('content');
+      if (content.querySelector(`article[data-seq="${n.seq}"]`)) return;
       content.querySelector('.empty')?.remove();
       content.prepend(card(rendered));
       markSeen(onScreen, n.seq);
@@ -357,9 +367,32 @@ function listen() {
     const outcome = state.selected.journal || '';
     if (outcome && entry.outcome !== outcome) return;
     const content = document.getElementById('content');
+    if (content.querySelector(`article[data-seq="${entry.seq}"]`)) return;
     content.querySelector('.empty')?.remove();
     content.prepend(journalCard(entry));
   });
+  // The server skipped events this page had not received yet (more arrived than a stream is sent):
+  // what the page shows is fetched again instead.
+  events.addEventListener('lagged', () => refetch());
+}
+
+// Fetches again the unread counts and the view, once at a time and at most once a second however
+// often the stream lags; a lag during a fetch is followed by one more.
+let refetching = false;
+let lagged = false;
+async function refetch() {
+  lagged = true;
+  if (refetching) return;
+  refetching = true;
+  while (lagged) {
+    lagged = false;
+    await loadDirectory();
+    await show('keep');
+    state.refetched += 1;
+    document.body.dataset.refetched = String(state.refetched);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  refetching = false;
 }
 
 async function start() {
