@@ -115,13 +115,14 @@ fn title() -> impl Strategy<Value = serde_json::Value> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// The title filter, whatever the pattern's length, lists exactly the messages the scan finds,
-    /// newest or oldest first, and counts them.
+    /// The title filter, whatever the pattern's length and however many titles the trigram index
+    /// holds yet, lists exactly the messages the scan finds, newest or oldest first, and counts them.
     #[test]
     fn the_title_filter_finds_what_a_scan_finds(
         titles in proptest::collection::vec((title(), any::<bool>()), 1..25),
         patterns in proptest::collection::vec(text(), 1..6),
         picks in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..6, 1usize..6), 0..6),
+        indexed in 0usize..26,
     ) {
         let conn = schema::open_in_memory();
         let tallies = RefCell::new(Tallies::default());
@@ -138,6 +139,10 @@ proptest! {
             }
             tx.insert_message(&message(data, MessageKind::Notification, "a", Api::XPhp, &[1]), i as i64, "t")
                 .unwrap();
+            // The first `indexed` titles reach the trigram index; the rest are read directly.
+            if i + 1 == indexed {
+                tx.index_titles().unwrap();
+            }
         }
         // Substrings of the stored titles too, so that most patterns match something.
         let mut patterns = patterns;
@@ -186,6 +191,8 @@ enum Step {
     DeleteRequests(JournalFilter),
     DeleteNotifications(NotificationFilter),
     Trim(u64),
+    /// The titles written since the last time reach the trigram index.
+    IndexTitles,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -209,6 +216,7 @@ fn step() -> impl Strategy<Value = Step> {
             }),
         1 => journal_filter().prop_map(Step::DeleteRequests),
         1 => notification_filter().prop_map(Step::DeleteNotifications),
+        2 => Just(Step::IndexTitles),
         2 => (0u64..6).prop_map(Step::Trim),
     ]
 }
@@ -373,6 +381,9 @@ proptest! {
                     tx.delete_notifications(&filter).unwrap();
                 }
                 Step::Trim(limit) => Retention::new(Retain::Limit(limit)).trim(&conn, &tallies, &shared),
+                Step::IndexTitles => {
+                    tx.index_titles().unwrap();
+                }
             }
         }
         prop_assert_eq!(
@@ -396,7 +407,8 @@ proptest! {
         );
         prop_assert_eq!(
             rows(&conn, "SELECT title, rowid FROM message_titles ORDER BY 2"),
-            rows(&conn, "SELECT json_extract(data, '$.title'), seq FROM messages ORDER BY 2")
+            rows(&conn, "SELECT json_extract(data, '$.title'), seq FROM messages
+                         WHERE seq <= (SELECT upto FROM message_titles_upto) ORDER BY 2")
         );
         // `after` alone is counted on the smaller side of it: every position.
         let afters = (-1..45).map(|after| JournalFilter { after: Some(after), limit: 1000, ..JournalFilter::default() });

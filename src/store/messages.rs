@@ -89,10 +89,26 @@ struct Selection {
     args: Vec<SqlValue>,
 }
 
-/// The SQL that selects the seqs of the messages whose title contains `title`, with its argument.
-/// Three characters or more are looked up in the trigram index (a phrase of the pattern's
-/// trigrams, which matches exactly where the pattern occurs); shorter ones, which have no
-/// trigram, are searched for in every title, as is one with a NUL character.
+/// The condition on `seq` (the messages' seq, with the messages as `m`) that their title contains
+/// `title`, with its arguments. The trigram index holds the titles up to `message_titles_upto`
+/// (see [`Tx::index_titles`]); the messages above it, at most a fraction of a second's worth, are
+/// read directly, their title as the index would hold it (what `json_extract` reads of readable
+/// `data`).
+fn title_clause(seq: &str, title: &str) -> (String, [SqlValue; 2]) {
+    let (indexed, pattern) = title_condition(title);
+    (
+        format!(
+            "({seq} IN ({indexed}) OR ({seq} > (SELECT upto FROM message_titles_upto) AND
+              CASE WHEN json_valid(m.data, 2) THEN instr(json_extract(m.data, '$.title'), ?) > 0 END))"
+        ),
+        [pattern.into(), title.to_string().into()],
+    )
+}
+
+/// The SQL that selects the seqs of the indexed messages whose title contains `title`, with its
+/// argument. Three characters or more are looked up in the trigram index (a phrase of the
+/// pattern's trigrams, which matches exactly where the pattern occurs); shorter ones, which have
+/// no trigram, are searched for in every indexed title, as is one with a NUL character.
 fn title_condition(title: &str) -> (&'static str, String) {
     if title.chars().count() >= 3 && !title.contains('\0') {
         (
@@ -198,16 +214,7 @@ impl Tx<'_> {
                 message.api.as_str()
             ])
             .context(CONTEXT)?;
-        // The title as the filter compares it: what `json_extract` reads (see 0003_filters.sql).
-        self.conn
-            .prepare_cached(
-                "INSERT INTO message_titles (rowid, title)
-                 SELECT ?1, t FROM (SELECT json_extract(?2, '$.title') AS t WHERE json_valid(?2, 2))
-                 WHERE t IS NOT NULL",
-            )
-            .context(CONTEXT)?
-            .execute(params![seq, message.data_json])
-            .context(CONTEXT)?;
+        // The title reaches the trigram index later, with others (`index_titles`).
         // One statement per chunk of recipients, cached per chunk length.
         for chunk in message.recipients.chunks(400) {
             let rows = (0..chunk.len())
@@ -254,6 +261,32 @@ impl Tx<'_> {
             last.execute(params![gid, index, seq]).context(CONTEXT)?;
         }
         Ok((seq, index))
+    }
+
+    /// Adds the titles of the messages written since the last call to the trigram index, in one
+    /// statement: the index grows by one segment for them all, where a segment per commit made
+    /// every write pay for the index. Answers how many titles it added.
+    pub(super) fn index_titles(&self) -> Result<usize, StoreError> {
+        const CONTEXT: &str = "indexing titles";
+        let added = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO message_titles (rowid, title)
+                 SELECT seq, json_extract(data, '$.title') FROM messages
+                 WHERE seq > (SELECT upto FROM message_titles_upto)
+                   AND json_valid(data, 2) AND json_extract(data, '$.title') IS NOT NULL",
+            )
+            .context(CONTEXT)?
+            .execute([])
+            .context(CONTEXT)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE message_titles_upto SET upto = (SELECT coalesce(max(seq), upto) FROM messages)",
+            )
+            .context(CONTEXT)?
+            .execute([])
+            .context(CONTEXT)?;
+        Ok(added)
     }
 
     /// The highest `seq` of a stored message (0 when there is none).
@@ -311,9 +344,9 @@ impl Tx<'_> {
             args.push(app.clone().into());
         }
         if let Some(title) = &filter.title {
-            let (clause, arg) = title_condition(title);
-            clauses.push(format!("{seq} IN ({clause})"));
-            args.push(arg.into());
+            let (clause, title_args) = title_clause(seq, title);
+            clauses.push(clause);
+            args.extend(title_args);
         }
         match filter.api {
             None => {}
@@ -559,7 +592,8 @@ impl Tx<'_> {
                 .context(CONTEXT)?;
             self.conn
                 .execute_batch(
-                    "DELETE FROM recipients; DELETE FROM message_counts; DELETE FROM message_titles;",
+                    "DELETE FROM recipients; DELETE FROM message_counts; DELETE FROM message_titles;
+                     UPDATE message_titles_upto SET upto = 0;",
                 )
                 .context(CONTEXT)?;
             self.conn

@@ -447,6 +447,7 @@ fn run_jobs(
     wait_briefly(&conn);
     let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
+    let mut titles_indexed = std::time::Instant::now();
     loop {
         let first = match pending.take() {
             Some(command) => command,
@@ -510,8 +511,34 @@ fn run_jobs(
                 publish_changes(&conn, &tallies, &publish);
                 delivery::deliver(answers);
                 retention.trim(&conn, &tallies, &shared);
+                if titles_indexed.elapsed() >= INDEX_TITLES_EVERY {
+                    index_titles(&conn, &tallies);
+                    titles_indexed = std::time::Instant::now();
+                }
             }
         }
+    }
+}
+
+/// How often the titles written meanwhile are added to the trigram index, in one step.
+const INDEX_TITLES_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Adds the titles written since the last time to the trigram index, in a transaction of its own
+/// (after the batch's senders have their answers). What it moves is read the same either way, so
+/// readers need not learn of it; if it fails, the next round tries again.
+fn index_titles(conn: &Connection, tallies: &RefCell<Tallies>) {
+    let indexed =
+        conn.execute_batch("BEGIN")
+            .and_then(|()| match Tx::writer(conn, tallies).index_titles() {
+                Ok(_) => conn.execute_batch("COMMIT"),
+                Err(e) => {
+                    tracing::warn!("cannot index titles: {e}");
+                    conn.execute_batch("ROLLBACK")
+                }
+            });
+    if let Err(e) = indexed {
+        let _ = conn.execute_batch("ROLLBACK");
+        tracing::warn!("cannot index titles: {e}");
     }
 }
 

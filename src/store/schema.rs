@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "applying migration 0003_filters",
         include_str!("migrations/0003_filters.sql"),
     ),
+    (
+        "applying migration 0004_title_backlog",
+        include_str!("migrations/0004_title_backlog.sql"),
+    ),
 ];
 
 /// Opens the writer's connection to `file`, in WAL mode, and migrates it.
