@@ -3,8 +3,10 @@
 #
 # WireMock 3.13.2 standalone (the npm package `wiremock` bundles its jar; Java is on the machine) runs
 # with its request journal on and one stub that answers a successful sendNotification. xxb-mock runs
-# strict, journaling, with --db FILE (the ratios against WireMock are taken from this run), then in
-# its in-memory default. Both get the same wrk load (2 threads x 32 connections); the script prints
+# strict, journaling, with --db FILE, then in its in-memory default, then with --db FILE and --retain
+# unlimited (every request kept, as WireMock keeps them); the ratios against WireMock are printed for the
+# last and for the first (the default retention, which deletes as it writes once past 100,000). All
+# get the same wrk load (2 threads x 32 connections); the script prints
 # each one's throughput and p99 latency after a warm-up, the ratios, their start-up time and memory,
 # and xxb-mock's send rate against a trivial handler of its own (`/__inspect/health`) in the same
 # run: "journaled send / trivial handler". With XXB_BASELINE_BIN, an older build is measured the same way first. Everything
@@ -74,9 +76,10 @@ wiremock "validating stub" '{"request": {"method": "POST", "urlPath": "/x.php",
 # The ratios are taken against the faster of the two.
 if awk -v a="$RPS" -v b="$WM_RPS" 'BEGIN {exit !(a > b)}'; then WM_RPS=$RPS; WM_P99=$P99; fi
 
-xxbmock() { # xxbmock NAME BIN PORT [memory]: strict, journaled, --db FILE (or in memory); then a trivial handler on the same server
+xxbmock() { # xxbmock NAME BIN PORT [memory|unlimited]: strict, journaled, --db FILE (or in memory, or keeping every request); then a trivial handler on the same server
   local store=(--db "$WORK/bench-$3.db") where="--db FILE"
   if [ "${4:-}" = memory ]; then store=(); where="in memory"; fi
+  if [ "${4:-}" = unlimited ]; then store+=(--retain unlimited); where="--db FILE, --retain unlimited"; fi
   echo "== xxb-mock $1 (strict, journaled, $where) =="
   local t0; t0=$(ms)
   "$2" serve --port "$3" "${store[@]}" > /dev/null 2>&1 &
@@ -104,9 +107,16 @@ fi
 xxbmock "this build" target/release/xxb-mock 18182
 DB_RPS=$XM_RPS; DB_P99=$XM_P99
 xxbmock "this build" target/release/xxb-mock 18184 memory
+xxbmock "this build" target/release/xxb-mock 18185 unlimited
+ALL_RPS=$XM_RPS; ALL_P99=$XM_P99
 XM_RPS=$DB_RPS; XM_P99=$DB_P99
 
-echo "== ratios, xxb-mock with --db FILE (against the faster WireMock run) =="
+# The default keeps 100,000 requests: past them (after about 8 s of this load) every send also
+# deletes the oldest entry and notification. WireMock keeps every request, as --retain unlimited does.
+echo "== ratios, xxb-mock with --db FILE, keeping every request as WireMock does (against the faster WireMock run) =="
+awk -v a="$ALL_RPS" -v b="$WM_RPS" 'BEGIN {printf "throughput: xxb-mock %.2fx WireMock (target >= 4x)\n", a/b}'
+awk -v a="$ALL_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx WireMock (target <= 0.20x)\n", a/b}'
+echo "== ratios, xxb-mock with --db FILE and the default retention, trimming as it writes =="
 awk -v a="$XM_RPS" -v b="$WM_RPS" 'BEGIN {printf "throughput: xxb-mock %.2fx WireMock (target >= 4x)\n", a/b}'
 awk -v a="$XM_P99" -v b="$WM_P99" 'BEGIN {printf "p99 latency: xxb-mock %.2fx WireMock (target <= 0.20x)\n", a/b}'
 if [ -n "${BASE_RPS:-}" ]; then
