@@ -27,6 +27,9 @@ URL=$(head -1 "$WORK/out" | sed 's/^xxb-mock listening on //')
 HOSTPORT=${URL#http://}
 SEND="/x.php?m=im&f=sendNotification&code=myAppCode&token=1547b22b788502aae7988973eb6d2e79"
 
+# Each load starts from an empty store (a reset), so that none runs past the retention limit the
+# others stay under: at the limit every send also deletes the oldest entry.
+fresh() { curl -s -X POST -H 'Content-Type: application/json' -d '{}' "$URL/__inspect/reset" > /dev/null; }
 rps() { wrk -t2 -c32 -d"$DURATION" -s benches/send.lua "$URL$SEND" | awk '/^Requests\/sec/ {print $2}'; }
 
 # Holds N connections open on PATH (a wait or an event stream) until killed; prints "open" once all are.
@@ -53,9 +56,11 @@ PY
 
 {
   echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $CLIENTS clients, $DURATION =="
+  fresh
   ALONE=$(rps)
   echo "sendNotification alone: $ALONE req/s"
 
+  fresh
   hold "/__inspect/wait?count=1&user=nobody-at-all&timeout_ms=300000" > "$WORK/waits" &
   HOLD=$!
   for _ in $(seq 600); do grep -q open "$WORK/waits" 2>/dev/null && break; sleep 0.1; done
@@ -64,6 +69,7 @@ PY
   kill $HOLD; wait $HOLD 2>/dev/null || true
   awk -v a="$WAITS" -v b="$ALONE" 'BEGIN {printf "with %d pending waits: %s req/s (%+.1f%%)\n", '"$CLIENTS"', a, 100*(a-b)/b}'
 
+  fresh
   hold "/__inspect/events" > "$WORK/streams" &
   HOLD=$!
   for _ in $(seq 600); do grep -q open "$WORK/streams" 2>/dev/null && break; sleep 0.1; done
