@@ -5,7 +5,7 @@
 //! which the total of a filter made of those equalities is read instead of counted. Every write and
 //! delete here keeps them exact.
 
-use super::{Context, StoreError, Tx};
+use super::{Context, Sides, StoreError, Tx};
 use crate::domain::{Api, MessageData, MessageKind, NewMessage, Notification, Recipient, UserRef};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
@@ -89,17 +89,18 @@ struct Selection {
     args: Vec<SqlValue>,
 }
 
-/// The condition on `seq` (the messages' seq, with the messages as `m`) that their title contains
-/// `title`, with its arguments. The trigram index holds the titles up to `message_titles_upto`
-/// (see [`Tx::index_titles`]); the messages above it, at most a fraction of a second's worth, are
-/// read directly, their title as the index would hold it (what `json_extract` reads of readable
-/// `data`).
+/// The condition on `seq` (the messages' seq) that their title contains `title`, with its
+/// arguments: one list of seqs, so that the query is driven by it. The trigram index holds the
+/// titles up to `message_titles_upto` (see [`Tx::index_titles`]); the messages above it, at most a
+/// fraction of a second's worth, are read directly, their title as the index would hold it (what
+/// `json_extract` reads of readable `data`).
 fn title_clause(seq: &str, title: &str) -> (String, [SqlValue; 2]) {
     let (indexed, pattern) = title_condition(title);
     (
         format!(
-            "({seq} IN ({indexed}) OR ({seq} > (SELECT upto FROM message_titles_upto) AND
-              CASE WHEN json_valid(m.data, 2) THEN instr(json_extract(m.data, '$.title'), ?) > 0 END))"
+            "{seq} IN ({indexed} UNION ALL SELECT seq FROM messages
+              WHERE seq > (SELECT upto FROM message_titles_upto)
+                AND CASE WHEN json_valid(data, 2) THEN instr(json_extract(data, '$.title'), ?) > 0 END)"
         ),
         [pattern.into(), title.to_string().into()],
     )
@@ -445,42 +446,19 @@ impl Tx<'_> {
         Ok((usize::try_from(total).unwrap_or(0), items))
     }
 
-    /// How many messages come after `after`: counted on whichever side of it has fewer messages (the
-    /// other side is all of them, from the counts, less this one), through the narrow index
-    /// `messages_by_kind`, whose two kinds hold every message, rather than the messages' rows.
+    /// How many messages come after `after` (see [`Tx::count_after`]), through the narrow index
+    /// `messages_by_kind`, whose two kinds hold every message.
     fn messages_after(&self, after: i64) -> Result<i64, StoreError> {
-        const CONTEXT: &str = "counting notifications";
-        let (first, last): (Option<i64>, Option<i64>) = self
-            .conn
-            .prepare_cached(
-                "SELECT (SELECT min(seq) FROM messages), (SELECT max(seq) FROM messages)",
-            )
-            .context(CONTEXT)?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .context(CONTEXT)?;
-        let (Some(first), Some(last)) = (first, last) else {
-            return Ok(0);
-        };
-        let count = |side: &str| -> Result<i64, StoreError> {
-            self.conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM messages INDEXED BY messages_by_kind
-                     WHERE kind IN ('notification', 'chat') AND seq {side} ?1"
-                ))
-                .context(CONTEXT)?
-                .query_row([after], |r| r.get(0))
-                .context(CONTEXT)
-        };
-        if after.saturating_sub(first) >= last.saturating_sub(after) {
-            return count(">");
-        }
-        let all: i64 = self
-            .conn
-            .prepare_cached("SELECT coalesce(sum(n), 0) FROM message_counts")
-            .context(CONTEXT)?
-            .query_row([], |r| r.get(0))
-            .context(CONTEXT)?;
-        Ok(all - count("<=")?)
+        self.count_after(
+            &Sides {
+                table: "messages",
+                index: "messages_by_kind",
+                every_row: "kind IN ('notification', 'chat')",
+                counts: "message_counts",
+                context: "counting notifications",
+            },
+            after,
+        )
     }
 
     /// The notifications the journal entries `requests` stored (at most one each), by the entry's
