@@ -5,7 +5,7 @@
 //! (`journal_counts`, `journal_finding_counts`), from which the total of a filter made of
 //! equalities is read instead of counted. Every write and delete here keeps them exact.
 
-use super::{Context, StoreError, Tx};
+use super::{Context, Sides, StoreError, Tx};
 use crate::domain::{Api, Finding, JournalEntry, JournalRecord, Outcome};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter};
@@ -215,40 +215,19 @@ fn only_after(filter: &JournalFilter) -> Option<i64> {
 }
 
 impl Tx<'_> {
-    /// How many entries come after `after`: counted on whichever side of it has fewer entries (the
-    /// other side is the whole journal, from the counts, less this one), through the narrow index
-    /// `journal_by_outcome`, whose two outcomes hold every entry, rather than the entries' rows.
+    /// How many entries come after `after` (see [`Tx::count_after`]), through the narrow index
+    /// `journal_by_outcome`, whose two outcomes hold every entry.
     fn journal_after(&self, after: i64) -> Result<i64, StoreError> {
-        const CONTEXT: &str = "counting the journal";
-        let (first, last): (Option<i64>, Option<i64>) = self
-            .conn
-            .prepare_cached("SELECT (SELECT min(seq) FROM journal), (SELECT max(seq) FROM journal)")
-            .context(CONTEXT)?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .context(CONTEXT)?;
-        let (Some(first), Some(last)) = (first, last) else {
-            return Ok(0);
-        };
-        let count = |side: &str| -> Result<i64, StoreError> {
-            self.conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM journal INDEXED BY journal_by_outcome
-                     WHERE outcome IN ('accepted', 'rejected') AND seq {side} ?1"
-                ))
-                .context(CONTEXT)?
-                .query_row([after], |r| r.get(0))
-                .context(CONTEXT)
-        };
-        if after.saturating_sub(first) >= last.saturating_sub(after) {
-            return count(">");
-        }
-        let all: i64 = self
-            .conn
-            .prepare_cached("SELECT coalesce(sum(n), 0) FROM journal_counts")
-            .context(CONTEXT)?
-            .query_row([], |r| r.get(0))
-            .context(CONTEXT)?;
-        Ok(all - count("<=")?)
+        self.count_after(
+            &Sides {
+                table: "journal",
+                index: "journal_by_outcome",
+                every_row: "outcome IN ('accepted', 'rejected')",
+                counts: "journal_counts",
+                context: "counting the journal",
+            },
+            after,
+        )
     }
 }
 

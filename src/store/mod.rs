@@ -151,6 +151,62 @@ impl<'c> Tx<'c> {
     }
 }
 
+/// A table whose rows after a seq are counted from the smaller side (see [`Tx::count_after`]).
+pub(crate) struct Sides {
+    pub(crate) table: &'static str,
+    /// A narrow index beginning with a column that `every_row` holds for every row, then `seq`.
+    pub(crate) index: &'static str,
+    pub(crate) every_row: &'static str,
+    /// The table of counts whose `n` adds up to the table's rows.
+    pub(crate) counts: &'static str,
+    pub(crate) context: &'static str,
+}
+
+impl Tx<'_> {
+    /// How many rows of `sides.table` come after `after`: counted on whichever side of it has
+    /// fewer rows (the other side is all of them, from the counts, less this one), through the
+    /// narrow index rather than the rows themselves.
+    pub(crate) fn count_after(&self, sides: &Sides, after: i64) -> Result<i64, StoreError> {
+        let Sides {
+            table,
+            index,
+            every_row,
+            counts,
+            context,
+        } = *sides;
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT (SELECT min(seq) FROM {table}), (SELECT max(seq) FROM {table})"
+            ))
+            .context(context)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context(context)?;
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(0);
+        };
+        let count = |side: &str| -> Result<i64, StoreError> {
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM {table} INDEXED BY {index} WHERE {every_row} AND seq {side} ?1"
+                ))
+                .context(context)?
+                .query_row([after], |r| r.get(0))
+                .context(context)
+        };
+        if after.saturating_sub(first) >= last.saturating_sub(after) {
+            return count(">");
+        }
+        let all: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT coalesce(sum(n), 0) FROM {counts}"))
+            .context(context)?
+            .query_row([], |r| r.get(0))
+            .context(context)?;
+        Ok(all - count("<=")?)
+    }
+}
+
 /// What the writer's transaction in progress did, beyond its rows: what it added to the stored
 /// notifications (told to the readers' counts when it commits, see [`totals`]), and whether it
 /// changed the organisation or an application's clock.
