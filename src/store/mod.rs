@@ -411,6 +411,7 @@ impl Store {
         let shared = self.shared.clone();
         let read = tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            yield_to_sends();
             shared.run(deadline, &cancelled, work)
         });
         let outcome = read
@@ -573,6 +574,32 @@ fn run_jobs(
                 }
             }
         }
+    }
+}
+
+/// The niceness of the threads that run reads: a long `/__inspect` query yields the processor to
+/// the emulated API's requests and the writer (on a machine with few cores, four clients running
+/// slow queries would otherwise take it from the sends).
+#[cfg(target_os = "linux")]
+const READ_NICENESS: libc::c_int = 10;
+
+/// Lowers the priority of the current thread, once, for reads: the threads of the blocking pool
+/// that reads run on serve nothing else. (Raising it again would need a privilege, so it stays.)
+fn yield_to_sends() {
+    #[cfg(target_os = "linux")]
+    {
+        thread_local! {
+            static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        LOWERED.with(|lowered| {
+            if !lowered.replace(true) {
+                // SAFETY: setpriority(2) on this thread's own id; a failure leaves it as it was.
+                unsafe {
+                    let tid = libc::gettid() as libc::id_t;
+                    libc::setpriority(libc::PRIO_PROCESS, tid, READ_NICENESS);
+                }
+            }
+        });
     }
 }
 
@@ -880,4 +907,27 @@ fn run_batch(
     done.into_iter()
         .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))
         .collect()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod priority_tests {
+    /// A thread that has run a read yields the processor (niceness 10); the thread that asked for it
+    /// does not.
+    #[test]
+    fn reads_run_at_a_lower_priority_than_their_callers() {
+        fn niceness() -> libc::c_int {
+            // SAFETY: getpriority(2) on this thread's own id.
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+        }
+        let caller = niceness();
+        let reader = std::thread::spawn(|| {
+            super::yield_to_sends();
+            super::yield_to_sends();
+            niceness()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(reader, caller.max(super::READ_NICENESS));
+        assert_eq!(niceness(), caller);
+    }
 }
