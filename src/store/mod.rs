@@ -610,16 +610,12 @@ const INDEX_TITLES_EVERY: std::time::Duration = std::time::Duration::from_millis
 /// (after the batch's senders have their answers). What it moves is read the same either way, so
 /// readers need not learn of it; if it fails, the next round tries again.
 fn index_titles(conn: &Connection, tallies: &RefCell<Tallies>) {
-    let indexed =
-        conn.execute_batch("BEGIN")
-            .and_then(|()| match Tx::writer(conn, tallies).index_titles() {
-                Ok(_) => conn.execute_batch("COMMIT"),
-                Err(e) => {
-                    tracing::warn!("cannot index titles: {e}");
-                    conn.execute_batch("ROLLBACK")
-                }
-            });
-    if let Err(e) = indexed {
+    let indexed = || -> Result<(), StoreError> {
+        conn.execute_batch("BEGIN").context("indexing titles")?;
+        Tx::writer(conn, tallies).index_titles()?;
+        conn.execute_batch("COMMIT").context("indexing titles")
+    };
+    if let Err(e) = indexed() {
         let _ = conn.execute_batch("ROLLBACK");
         tracing::warn!("cannot index titles: {e}");
     }

@@ -121,6 +121,11 @@ impl Retention {
             return;
         };
         let tx = Tx::writer(conn, tallies);
+        // Within the limit (after every batch but the few that pass it) there is nothing to
+        // write: no transaction, and no commit through the readers' lock.
+        if let Ok(false) = tx.over_limit(limit) {
+            return;
+        }
         let step = || -> Result<(u64, u64), StoreError> {
             let requests = tx.trim_journal(limit)?;
             let notifications = tx.trim_notifications(limit)?;
@@ -198,6 +203,12 @@ impl Tx<'_> {
             .context("counting notifications")?;
         self.tallies.borrow_mut().all = Some(n);
         Ok(n)
+    }
+
+    /// Whether the journal or the notifications are past `limit` and its slack.
+    fn over_limit(&self, limit: u64) -> Result<bool, StoreError> {
+        Ok(excess(self.stored_requests()?, limit) > 0
+            || excess(self.stored_notifications()?, limit) > 0)
     }
 
     /// Deletes the oldest journal entries beyond `limit` (one step of them); answers how many.
