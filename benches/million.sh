@@ -8,8 +8,8 @@
 # missing sender; titles from five templates, numbered, so most are unique). Then:
 # - every documented filter of /__inspect/notifications and /__inspect/requests, QUERIES times each on one
 #   kept-alive connection (curl), p50 and p99; selective and unselective values both (a title that a few
-#   notifications contain, and one a fifth of them contain; a two-character title, which no trigram index
-#   can serve);
+#   notifications contain, and one a fifth of them contain; titles of two characters and of one, which
+#   the trigrams that begin with them serve; a title with a user and an application);
 # - the p99 of sends (wrk -t2 -c32) on the idle server, then while four clients run those queries in a loop;
 # - the peak resident memory (VmHWM) and the largest WAL file seen, sampled every 100 ms from /proc (for the
 #   in-memory store, a WAL only exists if the store keeps one in a file).
@@ -128,6 +128,12 @@ notifications?title=%E5%91%A8%E6%8A%A5&limit=100
 notifications?after=$((n - 50))&limit=100
 notifications?after=$((n / 2))&limit=100
 notifications?app=shopApp&kind=chat&user=3&limit=100
+notifications?title=%E6%9C%9F&limit=100
+notifications?title=7&order=desc&limit=100
+notifications?title=%E5%91%A8%E6%8A%A5&user=3&app=shopApp&limit=100
+notifications?title=$title_rare&user=3&limit=100
+notifications?kind=chat&after=$((n / 2))&limit=100
+notifications?user=6&after=$((n / 2))&limit=100
 requests?limit=100
 requests?order=desc&limit=100
 requests?outcome=rejected&limit=100

@@ -25,7 +25,8 @@ use crate::scenario::expect::{Action, Arrived, Expectation};
 use crate::scenario::run::fixtures_of;
 use crate::startup::StartError;
 use crate::store::{
-    DbLocation, JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored, Tx,
+    DbLocation, JournalFilter, NotificationFilter, RequestWrite, Store, StoreError, Stored, Total,
+    Tx,
 };
 use crate::waiters::{Joined, Waiters, Wake};
 use crate::xxb::decide::{decide, Decision, Reply};
@@ -416,6 +417,17 @@ impl Emulator {
         filter: NotificationFilter,
     ) -> Result<(usize, Vec<Notification>), StoreError> {
         self.store.read(move |tx| tx.notifications(&filter)).await
+    }
+
+    /// [`Emulator::notifications`], saying whether the total is exact (see
+    /// `TOTAL_BOUND` of the store).
+    pub async fn notifications_counted(
+        &self,
+        filter: NotificationFilter,
+    ) -> Result<(Total, Vec<Notification>), StoreError> {
+        self.store
+            .read(move |tx| tx.notifications_counted(&filter))
+            .await
     }
 
     /// Every notification matching `filter`, page after page, oldest first.

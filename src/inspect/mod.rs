@@ -18,7 +18,7 @@ mod wait;
 pub use query::MAX_LIMIT;
 
 use crate::emulator::Emulator;
-use crate::store::StoreError;
+use crate::store::{StoreError, Total};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -339,9 +339,18 @@ impl ResponseError for InspectError {
     }
 }
 
-/// A list answer: `{"total": N, "items": [...]}`.
+/// A list answer: `{"total": N, "items": [...]}`, with `"total_relation": "gte"` after `total`
+/// when it is a lower bound (a count that stopped at `TOTAL_BOUND` of the store).
 #[derive(Serialize)]
 pub(crate) struct Page<T: Serialize> {
     pub total: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_relation: Option<&'static str>,
     pub items: Vec<T>,
+}
+
+/// How a total is related to the number of matches: `None` when it is that number, `"gte"` when
+/// there are at least as many (Elasticsearch's word).
+pub(crate) fn total_relation(total: Total) -> Option<&'static str> {
+    (!total.exact).then_some("gte")
 }

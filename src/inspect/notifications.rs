@@ -43,8 +43,15 @@ pub async fn list(
     emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let filter = filter(&Params::parse(req.query_string())?)?;
-    let (total, items) = emulator.notifications(filter).await?;
-    super::json(StatusCode::OK, &Page { total, items })
+    let (total, items) = emulator.notifications_counted(filter).await?;
+    super::json(
+        StatusCode::OK,
+        &Page {
+            total: total.count,
+            total_relation: super::total_relation(total),
+            items,
+        },
+    )
 }
 
 /// `GET /__inspect/notifications/{seq}`.

@@ -50,7 +50,14 @@ pub async fn list(
 ) -> Result<HttpResponse, InspectError> {
     let filter = filter(&Params::parse(req.query_string())?)?;
     let (total, items) = emulator.requests(filter).await?;
-    super::json(StatusCode::OK, &Page { total, items })
+    super::json(
+        StatusCode::OK,
+        &Page {
+            total,
+            total_relation: None,
+            items,
+        },
+    )
 }
 
 /// `DELETE /__inspect/requests`: forget the journal entries the filters match, every one when

@@ -73,6 +73,7 @@ pub async fn get(
             StatusCode::OK,
             &Page {
                 total: waited.total,
+                total_relation: None,
                 items: waited.items,
             },
         ),

@@ -150,12 +150,16 @@ impl Tx<'_> {
                 "DELETE FROM recipients; DELETE FROM messages; DELETE FROM journal;
                  DELETE FROM journal_findings; DELETE FROM journal_counts;
                  DELETE FROM journal_finding_counts; DELETE FROM message_counts;
+                 DELETE FROM delivery_counts;
                  DELETE FROM message_titles; UPDATE message_titles_upto SET upto = 0;
                  DELETE FROM chat_members; DELETE FROM chats; DELETE FROM users; DELETE FROM apps;
                  DELETE FROM meta; DELETE FROM sqlite_sequence;",
             )
             .context("emptying the database")?;
-        self.tallies.borrow_mut().forget();
+        let mut tallies = self.tallies.borrow_mut();
+        tallies.forget();
+        tallies.counts.clear();
+        drop(tallies);
         self.seed(fixtures)
     }
 

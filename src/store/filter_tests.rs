@@ -5,7 +5,7 @@
 use super::files::DbFile;
 use super::readers::Shared;
 use super::retention::{Retain, Retention};
-use super::{schema, JournalFilter, NotificationFilter, Tallies, Tx};
+use super::{schema, JournalFilter, NotificationFilter, Tallies, Total, Tx};
 use crate::domain::{
     Api, Finding, JournalRecord, MessageData, MessageKind, NewMessage, Outcome, Recipient,
 };
@@ -77,15 +77,33 @@ fn record(
 }
 
 /// What the title filter was before the index: `instr` over what `json_extract` reads, on every
-/// message whose `data` it can read (on the others `json_extract` failed the whole query).
-fn scanned(conn: &Connection, pattern: &str) -> Vec<i64> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT seq FROM messages WHERE json_valid(data, 2)
-             AND instr(json_extract(data, '$.title'), ?1) > 0 ORDER BY seq",
-        )
+/// message whose `data` it can read (on the others `json_extract` failed the whole query), with
+/// the filter's other conditions as plain comparisons.
+fn scanned(conn: &Connection, pattern: &str, f: &NotificationFilter) -> Vec<i64> {
+    let mut sql = "SELECT seq FROM messages m WHERE json_valid(data, 2)
+                   AND instr(json_extract(data, '$.title'), ?) > 0"
+        .to_string();
+    let mut args: Vec<rusqlite::types::Value> = vec![pattern.to_string().into()];
+    if let Some(u) = &f.user {
+        sql += " AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_seq = m.seq AND r.user_id = ?)";
+        args.push(u.parse::<i64>().unwrap().into());
+    }
+    if let Some(k) = f.kind {
+        sql += " AND kind = ?";
+        args.push(k.as_str().to_string().into());
+    }
+    if let Some(a) = &f.app {
+        sql += " AND app = ?";
+        args.push(a.clone().into());
+    }
+    if let Some(after) = f.after {
+        sql += " AND seq > ?";
+        args.push(after.into());
+    }
+    let mut stmt = conn.prepare(&(sql + " ORDER BY seq")).unwrap();
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))
         .unwrap();
-    let rows = stmt.query_map([pattern], |r| r.get(0)).unwrap();
     rows.collect::<Result<_, _>>().unwrap()
 }
 
@@ -94,8 +112,30 @@ fn scanned(conn: &Connection, pattern: &str) -> Vec<i64> {
 fn text() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop::sample::select(vec![
-            "a", "A", "b", "B", "ab", "é", "e\u{301}", "构", "建", "成功", "😀", "\"", "\\", " ",
-            "*", ":", "-", "(", "NEAR", "OR", "#4", "2",
+            "a",
+            "A",
+            "b",
+            "B",
+            "ab",
+            "é",
+            "e\u{301}",
+            "构",
+            "建",
+            "成功",
+            "😀",
+            "\"",
+            "\\",
+            " ",
+            "*",
+            ":",
+            "-",
+            "(",
+            "NEAR",
+            "OR",
+            "#4",
+            "2",
+            "\u{1}",
+            "\u{10FFFF}",
         ]),
         0..8,
     )
@@ -115,20 +155,31 @@ fn title() -> impl Strategy<Value = serde_json::Value> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// The title filter, whatever the pattern's length and however many titles the trigram index
-    /// holds yet, lists exactly the messages the scan finds, newest or oldest first, and counts them.
+    /// The title filter, whatever the pattern's length (one or two characters from the trigrams
+    /// that begin with them) and however many titles the trigram index holds yet, alone or with a
+    /// recipient, a kind, an application or `after`, lists exactly the messages the scan finds,
+    /// newest or oldest first, a page of any size; and counts them, exactly up to the bound and
+    /// past it as at least the bound.
     #[test]
     fn the_title_filter_finds_what_a_scan_finds(
-        titles in proptest::collection::vec((title(), any::<bool>()), 1..25),
+        titles in proptest::collection::vec((title(), any::<bool>(), 0usize..4), 1..25),
         patterns in proptest::collection::vec(text(), 1..6),
         picks in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..6, 1usize..6), 0..6),
         indexed in 0usize..26,
+        others in proptest::collection::vec(
+            (prop::option::of(prop::sample::select(vec!["1", "2"])),
+             prop::option::of(prop::sample::select(vec![MessageKind::Notification, MessageKind::Chat])),
+             prop::option::of(prop::sample::select(vec!["a1", "a2"])),
+             prop::option::of(0i64..20)),
+            1..4),
+        bound in 0usize..30,
+        limit in 1usize..30,
     ) {
         let conn = schema::open_in_memory();
         let tallies = RefCell::new(Tallies::default());
         let tx = Tx::writer(&conn, &tallies);
         let mut texts = Vec::new();
-        for (i, (title, cut)) in titles.iter().enumerate() {
+        for (i, (title, cut, variant)) in titles.iter().enumerate() {
             let mut data = serde_json::json!({"title": title, "subtitle": "s"}).to_string();
             if *cut {
                 // The real server's cut can leave `data` unreadable.
@@ -137,7 +188,13 @@ proptest! {
             if let Some(t) = title.as_str() {
                 texts.push(t.to_string());
             }
-            tx.insert_message(&message(data, MessageKind::Notification, "a", Api::XPhp, &[1]), i as i64, "t")
+            let (kind, app, to): (_, _, &[i64]) = match variant {
+                0 => (MessageKind::Notification, "a1", &[1]),
+                1 => (MessageKind::Chat, "a2", &[1, 2]),
+                2 => (MessageKind::Notification, "a2", &[2]),
+                _ => (MessageKind::Chat, "a1", &[]),
+            };
+            tx.insert_message(&message(data, kind, app, Api::XPhp, to), i as i64, "t")
                 .unwrap();
             // The first `indexed` titles reach the trigram index; the rest are read directly.
             if i + 1 == indexed {
@@ -156,22 +213,44 @@ proptest! {
             patterns.push(chars[start..end].iter().collect());
         }
         for pattern in patterns.into_iter().filter(|p| !p.is_empty()) {
-            let expected = scanned(&conn, &pattern);
-            for descending in [false, true] {
-                let (total, items) = tx
-                    .notifications(&NotificationFilter {
-                        title: Some(pattern.clone()),
-                        limit: 1000,
-                        descending,
-                        ..NotificationFilter::default()
-                    })
-                    .unwrap();
-                let mut seqs: Vec<i64> = items.iter().map(|n| n.seq).collect();
-                if descending {
-                    seqs.reverse();
+            let alone = (None, None, None, None);
+            for (user, kind, app, after) in others.iter().cloned().chain([alone]) {
+                let filter = NotificationFilter {
+                    title: Some(pattern.clone()),
+                    user: user.map(Into::into),
+                    kind,
+                    app: app.map(Into::into),
+                    after,
+                    limit: 1000,
+                    ..NotificationFilter::default()
+                };
+                let expected = scanned(&conn, &pattern, &filter);
+                for descending in [false, true] {
+                    let filter = NotificationFilter { descending, ..filter.clone() };
+                    let (total, items) = tx.notifications(&filter).unwrap();
+                    let mut seqs: Vec<i64> = items.iter().map(|n| n.seq).collect();
+                    if descending {
+                        seqs.reverse();
+                    }
+                    prop_assert_eq!(&seqs, &expected, "{:?}", filter);
+                    prop_assert_eq!(total, expected.len(), "{:?}", filter);
+                    // A page, and a total that stops counting at `bound`.
+                    let (total, items) = tx
+                        .notifications_within(&NotificationFilter { limit, ..filter.clone() }, bound)
+                        .unwrap();
+                    let page: Vec<i64> = items.iter().map(|n| n.seq).collect();
+                    let mut wanted = expected.clone();
+                    if descending {
+                        wanted.reverse();
+                    }
+                    wanted.truncate(limit);
+                    prop_assert_eq!(page, wanted, "{:?}", filter);
+                    if expected.len() <= bound {
+                        prop_assert_eq!(total, Total { count: expected.len(), exact: true }, "{:?}", filter);
+                    } else {
+                        prop_assert_eq!(total, Total { count: bound, exact: false }, "{:?}", filter);
+                    }
                 }
-                prop_assert_eq!(&seqs, &expected, "{:?}", pattern);
-                prop_assert_eq!(total, expected.len(), "{:?}", pattern);
             }
         }
     }
@@ -258,17 +337,22 @@ fn notification_filter() -> impl Strategy<Value = NotificationFilter> {
         prop::option::of(prop::sample::select(vec!["a1", "a2"])),
         prop::option::of(prop::sample::select(vec![Api::XPhp, Api::Xxd])),
         prop::option::of(0i64..20),
+        // The titles are `t` and the step's number: two characters, one, three.
+        prop::option::of(prop::sample::select(vec!["t1", "1", "t12", "t"])),
     )
-        .prop_map(|(user, gid, kind, app, api, after)| NotificationFilter {
-            user: user.map(Into::into),
-            gid: gid.map(Into::into),
-            kind,
-            app: app.map(Into::into),
-            api,
-            after,
-            limit: 1000,
-            ..NotificationFilter::default()
-        })
+        .prop_map(
+            |(user, gid, kind, app, api, after, title)| NotificationFilter {
+                user: user.map(Into::into),
+                gid: gid.map(Into::into),
+                kind,
+                app: app.map(Into::into),
+                api,
+                after,
+                title: title.map(Into::into),
+                limit: 1000,
+                ..NotificationFilter::default()
+            },
+        )
 }
 
 /// How many journal entries `filter` matches, counted the way the filter was written before the
@@ -334,6 +418,10 @@ fn notifications_scanned(conn: &Connection, f: &NotificationFilter) -> i64 {
         sql += " AND seq > ?";
         args.push(after.into());
     }
+    if let Some(t) = &f.title {
+        sql += " AND instr(json_extract(data, '$.title'), ?) > 0";
+        args.push(t.clone().into());
+    }
     conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
         .unwrap()
 }
@@ -385,6 +473,8 @@ proptest! {
                     tx.index_titles().unwrap();
                 }
             }
+            // As each commit does.
+            tx.flush_counts().unwrap();
         }
         prop_assert_eq!(
             rows(&conn, "SELECT outcome || '|' || method || '|' || app || '|' || api, n FROM journal_counts ORDER BY 1"),
@@ -406,8 +496,13 @@ proptest! {
             rows(&conn, "SELECT kind || '|' || cgid || '|' || app || '|' || api, count(*) FROM messages GROUP BY 1 ORDER BY 1")
         );
         prop_assert_eq!(
+            rows(&conn, "SELECT user_id || '|' || kind || '|' || cgid || '|' || app || '|' || api, n FROM delivery_counts ORDER BY 1"),
+            rows(&conn, "SELECT r.user_id || '|' || kind || '|' || cgid || '|' || app || '|' || api, count(*)
+                         FROM messages m JOIN recipients r ON r.message_seq = m.seq GROUP BY 1 ORDER BY 1")
+        );
+        prop_assert_eq!(
             rows(&conn, "SELECT title, rowid FROM message_titles ORDER BY 2"),
-            rows(&conn, "SELECT json_extract(data, '$.title'), seq FROM messages
+            rows(&conn, "SELECT json_extract(data, '$.title') || char(1, 1), seq FROM messages
                          WHERE seq <= (SELECT upto FROM message_titles_upto) ORDER BY 2")
         );
         // `after` alone is counted on the smaller side of it: every position.

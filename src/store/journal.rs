@@ -63,44 +63,25 @@ impl Tx<'_> {
         if let Some(n) = &mut self.tallies.borrow_mut().requests {
             *n += 1;
         }
-        let key = params![
-            record.outcome.as_str(),
-            record.method.as_deref().unwrap_or(""),
-            record.app.as_deref().unwrap_or(""),
-            record.api.as_str(),
-        ];
-        self.conn
-            .prepare_cached(
-                "INSERT INTO journal_counts (outcome, method, app, api, n) VALUES (?1, ?2, ?3, ?4, 1)
-                 ON CONFLICT DO UPDATE SET n = n + 1",
-            )
-            .context(CONTEXT)?
-            .execute(key)
-            .context(CONTEXT)?;
         let mut codes: Vec<&str> = record.findings.iter().map(|f| f.code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        for code in codes {
+        for code in &codes {
             self.conn
                 .prepare_cached("INSERT INTO journal_findings (seq, code) VALUES (?1, ?2)")
                 .context(CONTEXT)?
                 .execute(params![seq, code])
                 .context(CONTEXT)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO journal_finding_counts (code, outcome, method, app, api, n)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT DO UPDATE SET n = n + 1",
-                )
-                .context(CONTEXT)?
-                .execute(params![
-                    code,
-                    record.outcome.as_str(),
-                    record.method.as_deref().unwrap_or(""),
-                    record.app.as_deref().unwrap_or(""),
-                    record.api.as_str(),
-                ])
-                .context(CONTEXT)?;
         }
+        self.tallies.borrow_mut().counts.request(
+            [
+                record.outcome.as_str(),
+                record.method.as_deref().unwrap_or(""),
+                record.app.as_deref().unwrap_or(""),
+                record.api.as_str(),
+            ],
+            &codes,
+        );
         Ok(seq)
     }
 
@@ -110,6 +91,9 @@ impl Tx<'_> {
         filter: &JournalFilter,
     ) -> Result<(usize, Vec<JournalEntry>), StoreError> {
         const CONTEXT: &str = "reading the journal";
+        if self.snapshot.is_none() {
+            self.flush_counts()?;
+        }
         let total: i64 = match counted(filter) {
             Some((table, condition, args)) => self
                 .conn
@@ -289,6 +273,7 @@ impl Tx<'_> {
     /// answers how many. The notifications they stored stay (their `request_seq` then names an
     /// entry that is gone).
     pub fn delete_journal(&self, filter: &JournalFilter) -> Result<usize, StoreError> {
+        self.flush_counts()?;
         if *filter
             == (JournalFilter {
                 limit: filter.limit,
@@ -309,6 +294,7 @@ impl Tx<'_> {
     /// row by row.
     pub(super) fn delete_all_journal(&self) -> Result<usize, StoreError> {
         const CONTEXT: &str = "deleting journal entries";
+        self.flush_counts()?;
         self.tallies.borrow_mut().requests = None;
         let deleted = self
             .conn
@@ -331,6 +317,7 @@ impl Tx<'_> {
         args: &[SqlValue],
     ) -> Result<usize, StoreError> {
         const CONTEXT: &str = "deleting journal entries";
+        self.flush_counts()?;
         self.tallies.borrow_mut().requests = None;
         // The seqs are set aside first: the statements below change what `seqs` would answer.
         self.conn

@@ -78,61 +78,77 @@ impl NotificationFilter {
     }
 }
 
-/// A notification filter in SQL: the tables to read, the column of the message's seq, and the
-/// conditions with their arguments (the first `index_only` of them read only `recipients`).
-struct Selection {
-    recipient: Option<i64>,
-    from: &'static str,
+/// How many matches a total counts at most when it has to count them one by one (a filter with
+/// `title`, or `after` with another filter): past it, `total` is this number and a lower bound.
+/// Elasticsearch's `track_total_hits` default. Every other total is exact at any size.
+pub const TOTAL_BOUND: usize = 10_000;
+
+/// How many notifications a filter matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Total {
+    pub count: usize,
+    /// False when the count stopped at [`TOTAL_BOUND`]: there are at least `count`.
+    pub exact: bool,
+}
+
+/// The character two of which end every title in the trigram index, so that each character of a
+/// title begins a trigram (the last two begin `x\u{1}\u{1}` and `xy\u{1}`): a substring of one or
+/// two characters is then found among the trigrams that begin with it. A pattern that holds it
+/// (or NUL) is looked for in every title instead.
+const TITLE_END: char = '\u{1}';
+
+/// One way to the matching notifications: the tables to read, the column of the message's seq,
+/// and the conditions with their arguments. A filter is one branch, or with `title` two: the
+/// indexed titles, and those not indexed yet.
+struct Branch {
+    from: String,
     seq: &'static str,
-    index_only: usize,
     clauses: Vec<String>,
     args: Vec<SqlValue>,
 }
 
-/// The condition on `seq` (the messages' seq) that their title contains `title`, with its
-/// arguments: one list of seqs, so that the query is driven by it. The trigram index holds the
-/// titles up to `message_titles_upto` (see [`Tx::index_titles`]); the messages above it, at most a
-/// fraction of a second's worth, are read directly, their title as the index would hold it (what
-/// `json_extract` reads of readable `data`).
-fn title_clause(seq: &str, title: &str) -> (String, [SqlValue; 2]) {
-    let (indexed, pattern) = title_condition(title);
-    (
-        format!(
-            "{seq} IN ({indexed} UNION ALL SELECT seq FROM messages
-              WHERE seq > (SELECT upto FROM message_titles_upto)
-                AND CASE WHEN json_valid(data, 2) THEN instr(json_extract(data, '$.title'), ?) > 0 END)"
-        ),
-        [pattern.into(), title.to_string().into()],
-    )
-}
-
-/// The SQL that selects the seqs of the indexed messages whose title contains `title`, with its
-/// argument. Three characters or more are looked up in the trigram index (a phrase of the
-/// pattern's trigrams, which matches exactly where the pattern occurs); shorter ones, which have
-/// no trigram, are searched for in every indexed title, as is one with a NUL character.
-fn title_condition(title: &str) -> (&'static str, String) {
-    if title.chars().count() >= 3 && !title.contains('\0') {
-        (
-            "SELECT rowid FROM message_titles WHERE message_titles MATCH ?",
-            format!("title:\"{}\"", title.replace('"', "\"\"")),
-        )
-    } else {
-        (
-            "SELECT rowid FROM message_titles WHERE instr(title, ?) > 0",
-            title.to_string(),
-        )
+impl Branch {
+    fn condition(&self) -> String {
+        if self.clauses.is_empty() {
+            "1".into()
+        } else {
+            self.clauses.join(" AND ")
+        }
     }
 }
 
-/// Where the number of notifications a filter matches can be read from `message_counts` instead
-/// of counted: its condition and arguments. Only for equalities on the columns it counts by: not
-/// with a recipient, a title or `after`.
-fn counted(filter: &NotificationFilter) -> Option<(String, Vec<SqlValue>)> {
-    if filter.user.is_some() || filter.title.is_some() || filter.after.is_some() {
+/// A notification filter in SQL: its branches, and the recipient it names.
+struct Selection {
+    recipient: Option<i64>,
+    branches: Vec<Branch>,
+}
+
+/// How the `title` filter reads the titles.
+enum TitleSearch {
+    /// An FTS5 query of the trigram index (the titles up to `message_titles_upto`).
+    Index(String),
+    /// No indexed title can hold it: only the titles not indexed yet are read.
+    Unindexed,
+    /// Every title is read (a pattern holding NUL or [`TITLE_END`]).
+    Scan,
+}
+
+/// Where the number of notifications a filter matches can be read from a table of counts
+/// instead of counted: its table, condition and arguments. Only for equalities on the columns
+/// they count by (with a recipient, `delivery_counts`): not with a title or `after`.
+fn counted(
+    filter: &NotificationFilter,
+    recipient: Option<i64>,
+) -> Option<(&'static str, String, Vec<SqlValue>)> {
+    if filter.title.is_some() || filter.after.is_some() {
         return None;
     }
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
+    if let Some(id) = recipient {
+        clauses.push("user_id = ?");
+        args.push(id.into());
+    }
     if let Some(gid) = &filter.gid {
         clauses.push("cgid = ?");
         args.push(gid.clone().into());
@@ -150,10 +166,23 @@ fn counted(filter: &NotificationFilter) -> Option<(String, Vec<SqlValue>)> {
         Some(Api::Xxd) => clauses.push("api = 'xxd'"),
         Some(Api::XPhp) => clauses.push("api <> 'xxd'"),
     }
+    let table = match recipient {
+        Some(_) => "delivery_counts",
+        None => "message_counts",
+    };
     if clauses.is_empty() {
-        return Some(("1".into(), args));
+        return Some((table, "1".into(), args));
     }
-    Some((clauses.join(" AND "), args))
+    Some((table, clauses.join(" AND "), args))
+}
+
+/// An FTS5 query string that matches any of `terms`.
+fn any_of<'a>(terms: impl IntoIterator<Item = &'a str>) -> String {
+    terms
+        .into_iter()
+        .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 impl Tx<'_> {
@@ -202,19 +231,6 @@ impl Tx<'_> {
             ])
             .context(CONTEXT)?;
         let seq = self.conn.last_insert_rowid();
-        self.conn
-            .prepare_cached(
-                "INSERT INTO message_counts (kind, cgid, app, api, n) VALUES (?1, ?2, ?3, ?4, 1)
-                 ON CONFLICT DO UPDATE SET n = n + 1",
-            )
-            .context(CONTEXT)?
-            .execute(params![
-                message.kind.as_str(),
-                message.cgid,
-                message.app,
-                message.api.as_str()
-            ])
-            .context(CONTEXT)?;
         // The title reaches the trigram index later, with others (`index_titles`).
         // One statement per chunk of recipients, cached per chunk length.
         for chunk in message.recipients.chunks(400) {
@@ -243,13 +259,21 @@ impl Tx<'_> {
                     *n += 1;
                 }
             }
-            let added = &mut tallies.added;
-            added.messages += 1;
+            tallies.added.messages += 1;
             // One delivery per user, as `INSERT OR IGNORE` stores them.
             let mut users: Vec<i64> = message.recipients.iter().map(|r| r.id).collect();
             users.sort_unstable();
             users.dedup();
-            added.deliveries.extend(users);
+            tallies.counts.message(
+                [
+                    message.kind.as_str(),
+                    &message.cgid,
+                    &message.app,
+                    message.api.as_str(),
+                ],
+                &users,
+            );
+            tallies.added.deliveries.extend(users);
         }
         // The notification centre is no chat row: only real chats keep last-message fields.
         if let Some(gid) = &message.chat {
@@ -264,8 +288,8 @@ impl Tx<'_> {
         Ok((seq, index))
     }
 
-    /// Adds the titles of the messages written since the last call to the trigram index, in one
-    /// statement: the index grows by one segment for them all, where a segment per commit made
+    /// Adds the titles of the messages written since the last call to the trigram index (each
+    /// followed by two [`TITLE_END`]), in one statement: the index grows by one segment for them all, where a segment per commit made
     /// every write pay for the index. Answers how many titles it added.
     pub(super) fn index_titles(&self) -> Result<usize, StoreError> {
         const CONTEXT: &str = "indexing titles";
@@ -273,7 +297,7 @@ impl Tx<'_> {
             .conn
             .prepare_cached(
                 "INSERT INTO message_titles (rowid, title)
-                 SELECT seq, json_extract(data, '$.title') FROM messages
+                 SELECT seq, json_extract(data, '$.title') || char(1, 1) FROM messages
                  WHERE seq > (SELECT upto FROM message_titles_upto)
                    AND json_valid(data, 2) AND json_extract(data, '$.title') IS NOT NULL",
             )
@@ -314,15 +338,129 @@ impl Tx<'_> {
                 },
             },
         };
-        let (from, seq) = match recipient {
-            Some(_) => (
-                "recipients r JOIN messages m ON m.seq = r.message_seq",
-                "r.message_seq",
-            ),
-            None => ("messages m", "m.seq"),
+        let Some(title) = &filter.title else {
+            let (from, seq) = match recipient {
+                Some(_) => (
+                    "recipients r JOIN messages m ON m.seq = r.message_seq",
+                    "r.message_seq",
+                ),
+                None => ("messages m", "m.seq"),
+            };
+            let branch = self.branch(filter, recipient, from.into(), seq, Vec::new(), Vec::new());
+            return Ok(Some(Selection {
+                recipient,
+                branches: vec![branch],
+            }));
         };
-        let mut clauses: Vec<String> = Vec::new();
-        let mut args: Vec<SqlValue> = Vec::new();
+        // The messages' own columns are read only when a condition names them: a title alone is
+        // answered from the index.
+        let equalities = filter.gid.is_some()
+            || filter.kind.is_some()
+            || filter.app.is_some()
+            || filter.api.is_some();
+        let joined = |first: &str, seq: &str| {
+            let mut from = first.to_string();
+            if equalities && first != "messages m" {
+                from += &format!(" JOIN messages m ON m.seq = {seq}");
+            }
+            if recipient.is_some() {
+                from += &format!(" JOIN recipients r ON r.message_seq = {seq}");
+            }
+            from
+        };
+        // What `json_extract` reads of readable `data`, as the index holds it (without its end).
+        let scanned = "CASE WHEN json_valid(m.data, 2) THEN instr(json_extract(m.data, '$.title'), ?) > 0 END";
+        let mut branches = Vec::new();
+        let unindexed = match self.title_search(title)? {
+            TitleSearch::Scan => {
+                branches.push(self.branch(
+                    filter,
+                    recipient,
+                    joined("messages m", "m.seq"),
+                    "m.seq",
+                    vec![scanned.into()],
+                    vec![title.clone().into()],
+                ));
+                return Ok(Some(Selection {
+                    recipient,
+                    branches,
+                }));
+            }
+            TitleSearch::Unindexed => true,
+            TitleSearch::Index(query) => {
+                branches.push(self.branch(
+                    filter,
+                    recipient,
+                    joined("message_titles t", "t.rowid"),
+                    "t.rowid",
+                    vec!["message_titles MATCH ?".into()],
+                    vec![query.into()],
+                ));
+                true
+            }
+        };
+        if unindexed {
+            // The messages above the index, at most a fraction of a second's worth, read directly.
+            branches.push(self.branch(
+                filter,
+                recipient,
+                joined("messages m", "m.seq"),
+                "m.seq",
+                vec![
+                    "m.seq > (SELECT upto FROM message_titles_upto)".into(),
+                    scanned.into(),
+                ],
+                vec![title.clone().into()],
+            ));
+        }
+        Ok(Some(Selection {
+            recipient,
+            branches,
+        }))
+    }
+
+    /// How the trigram index answers a title substring. Three characters or more are a phrase of
+    /// their trigrams, which matches exactly where the pattern occurs; one or two are any of the
+    /// indexed trigrams that begin with them (read from `message_title_trigrams`, in order), since
+    /// every character of an indexed title begins one.
+    fn title_search(&self, title: &str) -> Result<TitleSearch, StoreError> {
+        const CONTEXT: &str = "reading the title index";
+        if title.contains(['\0', TITLE_END]) {
+            return Ok(TitleSearch::Scan);
+        }
+        if title.chars().count() >= 3 {
+            return Ok(TitleSearch::Index(any_of([title])));
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT term FROM message_title_trigrams WHERE term >= ?1")
+            .context(CONTEXT)?;
+        let mut rows = stmt.query([title]).context(CONTEXT)?;
+        let mut terms = Vec::new();
+        while let Some(row) = rows.next().context(CONTEXT)? {
+            let term: String = row.get(0).context(CONTEXT)?;
+            if !term.starts_with(title) {
+                break;
+            }
+            terms.push(term);
+        }
+        if terms.is_empty() {
+            return Ok(TitleSearch::Unindexed);
+        }
+        Ok(TitleSearch::Index(any_of(terms.iter().map(String::as_str))))
+    }
+
+    /// A branch reading `from` (which names the messages `m` if the filter has an equality, and the
+    /// deliveries `r` if it has a recipient) under the conditions `clauses` and the filter's others.
+    fn branch(
+        &self,
+        filter: &NotificationFilter,
+        recipient: Option<i64>,
+        from: String,
+        seq: &'static str,
+        mut clauses: Vec<String>,
+        mut args: Vec<SqlValue>,
+    ) -> Branch {
         if let Some(id) = recipient {
             clauses.push("r.user_id = ?".into());
             args.push(id.into());
@@ -331,7 +469,6 @@ impl Tx<'_> {
             clauses.push(format!("{seq} > ?"));
             args.push(after.into());
         }
-        let index_only = clauses.len();
         if let Some(gid) = &filter.gid {
             clauses.push("m.cgid = ?".into());
             args.push(gid.clone().into());
@@ -344,25 +481,18 @@ impl Tx<'_> {
             clauses.push("m.app = ?".into());
             args.push(app.clone().into());
         }
-        if let Some(title) = &filter.title {
-            let (clause, title_args) = title_clause(seq, title);
-            clauses.push(clause);
-            args.extend(title_args);
-        }
         match filter.api {
             None => {}
             // Literals, not parameters: the partial index of the direct API's rows needs them.
             Some(Api::Xxd) => clauses.push("m.api = 'xxd'".into()),
             Some(Api::XPhp) => clauses.push("m.api <> 'xxd'".into()),
         }
-        Ok(Some(Selection {
-            recipient,
+        Branch {
             from,
             seq,
-            index_only,
             clauses,
             args,
-        }))
+        }
     }
 
     /// The notifications matching `filter`: how many match in all, and the page asked for.
@@ -370,43 +500,68 @@ impl Tx<'_> {
         &self,
         filter: &NotificationFilter,
     ) -> Result<(usize, Vec<Notification>), StoreError> {
+        self.notifications_counted(filter)
+            .map(|(total, items)| (total.count, items))
+    }
+
+    /// [`Tx::notifications`], saying whether the total is exact. It is, read from the tables of
+    /// counts, for any combination of equalities (`user` included) and for `after` alone; a filter
+    /// with `title`, or `after` with another filter, counts its matches up to [`TOTAL_BOUND`].
+    pub fn notifications_counted(
+        &self,
+        filter: &NotificationFilter,
+    ) -> Result<(Total, Vec<Notification>), StoreError> {
+        self.notifications_within(filter, TOTAL_BOUND)
+    }
+
+    /// [`Tx::notifications_counted`], counting one by one up to `bound`.
+    pub(super) fn notifications_within(
+        &self,
+        filter: &NotificationFilter,
+        bound: usize,
+    ) -> Result<(Total, Vec<Notification>), StoreError> {
         const CONTEXT: &str = "listing notifications";
+        if self.snapshot.is_none() {
+            self.flush_counts()?;
+        }
         let Some(Selection {
             recipient,
-            from,
-            seq,
-            index_only,
-            clauses,
-            args,
+            branches,
         }) = self.selection(filter)?
         else {
-            return Ok((0, Vec::new()));
+            return Ok((
+                Total {
+                    count: 0,
+                    exact: true,
+                },
+                Vec::new(),
+            ));
         };
-        let condition = if clauses.is_empty() {
-            "1".to_string()
-        } else {
-            clauses.join(" AND ")
-        };
-        let count_sql = if recipient.is_some() && clauses.len() == index_only {
-            format!("SELECT count(*) FROM recipients r WHERE {condition}")
-        } else {
-            format!("SELECT count(*) FROM {from} WHERE {condition}")
-        };
-        // With no filter but the recipient, a read may know the total without counting; with
-        // equalities only (or none), it comes from the table of counts.
-        let cacheable = clauses.len() == usize::from(recipient.is_some());
+        // With no filter but the recipient, or none, a read may know the total without counting.
+        let cacheable = filter.matches_everything()
+            || (recipient.is_some()
+                && NotificationFilter {
+                    user: None,
+                    ..filter.clone()
+                }
+                .matches_everything());
         let snapshot = self.snapshot.filter(|_| cacheable);
         let cached = snapshot.and_then(|s| s.total(recipient));
-        let counted = match (cached, counted(filter)) {
-            (None, Some((condition, args))) => Some(
-                self.conn
+        let counted = match (cached, counted(filter, recipient)) {
+            (None, Some((table, condition, args))) => {
+                let total = self
+                    .conn
                     .prepare_cached(&format!(
-                        "SELECT coalesce(sum(n), 0) FROM message_counts WHERE {condition}"
+                        "SELECT coalesce(sum(n), 0) FROM {table} WHERE {condition}"
                     ))
                     .context(CONTEXT)?
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))
-                    .context(CONTEXT)?,
-            ),
+                    .context(CONTEXT)?;
+                if let Some(snapshot) = snapshot {
+                    snapshot.remember(recipient, total);
+                }
+                Some(total)
+            }
             _ => None,
         };
         let after_only = match filter {
@@ -422,28 +577,88 @@ impl Tx<'_> {
             } => Some(self.messages_after(*after)?),
             _ => None,
         };
-        let total: i64 = match cached.or(counted).or(after_only) {
-            Some(total) => total,
-            None => {
-                let mut stmt = self.conn.prepare_cached(&count_sql).context(CONTEXT)?;
-                let total = stmt
-                    .query_row(params_from_iter(args.iter()), |r| r.get(0))
-                    .context(CONTEXT)?;
-                if let Some(snapshot) = snapshot {
-                    snapshot.remember(recipient, total);
-                }
-                total
+        let total = match cached.or(counted).or(after_only) {
+            Some(total) => Total {
+                count: usize::try_from(total).unwrap_or(0),
+                exact: true,
+            },
+            None => self.count_up_to(&branches, bound)?,
+        };
+        if total.count == 0 && total.exact {
+            return Ok((total, Vec::new()));
+        }
+        let order = if filter.descending { "DESC" } else { "ASC" };
+        let limit = filter.limit;
+        let items = match branches.as_slice() {
+            [branch] if branch.from.contains("messages m") => self.read_messages(
+                &format!(
+                    "FROM {} WHERE {} ORDER BY {} {order} LIMIT {limit}",
+                    branch.from,
+                    branch.condition(),
+                    branch.seq
+                ),
+                &branch.args,
+            )?,
+            // Each branch's page, in its own order (an FTS5 query reads the index in rowid
+            // order, and stops at the page's end), then the page of them all.
+            _ => {
+                let pages: Vec<String> = branches
+                    .iter()
+                    .map(|b| {
+                        format!(
+                            "SELECT seq FROM (SELECT {seq} AS seq FROM {} WHERE {} ORDER BY {seq} {order} LIMIT {limit})",
+                            b.from,
+                            b.condition(),
+                            seq = b.seq
+                        )
+                    })
+                    .collect();
+                let args: Vec<SqlValue> = branches.iter().flat_map(|b| b.args.clone()).collect();
+                self.read_messages(
+                    &format!(
+                        "FROM messages m WHERE m.seq IN ({}) ORDER BY m.seq {order} LIMIT {limit}",
+                        pages.join(" UNION ALL ")
+                    ),
+                    &args,
+                )?
             }
         };
-        let order = if filter.descending { "DESC" } else { "ASC" };
-        let items = self.read_messages(
-            &format!(
-                "FROM {from} WHERE {condition} ORDER BY {seq} {order} LIMIT {}",
-                filter.limit
-            ),
-            &args,
-        )?;
-        Ok((usize::try_from(total).unwrap_or(0), items))
+        Ok((total, items))
+    }
+
+    /// How many notifications the branches select, counted one by one up to `bound`.
+    fn count_up_to(&self, branches: &[Branch], bound: usize) -> Result<Total, StoreError> {
+        const CONTEXT: &str = "counting notifications";
+        let mut count = 0;
+        for branch in branches {
+            // The deliveries of one recipient, after a seq, are counted on their index alone.
+            let from = if branch.seq == "r.message_seq"
+                && branch.clauses.iter().all(|c| c.starts_with("r."))
+            {
+                "recipients r"
+            } else {
+                &branch.from
+            };
+            let left = i64::try_from(bound + 1 - count).unwrap_or(i64::MAX);
+            let args = branch.args.iter().cloned().chain([left.into()]);
+            let n: i64 = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {} LIMIT ?)",
+                    branch.condition()
+                ))
+                .context(CONTEXT)?
+                .query_row(params_from_iter(args), |r| r.get(0))
+                .context(CONTEXT)?;
+            count += usize::try_from(n).unwrap_or(0);
+            if count > bound {
+                return Ok(Total {
+                    count: bound,
+                    exact: false,
+                });
+            }
+        }
+        Ok(Total { count, exact: true })
     }
 
     /// How many messages come after `after` (see [`Tx::count_after`]), through the narrow index
@@ -561,6 +776,7 @@ impl Tx<'_> {
     /// remaining message, so its next message takes the index after that one. The journal stays.
     pub fn delete_notifications(&self, filter: &NotificationFilter) -> Result<usize, StoreError> {
         const CONTEXT: &str = "deleting notifications";
+        self.flush_counts()?;
         self.tallies.borrow_mut().forget();
         if filter.matches_everything() {
             // Unfiltered deletes let SQLite truncate the tables rather than delete row by row.
@@ -570,7 +786,8 @@ impl Tx<'_> {
                 .context(CONTEXT)?;
             self.conn
                 .execute_batch(
-                    "DELETE FROM recipients; DELETE FROM message_counts; DELETE FROM message_titles;
+                    "DELETE FROM recipients; DELETE FROM message_counts; DELETE FROM delivery_counts;
+                     DELETE FROM message_titles;
                      UPDATE message_titles_upto SET upto = 0;",
                 )
                 .context(CONTEXT)?;
@@ -582,22 +799,26 @@ impl Tx<'_> {
         let Some(selection) = self.selection(filter)? else {
             return Ok(0);
         };
-        let condition = selection.clauses.join(" AND ");
-        let doomed: Vec<(i64, String)> = {
+        let mut doomed: Vec<(i64, String)> = Vec::new();
+        for branch in &selection.branches {
             let mut stmt = self
                 .conn
                 .prepare(&format!(
-                    "SELECT {}, m.cgid FROM {} WHERE {condition}",
-                    selection.seq, selection.from
+                    "SELECT m.seq, m.cgid FROM messages m WHERE m.seq IN (SELECT {} FROM {} WHERE {})",
+                    branch.seq,
+                    branch.from,
+                    branch.condition()
                 ))
                 .context(CONTEXT)?;
             let rows = stmt
-                .query_map(params_from_iter(selection.args.iter()), |r| {
+                .query_map(params_from_iter(branch.args.iter()), |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .context(CONTEXT)?;
-            rows.collect::<Result<_, _>>().context(CONTEXT)?
-        };
+            for row in rows {
+                doomed.push(row.context(CONTEXT)?);
+            }
+        }
         for chunk in doomed.chunks(500) {
             let seqs: Vec<i64> = chunk.iter().map(|(seq, _)| *seq).collect();
             self.delete_messages(&seqs)?;
@@ -626,12 +847,20 @@ impl Tx<'_> {
     /// off the counts. The tallies and the chats' last-message fields are the caller's.
     pub(super) fn delete_messages(&self, seqs: &[i64]) -> Result<(), StoreError> {
         const CONTEXT: &str = "deleting notifications";
+        self.flush_counts()?;
         let placeholders = vec!["?"; seqs.len()].join(",");
         let statements = [
             format!(
                 "INSERT INTO message_counts (kind, cgid, app, api, n)
                  SELECT kind, cgid, app, api, -count(*) FROM messages
                  WHERE seq IN ({placeholders}) GROUP BY 1, 2, 3, 4
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n"
+            ),
+            format!(
+                "INSERT INTO delivery_counts (user_id, kind, cgid, app, api, n)
+                 SELECT r.user_id, m.kind, m.cgid, m.app, m.api, -count(*)
+                 FROM messages m JOIN recipients r ON r.message_seq = m.seq
+                 WHERE m.seq IN ({placeholders}) GROUP BY 1, 2, 3, 4, 5
                  ON CONFLICT DO UPDATE SET n = n + excluded.n"
             ),
             format!("DELETE FROM message_titles WHERE rowid IN ({placeholders})"),
@@ -645,11 +874,17 @@ impl Tx<'_> {
                 .execute(params_from_iter(seqs))
                 .context(CONTEXT)?;
         }
-        self.conn
-            .prepare_cached("DELETE FROM message_counts WHERE n = 0")
-            .context(CONTEXT)?
-            .execute([])
-            .context(CONTEXT)?;
+        // Through the partial indexes of the rows at 0: the tables are not read whole.
+        for sql in [
+            "DELETE FROM message_counts WHERE n = 0",
+            "DELETE FROM delivery_counts WHERE n = 0",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .context(CONTEXT)?
+                .execute([])
+                .context(CONTEXT)?;
+        }
         Ok(())
     }
 

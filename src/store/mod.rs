@@ -26,6 +26,7 @@
 
 mod changes;
 mod commit;
+mod counts;
 mod delivery;
 mod directory;
 mod files;
@@ -40,7 +41,7 @@ mod totals;
 
 pub use commit::{ClockMove, RequestWrite, Stored};
 pub use journal::JournalFilter;
-pub use messages::NotificationFilter;
+pub use messages::{NotificationFilter, Total};
 pub use readers::READ_LIMIT;
 pub use retention::{Retain, Retention};
 
@@ -219,6 +220,8 @@ pub(crate) struct Tallies {
     /// How many notifications there are (the same).
     pub(crate) all: Option<i64>,
     pub(crate) per_user: HashMap<i64, i64>,
+    /// What the writes add to the tables of counts, written before the transaction commits.
+    pub(crate) counts: counts::Pending,
     pub(crate) organisation_changed: bool,
     pub(crate) clocks_moved: bool,
 }
@@ -671,6 +674,7 @@ fn commit_batch(
     let rolled_back = || {
         let mut tallies = tallies.borrow_mut();
         tallies.added = totals::Added::default();
+        tallies.counts.clear();
         tallies.clocks_moved = false;
     };
     let mut answers = Vec::with_capacity(batch.len());
@@ -702,7 +706,10 @@ fn commit_batch(
             answers.push((batch.remove(i).reply, Err(error)));
             continue;
         }
-        if let Err(e) = shared.commit(tallies, || step("COMMIT")) {
+        let flushed = tx
+            .flush_counts()
+            .map_err(|e| StoreError::Commit(Arc::from(e.to_string())));
+        if let Err(e) = flushed.and_then(|()| shared.commit(tallies, || step("COMMIT"))) {
             let _ = step("ROLLBACK");
             rolled_back();
             answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
@@ -874,17 +881,30 @@ fn run_batch(
         );
         // A failing or panicking job loses only its own writes; a panic's caller sees the store
         // as stopped for it.
-        match catch_unwind(AssertUnwindSafe(|| job(conn, tallies))) {
-            Ok((true, completion)) => done.push((completion, step("RELEASE job"))),
+        // The job's counts are written within its savepoint, so that they go if it does.
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| job(conn, tallies))).map(|(kept, completion)| {
+                let flushed = match kept {
+                    true => Tx::writer(conn, tallies)
+                        .flush_counts()
+                        .map_err(|e| Arc::from(e.to_string())),
+                    false => Ok(()),
+                };
+                (kept, completion, flushed)
+            });
+        match outcome {
+            Ok((true, completion, Ok(()))) => done.push((completion, step("RELEASE job"))),
             outcome => {
                 let _ = step("ROLLBACK TO job").and_then(|()| step("RELEASE job"));
                 let mut tallies = tallies.borrow_mut();
                 // What the job added is not told apart from the rest: every count is dropped.
                 tallies.forget();
+                tallies.counts.clear();
                 (tallies.organisation_changed, tallies.clocks_moved) = before;
                 drop(tallies);
                 match outcome {
-                    Ok((_, completion)) => done.push((completion, Ok(()))),
+                    Ok((_, completion, Err(reason))) => done.push((completion, Err(reason))),
+                    Ok((_, completion, Ok(()))) => done.push((completion, Ok(()))),
                     Err(_) => tracing::error!("a store job panicked; its writes were rolled back"),
                 }
             }

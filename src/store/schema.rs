@@ -25,6 +25,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "applying migration 0004_title_backlog",
         include_str!("migrations/0004_title_backlog.sql"),
     ),
+    (
+        "applying migration 0005_counts_by_user",
+        include_str!("migrations/0005_counts_by_user.sql"),
+    ),
 ];
 
 /// Opens the writer's connection to `file`, in WAL mode, and migrates it.

@@ -81,12 +81,13 @@ async fn notifications(
     emulator: web::Data<Emulator>,
 ) -> Result<HttpResponse, InspectError> {
     let filter = inspect::notification_filter(req.query_string())?;
-    let (total, items) = emulator.notifications(filter).await?;
+    let (total, items) = emulator.notifications_counted(filter).await?;
     let items: Vec<Shown> = items.into_iter().map(shown).collect();
-    inspect::json(
-        StatusCode::OK,
-        &serde_json::json!({"total": total, "items": items}),
-    )
+    let mut page = serde_json::json!({"total": total.count, "items": items});
+    if !total.exact {
+        page["total_relation"] = "gte".into();
+    }
+    inspect::json(StatusCode::OK, &page)
 }
 
 /// `GET /__ui/api/notifications/{seq}`: one, with `content_html`.
