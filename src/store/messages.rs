@@ -358,13 +358,16 @@ impl Tx<'_> {
             || filter.kind.is_some()
             || filter.app.is_some()
             || filter.api.is_some();
-        let joined = |first: &str, seq: &str| {
+        // The index's matches, or the few titles above it, drive the query (`CROSS JOIN` keeps
+        // them first): reading a user's deliveries first and looking up the title of each would
+        // read them all. A scan is left to the planner.
+        let joined = |first: &str, seq: &str, join: &str| {
             let mut from = first.to_string();
             if equalities && first != "messages m" {
-                from += &format!(" JOIN messages m ON m.seq = {seq}");
+                from += &format!(" {join} messages m ON m.seq = {seq}");
             }
             if recipient.is_some() {
-                from += &format!(" JOIN recipients r ON r.message_seq = {seq}");
+                from += &format!(" {join} recipients r ON r.message_seq = {seq}");
             }
             from
         };
@@ -376,7 +379,7 @@ impl Tx<'_> {
                 branches.push(self.branch(
                     filter,
                     recipient,
-                    joined("messages m", "m.seq"),
+                    joined("messages m", "m.seq", "JOIN"),
                     "m.seq",
                     vec![scanned.into()],
                     vec![title.clone().into()],
@@ -391,7 +394,7 @@ impl Tx<'_> {
                 branches.push(self.branch(
                     filter,
                     recipient,
-                    joined("message_titles t", "t.rowid"),
+                    joined("message_titles t", "t.rowid", "CROSS JOIN"),
                     "t.rowid",
                     vec!["message_titles MATCH ?".into()],
                     vec![query.into()],
@@ -404,7 +407,7 @@ impl Tx<'_> {
             branches.push(self.branch(
                 filter,
                 recipient,
-                joined("messages m", "m.seq"),
+                joined("messages m", "m.seq", "CROSS JOIN"),
                 "m.seq",
                 vec![
                     "m.seq > (SELECT upto FROM message_titles_upto)".into(),
@@ -431,11 +434,21 @@ impl Tx<'_> {
         if title.chars().count() >= 3 {
             return Ok(TitleSearch::Index(any_of([title])));
         }
+        // The trigrams are three characters: the last one that begins with `title` is at most
+        // `title` followed by the greatest characters. (The vocabulary reads each term's list of
+        // titles to count them, so its range stops there, not at the first term after it.)
+        let last: String = title
+            .chars()
+            .chain(std::iter::repeat(char::MAX))
+            .take(3)
+            .collect();
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT term FROM message_title_trigrams WHERE term >= ?1")
+            .prepare_cached(
+                "SELECT term FROM message_title_trigrams WHERE term >= ?1 AND term <= ?2",
+            )
             .context(CONTEXT)?;
-        let mut rows = stmt.query([title]).context(CONTEXT)?;
+        let mut rows = stmt.query([title, &last]).context(CONTEXT)?;
         let mut terms = Vec::new();
         while let Some(row) = rows.next().context(CONTEXT)? {
             let term: String = row.get(0).context(CONTEXT)?;

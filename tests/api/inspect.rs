@@ -1,7 +1,7 @@
 //! The first part of `/__inspect`: health, notifications, the journal, reset.
 
 use crate::helpers::{notification, signed, spawn_app};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn health_answers_ok_and_the_version() {
@@ -432,4 +432,57 @@ async fn the_admin_token_in_the_query_is_accepted_everywhere() {
     // Checked before the parameters: a wrong token is a 401, whatever else is wrong.
     let (status, _) = inspect_call(&app, "GET", "notifications?access_token=wrong&usr=1", "").await;
     assert_eq!(status, 401);
+}
+
+/// A title more than 10,000 notifications hold: the page is exactly the page asked for, and the
+/// total, counted one by one, stops at 10,000 and says it is a lower bound; a rare title, and any
+/// combination of equalities, have an exact total and say nothing of it.
+#[tokio::test]
+async fn a_counted_total_stops_at_ten_thousand_and_says_so() {
+    const SENT: usize = 10_005;
+    let app = std::sync::Arc::new(spawn_app().await);
+    let senders: Vec<_> = (0..16)
+        .map(|lane| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                for i in (lane..SENT).step_by(16) {
+                    let mut body = notification(json!([1 + i % 2]));
+                    body["title"] = format!("构建成功 #{i}").into();
+                    assert_eq!(app.send_notification(&body).await.status, 200);
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    let page = app
+        .inspect("notifications?title=%E6%88%90%E5%8A%9F&limit=3")
+        .await;
+    assert_eq!(page["total"], 10_000);
+    assert_eq!(page["total_relation"], "gte");
+    let seqs: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["seq"])
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    let newest = app
+        .inspect("notifications?title=%E6%88%90%E5%8A%9F&order=desc&limit=1")
+        .await;
+    assert_eq!(newest["items"][0]["seq"], SENT);
+    assert_eq!(newest["total_relation"], "gte");
+    // Exactly: a rare title, a user's notifications, and both.
+    let rare = app.inspect("notifications?title=%2310004").await;
+    assert_eq!(rare["total"], 1);
+    assert!(rare.get("total_relation").is_none(), "{rare}");
+    let user = app
+        .inspect("notifications?user=2&app=myAppCode&limit=1")
+        .await;
+    assert_eq!(user["total"], SENT / 2);
+    assert!(user.get("total_relation").is_none(), "{user}");
+    let both = app.inspect("notifications?title=%2310003&user=2").await;
+    assert_eq!(both["total"], 1);
+    assert!(both.get("total_relation").is_none(), "{both}");
 }
