@@ -833,6 +833,11 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
             })?;
         conn.busy_timeout(CHECKPOINT_WAIT)
             .context("setting the busy timeout")?;
+        // A scratch file is never waited for (see `schema::open`): its checkpoints do not sync it.
+        if file.is_scratch() {
+            conn.pragma_update(None, "synchronous", "OFF")
+                .context("setting synchronous mode")?;
+        }
         // A first checkpoint now opens the WAL and its index: one made later, after a scratch
         // file was removed, would make the index again.
         let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
