@@ -159,6 +159,7 @@ impl Tx<'_> {
         let mut tallies = self.tallies.borrow_mut();
         tallies.forget();
         tallies.counts.clear();
+        tallies.restarted = true;
         drop(tallies);
         self.seed(fixtures)
     }
