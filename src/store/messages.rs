@@ -541,6 +541,9 @@ impl Tx<'_> {
         if self.snapshot.is_none() {
             self.flush_counts()?;
         }
+        if let Some(found) = self.dense_title(filter, bound)? {
+            return Ok(found);
+        }
         let Some(Selection {
             recipient,
             branches,
@@ -641,6 +644,82 @@ impl Tx<'_> {
             }
         };
         Ok((total, items))
+    }
+
+    /// A title of one or two characters that many titles hold, answered by reading the messages
+    /// the rest of the filter selects, in the page's order: when the first rows hold more matches
+    /// than `bound` (and a page), the total is `bound`, at least, and the page is theirs. Listing
+    /// the trigrams that begin with such a title reads every title that holds it (the vocabulary
+    /// counts each term's titles), which for a digit is most of them; here a quarter of the rows
+    /// read must match. `None` when they do not: the index answers.
+    fn dense_title(
+        &self,
+        filter: &NotificationFilter,
+        bound: usize,
+    ) -> Result<Option<(Total, Vec<Notification>)>, StoreError> {
+        const CONTEXT: &str = "listing notifications";
+        let Some(title) = &filter.title else {
+            return Ok(None);
+        };
+        if title.chars().count() >= 3 {
+            return Ok(None);
+        }
+        let rest = NotificationFilter {
+            title: None,
+            ..filter.clone()
+        };
+        let Some(Selection { branches, .. }) = self.selection(&rest)? else {
+            return Ok(None);
+        };
+        let [branch] = branches.as_slice() else {
+            return Ok(None);
+        };
+        let wanted = (bound + 1).max(filter.limit);
+        let order = if filter.descending { "DESC" } else { "ASC" };
+        // The title as `json_extract` reads it of readable `data`, as the scan and the index do.
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {seq}, CASE WHEN json_valid(m.data, 2)
+                     THEN instr(json_extract(m.data, '$.title'), ?) > 0 END
+                 FROM {} WHERE {} ORDER BY {seq} {order} LIMIT ?",
+                branch.from,
+                branch.condition(),
+                seq = branch.seq
+            ))
+            .context(CONTEXT)?;
+        let rows = i64::try_from(wanted.saturating_mul(4)).unwrap_or(i64::MAX);
+        let args = std::iter::once(SqlValue::from(title.clone()))
+            .chain(branch.args.iter().cloned())
+            .chain([rows.into()]);
+        let mut read = stmt.query(params_from_iter(args)).context(CONTEXT)?;
+        let mut found: Vec<i64> = Vec::with_capacity(wanted);
+        while let Some(row) = read.next().context(CONTEXT)? {
+            if row.get::<_, Option<bool>>(1).context(CONTEXT)? == Some(true) {
+                found.push(row.get(0).context(CONTEXT)?);
+                if found.len() == wanted {
+                    break;
+                }
+            }
+        }
+        if found.len() < wanted {
+            return Ok(None);
+        }
+        found.truncate(filter.limit);
+        let seqs = serde_json::Value::from(found).to_string();
+        let items = self.read_messages(
+            &format!(
+                "FROM messages m WHERE m.seq IN (SELECT value FROM json_each(?)) ORDER BY m.seq {order}"
+            ),
+            &[seqs.into()],
+        )?;
+        Ok(Some((
+            Total {
+                count: bound,
+                exact: false,
+            },
+            items,
+        )))
     }
 
     /// How many notifications the branches select, counted one by one up to `bound`.
@@ -891,7 +970,8 @@ impl Tx<'_> {
                 .execute(params_from_iter(seqs))
                 .context(CONTEXT)?;
         }
-        // Through the partial indexes of the rows at 0: the tables are not read whole.
+        // `delivery_counts` through its partial index of the rows at 0 (it is not read whole);
+        // `message_counts` holds a few rows per application and chat.
         for sql in [
             "DELETE FROM message_counts WHERE n = 0",
             "DELETE FROM delivery_counts WHERE n = 0",

@@ -12,10 +12,9 @@ CREATE TABLE delivery_counts (
 INSERT INTO delivery_counts (user_id, kind, cgid, app, api, n)
     SELECT r.user_id, m.kind, m.cgid, m.app, m.api, count(*)
     FROM recipients r JOIN messages m ON m.seq = r.message_seq GROUP BY 1, 2, 3, 4, 5;
--- A delete leaves the combinations it emptied at 0, and then removes them through these: only the
--- rows at 0 are read, however many combinations there are.
+-- A delete leaves the combinations it emptied at 0, and then removes them through this: only the
+-- rows at 0 are read, however many users and combinations there are.
 CREATE INDEX delivery_counts_at_zero ON delivery_counts (user_id) WHERE n = 0;
-CREATE INDEX message_counts_at_zero ON message_counts (kind) WHERE n = 0;
 
 -- One- and two-character title substrings from the trigram index: every indexed title ends with two
 -- U+0001, so that each of its characters begins a trigram (the last two `x` U+0001 U+0001 and `xy`
