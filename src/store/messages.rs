@@ -650,7 +650,7 @@ impl Tx<'_> {
     /// the rest of the filter selects, in the page's order: when the first rows hold more matches
     /// than `bound` (and a page), the total is `bound`, at least, and the page is theirs. Listing
     /// the trigrams that begin with such a title reads every title that holds it (the vocabulary
-    /// counts each term's titles), which for a digit is most of them; here a quarter of the rows
+    /// counts each term's titles), which for a digit is most of them; here an eighth of the rows
     /// read must match. `None` when they do not: the index answers.
     fn dense_title(
         &self,
@@ -688,7 +688,7 @@ impl Tx<'_> {
                 seq = branch.seq
             ))
             .context(CONTEXT)?;
-        let rows = i64::try_from(wanted.saturating_mul(4)).unwrap_or(i64::MAX);
+        let rows = i64::try_from(wanted.saturating_mul(8)).unwrap_or(i64::MAX);
         let args = std::iter::once(SqlValue::from(title.clone()))
             .chain(branch.args.iter().cloned())
             .chain([rows.into()]);
