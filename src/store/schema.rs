@@ -40,17 +40,18 @@ pub(super) fn open(file: &DbFile) -> Result<Connection, StoreError> {
             reason: "it cannot be written (check its permissions and its file system)".into(),
         });
     }
+    // NORMAL: a commit of the `--db` file survives the process being killed. OFF: a scratch file
+    // is never read after the process is gone, so it is never waited for, not even while it is
+    // switched to WAL (before this, that switch waited for the disk: about 8 ms of every start).
+    let synchronous = if file.is_scratch() { "OFF" } else { "NORMAL" };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .context("setting synchronous mode")?;
     // A WAL file is truncated back to 64 MiB whenever it is reset.
     conn.query_row("PRAGMA journal_size_limit = 67108864", [], |_| Ok(()))
         .context("limiting the WAL's size")?;
     // WAL: readers never block the writer, nor it them.
     conn.pragma_update(None, "journal_mode", "WAL")
         .context("setting WAL mode")?;
-    // NORMAL: a commit of the `--db` file survives the process being killed. OFF: a scratch file
-    // is never read after the process is gone, so it is never waited for.
-    let synchronous = if file.is_scratch() { "OFF" } else { "NORMAL" };
-    conn.pragma_update(None, "synchronous", synchronous)
-        .context("setting synchronous mode")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .context("setting the busy timeout")?;
     // Checkpoints run on their own thread (`Store::open`), not in the writer's commits.
