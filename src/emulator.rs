@@ -124,7 +124,8 @@ const EXPLAINED_REQUESTS: usize = 20;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Waited {
     pub satisfied: bool,
-    pub total: usize,
+    /// How many matched, counted at least up to the `count` waited for.
+    pub total: Total,
     /// The first page of what matched.
     pub items: Vec<Notification>,
     /// When the time ran out: why.
@@ -530,7 +531,8 @@ impl Emulator {
                     let counted = self
                         .store
                         .read_until(deadline, move |tx| {
-                            Ok((tx.notifications(&counting)?.0, tx.last_message_seq()?))
+                            let total = tx.notifications_at_least(&counting, count)?.0;
+                            Ok((total.count, tx.last_message_seq()?))
                         })
                         .await;
                     match counted {
@@ -555,7 +557,10 @@ impl Emulator {
             }
         };
         if satisfied {
-            let (total, items) = self.notifications(filter).await?;
+            let (total, items) = self
+                .store
+                .read(move |tx| tx.notifications_at_least(&filter, count))
+                .await?;
             return Ok(Waited {
                 satisfied: true,
                 total,
@@ -567,7 +572,10 @@ impl Emulator {
             // The filter could not even be counted in time: reading more would take as long.
             return Ok(Waited {
                 satisfied: false,
-                total: 0,
+                total: Total {
+                    count: 0,
+                    exact: true,
+                },
                 items: Vec::new(),
                 explanation: Some(unread(&filter, count, timeout, 0)),
             });
@@ -576,14 +584,14 @@ impl Emulator {
         let answer = self
             .store
             .read_until(std::time::Instant::now() + ANSWER_GRACE, move |tx| {
-                let (total, items) = tx.notifications(&reading)?;
+                let (total, items) = tx.notifications_at_least(&reading, count)?;
                 // Enough arrived as the time ran out.
-                if total >= count {
+                if total.count >= count {
                     return Ok((total, items, None));
                 }
                 let explanation = match explain(tx, &reading, count, timeout) {
                     Ok(explanation) => explanation,
-                    Err(e) if e.is_interrupted() => unread(&reading, count, timeout, total),
+                    Err(e) if e.is_interrupted() => unread(&reading, count, timeout, total.count),
                     Err(e) => return Err(e),
                 };
                 Ok((total, items, Some(explanation)))
@@ -592,7 +600,10 @@ impl Emulator {
         let (total, items, explanation) = match answer {
             Ok(answer) => answer,
             Err(StoreError::Interrupted) => (
-                known,
+                Total {
+                    count: known,
+                    exact: true,
+                },
                 Vec::new(),
                 Some(unread(&filter, count, timeout, known)),
             ),

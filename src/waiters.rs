@@ -32,11 +32,16 @@ struct Key {
     title: Option<String>,
     api: Option<crate::domain::Api>,
     after: Option<i64>,
+    /// How far the group's starting count counts matches one by one (the store stops such a count
+    /// at a bound, see `TOTAL_BOUND`): a wait for more than the bound counts in a group of its own,
+    /// up to its `count`, so that a count stopped short never keeps it waiting.
+    counts_up_to: usize,
 }
 
 impl Key {
-    fn of(filter: &NotificationFilter) -> Self {
+    fn of(filter: &NotificationFilter, count: usize) -> Self {
         Key {
+            counts_up_to: count.max(crate::store::TOTAL_BOUND),
             user: filter.user.clone(),
             gid: filter.gid.clone(),
             kind: filter.kind,
@@ -127,7 +132,7 @@ impl Waiters {
 
     /// Registers a wait for `count` notifications matching `filter`.
     pub fn join(&self, filter: &NotificationFilter, count: usize) -> Joined {
-        let key = Key::of(filter);
+        let key = Key::of(filter, count);
         let (wake, woken) = oneshot::channel();
         let mut registry = self.lock();
         registry.next_id += 1;
@@ -276,18 +281,21 @@ mod tests {
 
     #[test]
     fn matching_follows_the_stores_query() {
-        let key = Key::of(&filter(Some("user3"), Some("buil")));
+        let key = Key::of(&filter(Some("user3"), Some("buil")), 1);
         assert!(key.matches(&notification(1, 3, json!("build"))));
         assert!(!key.matches(&notification(1, 4, json!("build"))));
         assert!(!key.matches(&notification(1, 3, json!("deploy"))));
         assert!(!key.matches(&notification(1, 3, json!(null))));
-        let by_id = Key::of(&filter(Some("3"), Some("12")));
+        let by_id = Key::of(&filter(Some("3"), Some("12")), 1);
         assert!(by_id.matches(&notification(1, 3, json!(123))));
         assert!(by_id.matches(&notification(1, 3, json!({"a": 12}))));
-        let direct = Key::of(&NotificationFilter {
-            api: Some(crate::domain::Api::Xxd),
-            ..filter(None, None)
-        });
+        let direct = Key::of(
+            &NotificationFilter {
+                api: Some(crate::domain::Api::Xxd),
+                ..filter(None, None)
+            },
+            1,
+        );
         assert!(!direct.matches(&notification(1, 3, json!("build"))));
         let sent_directly = Notification {
             api: crate::domain::Api::Xxd,

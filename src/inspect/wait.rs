@@ -72,15 +72,15 @@ pub async fn get(
         None => super::json(
             StatusCode::OK,
             &Page {
-                total: waited.total,
-                total_relation: None,
+                total: waited.total.count,
+                total_relation: super::total_relation(waited.total),
                 items: waited.items,
             },
         ),
         Some(explanation) => super::json(
             StatusCode::REQUEST_TIMEOUT,
             &TimedOut {
-                total: waited.total,
+                total: waited.total.count,
                 items: waited.items,
                 message: explanation.to_string(),
                 explanation,

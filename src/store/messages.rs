@@ -545,6 +545,17 @@ impl Tx<'_> {
         self.notifications_within(filter, TOTAL_BOUND)
     }
 
+    /// [`Tx::notifications_counted`] for a wait for `count` matches: a total counted one by one
+    /// goes up to `count` when that is past [`TOTAL_BOUND`], so that whether there are `count`
+    /// matches is always known.
+    pub fn notifications_at_least(
+        &self,
+        filter: &NotificationFilter,
+        count: usize,
+    ) -> Result<(Total, Vec<Notification>), StoreError> {
+        self.notifications_within(filter, count.max(TOTAL_BOUND))
+    }
+
     /// [`Tx::notifications_counted`], counting one by one up to `bound`.
     pub(super) fn notifications_within(
         &self,

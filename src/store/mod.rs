@@ -42,7 +42,7 @@ mod totals;
 pub use commit::{ClockMove, RequestWrite, Stored};
 
 pub use journal::JournalFilter;
-pub use messages::{NotificationFilter, Total};
+pub use messages::{NotificationFilter, Total, TOTAL_BOUND};
 pub use readers::READ_LIMIT;
 pub use retention::{Retain, Retention};
 

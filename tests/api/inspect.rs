@@ -485,4 +485,18 @@ async fn a_counted_total_stops_at_a_thousand_and_says_so() {
     let both = app.inspect("notifications?title=%231003&user=2").await;
     assert_eq!(both["total"], 1);
     assert!(both.get("total_relation").is_none(), "{both}");
+    // A wait counts as far as it needs: for more than the bound it is satisfied at once, with the
+    // exact count, even after a wait for fewer counted the same filter only up to the bound.
+    let few = app
+        .inspect("wait?count=1&title=%E6%88%90%E5%8A%9F&limit=1&timeout_ms=1000")
+        .await;
+    assert_eq!(few["total"], 1_000);
+    assert_eq!(few["total_relation"], "gte");
+    let all = app
+        .inspect(&format!(
+            "wait?count={SENT}&title=%E6%88%90%E5%8A%9F&limit=1&timeout_ms=1000"
+        ))
+        .await;
+    assert_eq!(all["total"], SENT, "{all}");
+    assert!(all.get("total_relation").is_none(), "{all}");
 }
