@@ -8,9 +8,11 @@
 //! 1. **decide** ([`xxb::decide`], or [`xxd::decide`] for the direct API, chosen by the request's
 //!    entry point, [`Incoming`]): a pure function of the request, the directory and the mode;
 //! 2. **commit** ([`Store::commit`]): the journal entry, the message and an application's clock, in
-//!    one transaction; if it fails nothing of the request is written and the client gets a 500;
-//! 3. **observe**: the committed rows, as they were written, wake waiters, feed the event stream
-//!    and advance the followed scenario, without going back to the store.
+//!    one transaction; if it fails nothing of the request is written and the client gets a 500.
+//!    The store thread hands each committed batch to the event stream before answering it, so the
+//!    stream's events are in the order of their seqs;
+//! 3. **observe**: the committed rows, as they were written, wake waiters and advance the
+//!    followed scenario, without going back to the store.
 
 use crate::announcer::Announcer;
 use crate::config::{Config, Emulation};
@@ -179,11 +181,14 @@ impl Emulator {
             Some((expectation, actions)) => (Some(expectation), actions),
             None => (None, Vec::new()),
         };
+        // The event stream is fed by the store thread, in commit order.
+        let announcer = Announcer::default();
+        store.listen(announcer.listener());
         let emulator = Emulator {
             store,
             fixtures,
             config,
-            announcer: Announcer::default(),
+            announcer,
             faults: Faults::default(),
             waiters: Waiters::default(),
             log: RequestLog::default(),
@@ -249,7 +254,8 @@ impl Emulator {
         store_failure(&StoreError::ClockMoved)
     }
 
-    /// Feeds waiters, the event stream and the followed scenario from what was just committed.
+    /// Feeds waiters and the followed scenario from what was just committed (the event stream was
+    /// fed on the store thread, in commit order).
     async fn observe(&self, request: &Incoming, write: &Arc<RequestWrite>, stored: Stored) {
         self.log.record(stored.journal_seq, &write.journal);
         // The notification as stored, only when a waiter looks at it.
@@ -264,8 +270,6 @@ impl Emulator {
         if let Some(notification) = &notification {
             self.waiters.committed(notification);
         }
-        // The event stream renders what it sends, when it sends it.
-        self.announcer.committed(write, &stored);
         // A request that ran no script is none of the calls a scenario expects. (What the
         // scenario compares is read from the request only when a scenario is followed.)
         if let Some((expectation, (method, query, body))) = self
@@ -309,7 +313,6 @@ impl Emulator {
             ResetScope::Everything => {
                 self.store.reset(self.fixtures.clone()).await?;
                 self.faults.clear();
-                self.announcer.restart_sequences();
                 Forgotten::Everything
             }
             ResetScope::App(code) => {

@@ -166,30 +166,37 @@ impl<T> Feed<T> {
     /// Publishes an event of `kind` whose list item has `seq`: kept for the open streams, counted
     /// only when there are none.
     pub fn publish(&self, kind: Kind, seq: i64, value: impl FnOnce() -> T) {
+        self.publish_all([(kind, seq, value)]);
+    }
+
+    /// Publishes events in the order given, under one lock and with one wake-up of the streams.
+    pub fn publish_all<F: FnOnce() -> T>(&self, events: impl IntoIterator<Item = (Kind, i64, F)>) {
         let mut ring = self.ring();
-        let mut evicted = None;
-        let published = ring.published;
-        *ring.published.get_mut(kind) += 1;
-        *ring.latest.get_mut(kind) = seq;
-        if ring.listeners == 0 {
-            // Nobody reads it (and the ring is empty): it only takes a position, so that positions
-            // keep counting publications.
-            ring.start += 1;
-        } else {
-            ring.events.push_back(Event {
-                value: Arc::new(value()),
-                published,
-            });
-            if ring.events.len() > RETAIN {
-                evicted = ring.events.pop_front();
+        let mut evicted = Vec::new();
+        for (kind, seq, value) in events {
+            let published = ring.published;
+            *ring.published.get_mut(kind) += 1;
+            *ring.latest.get_mut(kind) = seq;
+            if ring.listeners == 0 {
+                // Nobody reads it (and the ring is empty): it only takes a position, so that
+                // positions keep counting publications.
                 ring.start += 1;
+            } else {
+                ring.events.push_back(Event {
+                    value: Arc::new(value()),
+                    published,
+                });
+                if ring.events.len() > RETAIN {
+                    evicted.extend(ring.events.pop_front());
+                    ring.start += 1;
+                }
             }
         }
         self.head
             .store(ring.start + ring.events.len() as u64, Ordering::Release);
         let listening = ring.listeners > 0;
         drop(ring);
-        // Freed (the request it shares, often) outside the lock, which other requests wait for.
+        // Freed (the requests they share, often) outside the lock, which the store thread waits for.
         drop(evicted);
         if listening {
             self.arrived.notify_waiters();

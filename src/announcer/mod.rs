@@ -12,7 +12,7 @@ pub use feed::{Cursor, Lagged, Read};
 
 use feed::Kind;
 
-use crate::store::{RequestWrite, Stored};
+use crate::store::{CommitListener, RequestWrite, Stored};
 use actix_web::web::Bytes;
 use feed::Feed;
 use serde::Serialize;
@@ -74,29 +74,55 @@ fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| String::from("null"))
 }
 
-impl Announcer {
-    /// A committed request: its journal entry (`event: request`) and the notification it stored, if
-    /// any (`event: notification`).
-    pub fn committed(&self, write: &Arc<RequestWrite>, stored: &Stored) {
-        let frame = |kind| {
+/// Publishes the committed requests' events, on the store thread.
+struct Publisher {
+    feed: Arc<Feed<Frame>>,
+}
+
+impl CommitListener for Publisher {
+    /// Each request's journal entry (`event: request`), then the notification it stored, if any
+    /// (`event: notification`).
+    fn committed(&self, batch: &[(Arc<RequestWrite>, Stored)]) {
+        let frame = |write: &Arc<RequestWrite>, stored: &Stored, kind| {
+            let write = write.clone();
+            let stored = *stored;
             move || Frame {
-                write: write.clone(),
-                stored: *stored,
+                write,
+                stored,
                 kind,
                 rendered: OnceLock::new(),
             }
         };
         self.feed
-            .publish(Kind::Request, stored.journal_seq, frame(Kind::Request));
-        if let Some((seq, _)) = stored.message {
-            self.feed
-                .publish(Kind::Notification, seq, frame(Kind::Notification));
-        }
+            .publish_all(batch.iter().flat_map(|(write, stored)| {
+                let request = (
+                    Kind::Request,
+                    stored.journal_seq,
+                    frame(write, stored, Kind::Request),
+                );
+                let notification = stored.message.map(|(seq, _)| {
+                    (
+                        Kind::Notification,
+                        seq,
+                        frame(write, stored, Kind::Notification),
+                    )
+                });
+                std::iter::once(request).chain(notification)
+            }));
     }
 
-    /// The sequences were restarted (a reset).
-    pub fn restart_sequences(&self) {
+    fn restarted(&self) {
         self.feed.restart_sequences();
+    }
+}
+
+impl Announcer {
+    /// What the store thread tells of its commits and resets (see [`CommitListener`]): the event
+    /// stream is built there, so its order is the order of the seqs.
+    pub fn listener(&self) -> Arc<dyn CommitListener> {
+        Arc::new(Publisher {
+            feed: self.feed.clone(),
+        })
     }
 
     /// A new stream's place in the feed: the events from now on.

@@ -156,6 +156,7 @@ impl Tx<'_> {
             )
             .context("emptying the database")?;
         self.tallies.borrow_mut().forget();
+        self.tallies.borrow_mut().restarted = true;
         self.seed(fixtures)
     }
 

@@ -89,9 +89,14 @@ const OWNER: &str = "owner.lock";
 
 impl Scratch {
     /// Makes the directory, readable by its owner only, in the temporary directory (`TMPDIR`),
-    /// after removing those that processes which have ended left there.
+    /// and removes those that processes which have ended left there, on a thread of its own: a
+    /// temporary directory may hold thousands of entries, which the start need not wait for (the
+    /// new directory is locked before it has its name, so it is never taken for one left behind).
     pub(crate) fn new() -> Result<Scratch, StoreError> {
-        remove_left_behind(&std::env::temp_dir());
+        let temp = std::env::temp_dir();
+        let _ = std::thread::Builder::new()
+            .name("xxb-mock-sweep".into())
+            .spawn(move || remove_left_behind(&temp));
         let unusable = |e: std::io::Error| StoreError::Unusable {
             path: std::env::temp_dir().display().to_string(),
             reason: format!(

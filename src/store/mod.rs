@@ -44,6 +44,7 @@ mod schema;
 mod totals;
 
 pub use commit::{ClockMove, RequestWrite, Stored};
+
 pub use journal::JournalFilter;
 pub use messages::NotificationFilter;
 pub use readers::READ_LIMIT;
@@ -226,6 +227,8 @@ pub(crate) struct Tallies {
     pub(crate) per_user: HashMap<i64, i64>,
     pub(crate) organisation_changed: bool,
     pub(crate) clocks_moved: bool,
+    /// Everything was emptied and seeded again: the seqs start again at 1.
+    pub(crate) restarted: bool,
 }
 
 impl Tallies {
@@ -263,6 +266,20 @@ enum Command {
     Replace(Fresh, oneshot::Sender<Result<(), StoreError>>),
 }
 
+/// Told on the store thread, in the order of the commits, of every request committed and of every
+/// reset: what it builds from them is in commit order, whatever order the requests' own tasks run
+/// in afterwards (the event stream, see `announcer`).
+pub trait CommitListener: Send + Sync {
+    /// A transaction committed these requests, in the order of their seqs. Called before any of
+    /// them is answered.
+    fn committed(&self, batch: &[(Arc<RequestWrite>, Stored)]);
+    /// The database was replaced by a fresh one (a reset): the seqs start again at 1.
+    fn restarted(&self);
+}
+
+/// The listener of the commits, once one is set.
+type Listener = Arc<std::sync::OnceLock<Arc<dyn CommitListener>>>;
+
 /// The most jobs one transaction takes, so one commit never holds a batch for long.
 const MAX_BATCH: usize = 512;
 
@@ -275,6 +292,8 @@ pub struct Store {
     shared: Arc<Shared>,
     /// The retention limit and what it trimmed.
     retention: Arc<Retention>,
+    /// Who is told of the commits, on the store thread.
+    listener: Listener,
     /// Keeps the checkpoint thread alive while any handle is.
     _checkpoints: Arc<mpsc::Sender<()>>,
     /// With a database file: an exclusive advisory lock on it, held while any handle is, so that a
@@ -337,9 +356,11 @@ impl Store {
         let writer_shared = shared.clone();
         let retention = Arc::new(Retention::new(retain));
         let trim = retention.clone();
+        let listener = Listener::default();
+        let listening = listener.clone();
         std::thread::Builder::new()
             .name("xxb-mock-store".into())
-            .spawn(move || run_jobs(conn, queue, publish, writer_shared, &trim))
+            .spawn(move || run_jobs(conn, queue, publish, writer_shared, &trim, &listening))
             .map_err(|e| StoreError::Invalid(format!("cannot start the store thread: {e}")))?;
         let checkpoints = Arc::new(start_checkpoints(shared.clone())?);
         Ok(Store {
@@ -347,6 +368,7 @@ impl Store {
             directory,
             shared,
             retention,
+            listener,
             _checkpoints: checkpoints,
             _owner: owner,
             scratch,
@@ -364,6 +386,12 @@ impl Store {
     /// The retention limit, and how many journal entries and notifications it has trimmed.
     pub fn retention(&self) -> &Retention {
         &self.retention
+    }
+
+    /// Tells `listener` of every commit and reset from now on, on the store thread. Only the first
+    /// listener set is kept.
+    pub fn listen(&self, listener: Arc<dyn CommitListener>) {
+        let _ = self.listener.set(listener);
     }
 
     /// Writes a decided request (journal entry, message, application clock) whole, or nothing of it.
@@ -505,6 +533,7 @@ fn run_jobs(
     publish: Published,
     shared: Arc<Shared>,
     retention: &Retention,
+    listener: &Listener,
 ) {
     prepare_writer(&conn);
     let tallies = RefCell::new(Tallies::default());
@@ -554,6 +583,11 @@ fn run_jobs(
                     tallies.borrow_mut().organisation_changed = true;
                 });
                 publish_changes(&conn, &tallies, &publish);
+                if result.is_ok() {
+                    if let Some(listener) = listener.get() {
+                        listener.restarted();
+                    }
+                }
                 let _ = reply.send(result);
             }
             Command::Run(job) => {
@@ -567,6 +601,10 @@ fn run_jobs(
                 };
                 let completions = run_batch(&mut conn, &tallies, &shared, job, &mut more);
                 publish_changes(&conn, &tallies, &publish);
+                let restarted = std::mem::take(&mut tallies.borrow_mut().restarted);
+                if let Some(listener) = listener.get().filter(|_| restarted) {
+                    listener.restarted();
+                }
                 for (completion, committed) in completions {
                     completion(committed);
                 }
@@ -583,7 +621,7 @@ fn run_jobs(
                         Err(_) => break,
                     }
                 }
-                let answers = commit_batch(&conn, &tallies, &shared, batch);
+                let answers = commit_batch(&conn, &tallies, &shared, batch, listener.get());
                 publish_changes(&conn, &tallies, &publish);
                 delivery::deliver(answers);
                 let mut behind = retention.trim_step(&conn, &tallies, &shared);
@@ -694,6 +732,7 @@ fn commit_batch(
     tallies: &RefCell<Tallies>,
     shared: &Shared,
     mut batch: Vec<Commit>,
+    listener: Option<&Arc<dyn CommitListener>>,
 ) -> Vec<Answer> {
     let step = |sql: &str| -> Result<(), StoreError> {
         conn.prepare_cached(sql)
@@ -741,6 +780,14 @@ fn commit_batch(
             rolled_back();
             answers.extend(batch.drain(..).map(|c| (c.reply, Err(e.clone()))));
             break;
+        }
+        if let Some(listener) = listener {
+            let committed: Vec<_> = batch
+                .iter()
+                .map(|c| c.write.clone())
+                .zip(stored.iter().copied())
+                .collect();
+            listener.committed(&committed);
         }
         answers.extend(batch.drain(..).zip(stored).map(|(c, s)| (c.reply, Ok(s))));
     }
@@ -882,6 +929,11 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
             })?;
         conn.busy_timeout(CHECKPOINT_WAIT)
             .context("setting the busy timeout")?;
+        // A scratch file is never waited for (see `schema::open`): its checkpoints do not sync it.
+        if file.is_scratch() {
+            conn.pragma_update(None, "synchronous", "OFF")
+                .context("setting synchronous mode")?;
+        }
         // A first checkpoint now opens the WAL and its index: one made later, after a scratch
         // file was removed, would make the index again.
         let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
@@ -958,6 +1010,7 @@ fn run_batch(
         let before = (
             tallies.borrow().organisation_changed,
             tallies.borrow().clocks_moved,
+            tallies.borrow().restarted,
         );
         // A failing or panicking job loses only its own writes; a panic's caller sees the store
         // as stopped for it.
@@ -968,7 +1021,11 @@ fn run_batch(
                 let mut tallies = tallies.borrow_mut();
                 // What the job added is not told apart from the rest: every count is dropped.
                 tallies.forget();
-                (tallies.organisation_changed, tallies.clocks_moved) = before;
+                (
+                    tallies.organisation_changed,
+                    tallies.clocks_moved,
+                    tallies.restarted,
+                ) = before;
                 drop(tallies);
                 match outcome {
                     Ok((_, completion)) => done.push((completion, Ok(()))),
@@ -986,6 +1043,7 @@ fn run_batch(
         let mut tallies = tallies.borrow_mut();
         tallies.organisation_changed = false;
         tallies.clocks_moved = false;
+        tallies.restarted = false;
     }
     done.into_iter()
         .map(|(completion, kept)| (completion, kept.and_then(|()| committed.clone())))

@@ -40,6 +40,12 @@ pub(super) fn open(file: &DbFile) -> Result<Connection, StoreError> {
             reason: "it cannot be written (check its permissions and its file system)".into(),
         });
     }
+    // NORMAL: a commit of the `--db` file survives the process being killed. OFF: a scratch file
+    // is never read after the process is gone, so it is never waited for, not even while it is
+    // switched to WAL (before this, that switch waited for the disk: about 8 ms of every start).
+    let synchronous = if file.is_scratch() { "OFF" } else { "NORMAL" };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .context("setting synchronous mode")?;
     // When the WAL starts over, its file is cut back to 32 MiB (twice the length at which the writer
     // makes it start over), should reads have kept it from starting over for a while.
     conn.query_row("PRAGMA journal_size_limit = 33554432", [], |_| Ok(()))
@@ -47,11 +53,6 @@ pub(super) fn open(file: &DbFile) -> Result<Connection, StoreError> {
     // WAL: readers never block the writer, nor it them.
     conn.pragma_update(None, "journal_mode", "WAL")
         .context("setting WAL mode")?;
-    // NORMAL: a commit of the `--db` file survives the process being killed. OFF: a scratch file
-    // is never read after the process is gone, so it is never waited for.
-    let synchronous = if file.is_scratch() { "OFF" } else { "NORMAL" };
-    conn.pragma_update(None, "synchronous", synchronous)
-        .context("setting synchronous mode")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .context("setting the busy timeout")?;
     // Checkpoints run on their own thread (`Store::open`), not in the writer's commits.

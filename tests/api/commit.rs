@@ -1,9 +1,10 @@
 //! A request is written whole or not at all. A failure is injected into the commit the way a full
 //! disk or a broken database would fail it: a trigger, added to the `--db` file from outside,
 //! aborts every delivery row, after the request's journal entry and message were written in the
-//! same transaction.
+//! same transaction. A committed request is observed (journaled, waiters woken) even when its client
+//! left before the answer.
 
-use crate::helpers::{signed, spawn_app_with, tempdir, time_token, TestApp, KEY};
+use crate::helpers::{signed, spawn_app_with, tempdir, time_token, until_parked, TestApp, KEY};
 use serde_json::{json, Value};
 use xxb_mock::Config;
 use xxb_mock::DbLocation;
@@ -130,4 +131,45 @@ async fn requests_batched_with_a_failing_one_are_written_in_full() {
         .await;
     assert_eq!(journal["total"], json!(lookups));
     assert_eq!(totals(&app).await, (json!(lookups), json!(0)));
+}
+
+#[tokio::test]
+async fn a_send_whose_client_leaves_before_its_answer_is_still_observed() {
+    let (app, db) = app_on_file("commit-abandoned").await;
+    let wait = {
+        let url = format!(
+            "{}/__inspect/wait?count=1&title=abandoned&timeout_ms=10000",
+            app.url
+        );
+        tokio::spawn(async move { reqwest::get(url).await.unwrap().json::<Value>().await })
+    };
+    until_parked(&app.url, 1).await;
+    // The write lock held from outside: the store thread waits for it, and the client gives up
+    // on its answer meanwhile.
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let body = BODY.replace(r#""title":"t""#, r#""title":"abandoned""#);
+    let gave_up = impatient
+        .post(format!(
+            "{}/x.php?{}",
+            app.url,
+            signed("m=im&f=sendNotification&code=myAppCode")
+        ))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    assert!(gave_up.unwrap_err().is_timeout());
+    // Letting the server see the connection closed before the commit can complete is what this
+    // pause is for; how long anything takes is not what is tested.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    db.execute_batch("COMMIT").unwrap();
+    // The send was committed: it is journaled, and the waiter it matches is woken by it.
+    let woken = wait.await.unwrap().unwrap();
+    assert_eq!(woken["total"], 1, "{woken}");
+    assert_eq!(woken["items"][0]["title"], "abandoned");
+    assert_eq!(totals(&app).await, (json!(1), json!(1)));
 }

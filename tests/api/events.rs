@@ -1,10 +1,12 @@
-//! `/__inspect/events` under load: every event, in order, at a modest rate; a stream that falls behind
-//! skips to the newest events and is told exactly what it skipped and where to catch up.
+//! `/__inspect/events` under load: every event, in order, at a modest rate and from concurrent
+//! clients; a stream that falls behind skips to the newest events and is told exactly what it
+//! skipped and where to catch up, across a reset too.
 
-use crate::helpers::{notification, spawn_app, TestApp};
+use crate::helpers::{notification, spawn_app, spawn_app_with, tempdir, TestApp};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use xxb_mock::{Config, DbLocation};
 
 /// An open event stream read over a bare TCP connection, so that the test decides how much the
 /// connection buffers: a small receive buffer, which the server fills at once when nobody reads.
@@ -149,6 +151,36 @@ async fn at_a_modest_rate_every_event_arrives_in_order() {
 }
 
 #[tokio::test]
+async fn concurrent_requests_are_announced_in_commit_order() {
+    let app = spawn_app().await;
+    let mut stream = Stream::open(&app).await;
+    // 40 sends from 8 clients at once (80 events: within one write's share, so none is skipped).
+    // Their answers reach the clients in any order; the stream's events come in the order of the
+    // seqs they were given, each notification right after the journal entry of its request.
+    let clients = (0..8).map(|_| async {
+        for _ in 0..5 {
+            let answer = app.send_notification(&notification(json!([3]))).await;
+            assert_eq!(answer.status, 200);
+        }
+    });
+    futures_util::future::join_all(clients).await;
+    let mut announced = Vec::new();
+    for _ in 0..80 {
+        let event = stream.next().await;
+        announced.push((event.name, event.data["seq"].as_i64().unwrap()));
+    }
+    let in_commit_order: Vec<(String, i64)> = (1..=40)
+        .flat_map(|seq| {
+            [
+                ("request".to_string(), seq),
+                ("notification".to_string(), seq),
+            ]
+        })
+        .collect();
+    assert_eq!(announced, in_commit_order);
+}
+
+#[tokio::test]
 async fn a_stream_that_falls_behind_skips_to_the_newest_events_and_says_what_it_missed() {
     let app = spawn_app().await;
     let mut stream = Stream::open(&app).await;
@@ -217,4 +249,65 @@ async fn a_stream_that_falls_behind_skips_to_the_newest_events_and_says_what_it_
         let expected: Vec<i64> = (after + 1..=after + missed.max(1)).collect();
         assert_eq!(seqs, expected, "{kind}");
     }
+}
+
+/// A stream left unread while the server is reset (in the default store or a `--db` file) catches
+/// up from the start: when it skips past the reset, `resume_after` is 0, and the lists after 0
+/// hold exactly what was sent since.
+async fn a_stream_lagging_across_a_reset_catches_up_from_the_start(app: TestApp) {
+    let mut stream = Stream::open(&app).await;
+    let content = "长".repeat(5_000);
+    for _ in 0..300 {
+        let mut body = notification(json!([3]));
+        body["content"] = json!(content);
+        assert_eq!(app.send_notification(&body).await.status, 200);
+    }
+    let reset = reqwest::Client::new()
+        .post(format!("{}/__inspect/reset", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    for _ in 0..3 {
+        let mut body = notification(json!([3]));
+        body["title"] = json!("after the reset");
+        assert_eq!(app.send_notification(&body).await.status, 200);
+    }
+    // Read until the third notification sent since the reset: the last `lagged` frame before the
+    // first of them skipped across the reset.
+    let (mut last_lag, mut since) = (None, Vec::new());
+    while since.len() < 3 {
+        let event = stream.next().await;
+        match event.name.as_str() {
+            "lagged" if since.is_empty() => last_lag = Some(event.data),
+            "notification" if event.data["title"] == "after the reset" => {
+                since.push(event.data["seq"].as_i64().unwrap())
+            }
+            _ => {}
+        }
+    }
+    let lag = last_lag.expect("300 events of 16 KB cannot have fitted in the connection");
+    assert_eq!(
+        lag["resume_after"],
+        json!({"notification": 0, "request": 0}),
+        "{lag}"
+    );
+    assert_eq!(since, [1, 2, 3]);
+    let caught_up = app.inspect("notifications?after=0&limit=100").await;
+    assert_eq!(caught_up["total"], 3);
+}
+
+#[tokio::test]
+async fn a_stream_lagging_across_a_reset_of_the_default_store_catches_up_from_the_start() {
+    a_stream_lagging_across_a_reset_catches_up_from_the_start(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_stream_lagging_across_a_reset_of_a_database_file_catches_up_from_the_start() {
+    let app = spawn_app_with(Config {
+        db: DbLocation::File(tempdir("events-reset").join("state.db")),
+        ..Config::default()
+    })
+    .await;
+    a_stream_lagging_across_a_reset_catches_up_from_the_start(app).await;
 }
