@@ -819,7 +819,10 @@ fn store_failure(error: &StoreError) -> Reply {
     tracing::error!("the store failed while answering a request: {error}");
     Reply::Http {
         status: 500,
-        headers: vec![("Content-Type", "text/plain".to_string())],
+        headers: vec![(
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::HeaderValue::from_static("text/plain"),
+        )],
         body: format!("xxb-mock: store failure, nothing of this request was kept: {error}")
             .into_bytes(),
     }

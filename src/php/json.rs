@@ -22,14 +22,12 @@ pub fn encode(value: &Value) -> String {
     out
 }
 
-/// Encodes `value` as PHP's `json_encode` writes what its own `json_decode` produced: a JSON object
-/// was decoded as an `stdClass` object, which is encoded as an object whatever its keys (`{}` stays
-/// `{}`, `{"0":1}` stays an object). This is how the real server writes a client's values into the
-/// message's `data` column.
-pub fn encode_decoded(value: &Value) -> String {
-    let mut out = String::with_capacity(256);
-    write_value(&mut out, value, Objects::StdClass);
-    out
+/// Appends `value` to `out` as PHP's `json_encode` writes what its own `json_decode` produced: a
+/// JSON object was decoded as an `stdClass` object, which is encoded as an object whatever its keys
+/// (`{}` stays `{}`, `{"0":1}` stays an object). This is how the real server writes a client's
+/// values into the message's `data` column.
+pub fn encode_decoded_into(out: &mut String, value: &Value) {
+    write_value(out, value, Objects::StdClass);
 }
 
 /// What a JSON object is to PHP in the value being encoded.
@@ -109,26 +107,43 @@ fn write_number(out: &mut String, n: &serde_json::Number) {
 
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' => out.push_str("\\/"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) >= 0x80 => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-            c => out.push(c),
+    // Characters written as they are go out in runs, between the ones escaped.
+    let mut run_start = 0;
+    for (at, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '/' => "\\/",
+            '\u{08}' => "\\b",
+            '\u{0c}' => "\\f",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 || (c as u32) >= 0x80 => "",
+            _ => continue,
+        };
+        out.push_str(&s[run_start..at]);
+        run_start = at + c.len_utf8();
+        if !escape.is_empty() {
+            out.push_str(escape);
+            continue;
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            push_unicode_escape(out, *unit);
         }
     }
+    out.push_str(&s[run_start..]);
     out.push('"');
+}
+
+/// `\uXXXX` with the UTF-16 code unit in lower-case hex, as PHP writes it.
+fn push_unicode_escape(out: &mut String, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
+    }
 }
 
 #[cfg(test)]
@@ -173,6 +188,11 @@ mod tests {
 
     #[test]
     fn decoded_objects_stay_objects() {
+        let encode_decoded = |value: &Value| {
+            let mut out = String::new();
+            encode_decoded_into(&mut out, value);
+            out
+        };
         assert_eq!(encode_decoded(&json!({})), "{}");
         assert_eq!(
             encode_decoded(&json!({"0": "a", "1": {}})),

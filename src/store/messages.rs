@@ -156,6 +156,16 @@ fn counted(filter: &NotificationFilter) -> Option<(String, Vec<SqlValue>)> {
     Some((clauses.join(" AND "), args))
 }
 
+/// The most recipients one `INSERT` writes.
+const RECIPIENTS_PER_INSERT: usize = 400;
+
+thread_local! {
+    /// The text of the recipients' `INSERT` by how many rows it writes, made once: the statement
+    /// cache finds a statement by its text, and the store's thread writes every message.
+    static RECIPIENTS_SQL: std::cell::RefCell<std::collections::HashMap<usize, String>> =
+        std::cell::RefCell::default();
+}
+
 impl Tx<'_> {
     /// Stores an accepted send the way the real server does: the message with the chat's next
     /// index, one waiting delivery per recipient, and the chat's last-message fields. Answers the
@@ -217,16 +227,20 @@ impl Tx<'_> {
             .context(CONTEXT)?;
         // The title reaches the trigram index later, with others (`index_titles`).
         // One statement per chunk of recipients, cached per chunk length.
-        for chunk in message.recipients.chunks(400) {
-            let rows = (0..chunk.len())
-                .map(|i| format!("(?1, ?{})", i + 2))
-                .collect::<Vec<_>>()
-                .join(",");
-            let mut deliver = self
-                .conn
-                .prepare_cached(&format!(
-                    "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES {rows}"
-                ))
+        for chunk in message.recipients.chunks(RECIPIENTS_PER_INSERT) {
+            let mut deliver = RECIPIENTS_SQL
+                .with_borrow_mut(|made| {
+                    let sql = made.entry(chunk.len()).or_insert_with(|| {
+                        let rows = (0..chunk.len())
+                            .map(|i| format!("(?1, ?{})", i + 2))
+                            .collect::<Vec<_>>()
+                            .join(",");
+                        format!(
+                            "INSERT OR IGNORE INTO recipients (message_seq, user_id) VALUES {rows}"
+                        )
+                    });
+                    self.conn.prepare_cached(sql)
+                })
                 .context(CONTEXT)?;
             let args = std::iter::once(seq).chain(chunk.iter().map(|r| r.id));
             deliver

@@ -611,15 +611,27 @@ fn run_jobs(
             }
             Command::Commit(commit) => {
                 let mut batch = vec![commit];
-                while batch.len() < MAX_BATCH {
-                    match queue.try_recv() {
-                        Ok(Command::Commit(commit)) => batch.push(commit),
-                        Ok(other) => {
-                            pending = Some(other);
-                            break;
+                let mut yielded = false;
+                loop {
+                    while batch.len() < MAX_BATCH {
+                        match queue.try_recv() {
+                            Ok(Command::Commit(commit)) => batch.push(commit),
+                            Ok(other) => {
+                                pending = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
                         }
-                        Err(_) => break,
                     }
+                    // Under load (more than one request waiting), the workers are deciding more:
+                    // handing them the processor once lets those join this batch, whose commit
+                    // then writes its pages once for them all. (Handing it over again brings
+                    // hardly any more.)
+                    if yielded || pending.is_some() || batch.len() < 2 || batch.len() >= MAX_BATCH {
+                        break;
+                    }
+                    yielded = true;
+                    std::thread::yield_now();
                 }
                 let answers = commit_batch(&conn, &tallies, &shared, batch, listener.get());
                 publish_changes(&conn, &tallies, &publish);

@@ -4,8 +4,11 @@
 use super::lang::{self, EntryError, Lang};
 use crate::domain::Outcome;
 use crate::php;
-use rand::Rng;
+use crate::xxb::decide::{header_value, Header};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use rand::RngCore;
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use time::OffsetDateTime;
 
 /// What the emulated API answers.
@@ -57,10 +60,10 @@ impl Answer {
 
     /// The headers: the application's for what it answers (a fatal error included, as observed),
     /// none of them for what the web server answers alone.
-    pub fn headers(&self, lang: Lang, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+    pub fn headers(&self, lang: Lang, now: OffsetDateTime) -> Vec<Header> {
         match self {
             Answer::NotFound => Vec::new(),
-            Answer::ToPage => vec![("Location", PAGE.to_string())],
+            Answer::ToPage => vec![(header::LOCATION, HeaderValue::from_static(PAGE))],
             _ => headers(lang, now),
         }
     }
@@ -83,9 +86,8 @@ impl Answer {
             Answer::Data(data) => {
                 php::json::encode(&json!({"result": "success", "data": data})).into_bytes()
             }
-            Answer::Sent => {
-                php::json::encode(&json!({"result": "success", "message": ""})).into_bytes()
-            }
+            // PHP's JSON of `['result' => 'success', 'message' => '']`, the same for every send.
+            Answer::Sent => br#"{"result":"success","message":""}"#.to_vec(),
             Answer::Fail(message) => {
                 php::json::encode(&json!({"result": "fail", "message": message})).into_bytes()
             }
@@ -111,7 +113,28 @@ fn web_page(lang: Lang) -> String {
 
 /// The headers every answer carries, in order: content type, the session and preference cookies,
 /// the no-cache headers and the security headers of the real server.
-pub fn headers(lang: Lang, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+///
+/// Only the session cookie differs from one answer to the next within a second: the others are
+/// made once per second and language (on each thread) and shared.
+pub fn headers(lang: Lang, now: OffsetDateTime) -> Vec<Header> {
+    thread_local! {
+        static MADE: RefCell<Option<(i64, Lang, Vec<Header>)>> = const { RefCell::new(None) };
+    }
+    let second = now.unix_timestamp();
+    let mut headers = MADE.with_borrow_mut(|made| match made {
+        Some((at, made_for, headers)) if *at == second && *made_for == lang => headers.clone(),
+        _ => {
+            let headers = lasting_headers(lang, now);
+            *made = Some((second, lang, headers.clone()));
+            headers
+        }
+    });
+    headers.insert(1, (header::SET_COOKIE, session_cookie()));
+    headers
+}
+
+/// [`headers`] without the session cookie, which comes second.
+fn lasting_headers(lang: Lang, now: OffsetDateTime) -> Vec<Header> {
     const COOKIE_LIFE: i64 = 30 * 24 * 3600;
     let expires = (now + time::Duration::seconds(COOKIE_LIFE))
         .format(time::macros::format_description!(
@@ -124,35 +147,41 @@ pub fn headers(lang: Lang, now: OffsetDateTime) -> Vec<(&'static str, String)> {
         if http_only {
             cookie.push_str("; HttpOnly");
         }
-        cookie
+        (header::SET_COOKIE, header_value(cookie))
     };
+    let fixed = |name: HeaderName, value: &'static str| (name, HeaderValue::from_static(value));
     vec![
-        (
-            "Content-type",
-            "text/html; Language=UTF-8;charset=UTF-8".to_string(),
+        fixed(
+            header::CONTENT_TYPE,
+            "text/html; Language=UTF-8;charset=UTF-8",
         ),
-        (
-            "Set-Cookie",
-            format!("zentaosid={}; path=/; HttpOnly", session_id()),
-        ),
-        ("Set-Cookie", lasting("lang", lang.code(), false)),
-        ("Set-Cookie", lasting("device", "desktop", true)),
-        ("Set-Cookie", lasting("theme", "default", false)),
-        ("Expires", "Thu, 19 Nov 1981 08:52:00 GMT".to_string()),
-        ("Cache-control", "private".to_string()),
-        ("Pragma", "no-cache".to_string()),
-        ("X-Content-Type-Options", "nosniff".to_string()),
-        ("X-XSS-Protection", "1; mode=block".to_string()),
-        ("X-Frame-Options", "SAMEORIGIN".to_string()),
+        lasting("lang", lang.code(), false),
+        lasting("device", "desktop", true),
+        lasting("theme", "default", false),
+        fixed(header::EXPIRES, "Thu, 19 Nov 1981 08:52:00 GMT"),
+        fixed(header::CACHE_CONTROL, "private"),
+        fixed(header::PRAGMA, "no-cache"),
+        fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        fixed(header::X_XSS_PROTECTION, "1; mode=block"),
+        fixed(header::X_FRAME_OPTIONS, "SAMEORIGIN"),
     ]
+}
+
+/// The session cookie of one answer.
+fn session_cookie() -> HeaderValue {
+    header_value(format!("zentaosid={}; path=/; HttpOnly", session_id()))
 }
 
 /// A PHP session id: 26 characters of `0-9a-v` (5 bits each).
 fn session_id() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
-    let mut rng = rand::rng();
-    (0..26)
-        .map(|_| ALPHABET[rng.random_range(0..32)] as char)
+    // Each random byte's low 5 bits pick a character: 256 is a multiple of 32, so every
+    // character is as likely as any other.
+    let mut random = [0u8; 26];
+    rand::rng().fill_bytes(&mut random);
+    random
+        .iter()
+        .map(|b| ALPHABET[usize::from(b & 31)] as char)
         .collect()
 }
 

@@ -26,8 +26,9 @@ use crate::xxd::signature::xxd_formula;
 
 /// A request whose application is authenticated.
 #[derive(Debug)]
-pub struct Authenticated {
-    pub app: App,
+pub struct Authenticated<'d> {
+    /// As the directory holds it.
+    pub app: &'d App,
     /// `$_GET` without `code`, `token`, `m`, `f`, `t` (and an accepted `time`).
     pub params: PhpArray,
     /// For a time-mode call: the application's clock moved to its timestamp.
@@ -35,12 +36,12 @@ pub struct Authenticated {
 }
 
 /// Authenticates the application; `Err` is the refusal the real server answers.
-pub fn check(
+pub fn check<'d>(
     req: &ApiRequest,
-    directory: &Directory,
+    directory: &'d Directory,
     charset: Charset,
     findings: &mut Vec<Finding>,
-) -> Result<Authenticated, Answer> {
+) -> Result<Authenticated<'d>, Answer> {
     let params = &req.params;
     if params.get("m").is_none() || params.get("f").is_none() {
         findings.push(findings::missing_route());
@@ -60,14 +61,14 @@ pub fn check(
     };
 
     let code = text(params.get("code"));
-    let Some(app) = directory.app(&AppCode::sought(&code, charset)).cloned() else {
+    let Some(app) = directory.app(&AppCode::sought(&code, charset)) else {
         return refuse(
             findings,
             EntryError::EmptyEntry,
             findings::unknown_app(&code),
         );
     };
-    let Some(key) = app.key.clone() else {
+    let Some(key) = app.key.as_deref() else {
         return refuse(
             findings,
             EntryError::EmptyKey,
@@ -81,7 +82,7 @@ pub fn check(
         return refuse(
             findings,
             EntryError::IpDenied,
-            findings::ip_denied(&app, &req.caller),
+            findings::ip_denied(app, &req.caller),
         );
     }
 
@@ -98,7 +99,7 @@ pub fn check(
                 findings::bad_timestamp(time),
             );
         }
-        if loose_eq(&token, &token::time_token(code.as_bytes(), &key, time)) {
+        if loose_eq(&token, &token::time_token(code.as_bytes(), key, time)) {
             let stamp = String::from_utf8_lossy(stamp).into_owned();
             if !after_called_time(&stamp, app.called_time) {
                 return refuse(
@@ -117,33 +118,33 @@ pub fn check(
     }
     if clock.is_none() {
         let signed = &req.signed_query;
-        if !loose_eq(&token, &token::keyed_token(&req.signed_query_md5, &key)) {
-            let finding = findings::invalid_token(req, &token, signed, &key);
+        if !loose_eq(&token, &token::keyed_token(&req.signed_query_md5, key)) {
+            let finding = findings::invalid_token(req, &token, signed, key);
             // A client that signs with the direct API's formula learns so.
             let f = text(params.get("f"));
             let script = req.arrival.path.as_str();
-            if let Some(other) = xxd_formula(script, &req.arrival.query, Some(&f), &token, &key) {
+            if let Some(other) = xxd_formula(script, &req.arrival.query, Some(&f), &token, key) {
                 findings.push(findings::other_api_signature(false, signed, &other));
             }
             return refuse(findings, EntryError::InvalidToken, finding);
         }
     }
 
-    let Some(account) = app.account.clone().filter(|a| !a.is_empty()) else {
+    let Some(account) = app.account.as_ref().filter(|a| !a.is_empty()) else {
         return refuse(
             findings,
             EntryError::AccountUnbound,
             findings::account_unbound(&app.code),
         );
     };
-    match directory.user_by_account(&Account::sought(&account, charset)) {
+    match directory.user_by_account(&Account::sought(account, charset)) {
         Some(user) if !user.deleted => {}
         found => {
             let deleted = found.is_some();
             return refuse(
                 findings,
                 EntryError::InvalidAccount,
-                findings::invalid_account(&app.code, &account, deleted),
+                findings::invalid_account(&app.code, account, deleted),
             );
         }
     }

@@ -22,6 +22,16 @@ use crate::faults::Respond;
 use crate::php;
 use crate::php::dispatch;
 use crate::store::{ClockMove, RequestWrite};
+use actix_web::http::header::{HeaderName, HeaderValue};
+
+/// A response header, ready for the wire: written as it is, never parsed again.
+pub type Header = (HeaderName, HeaderValue);
+
+/// A header value made at run time. The mock's own values are visible ASCII; one that is not
+/// (none is) would be sent empty rather than fail the answer.
+pub fn header_value(value: String) -> HeaderValue {
+    HeaderValue::try_from(value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
 
 /// What the client gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +39,7 @@ pub enum Reply {
     /// An HTTP answer.
     Http {
         status: u16,
-        headers: Vec<(&'static str, String)>,
+        headers: Vec<Header>,
         body: Vec<u8>,
     },
     /// The connection closed without an answer (an injected fault).

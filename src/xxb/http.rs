@@ -90,8 +90,8 @@ pub(crate) fn respond(req: &HttpRequest, reply: Reply) -> HttpResponse {
         } => {
             let mut response =
                 HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
-            for (name, value) in headers {
-                response.append_header((name, value));
+            for header in headers {
+                response.append_header(header);
             }
             response.body(body)
         }

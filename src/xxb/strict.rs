@@ -226,10 +226,14 @@ pub fn warnings(body: &SendBody) -> Vec<Finding> {
                     found.push(findings::action_type(i, t));
                 }
             }
-            check_url(&mut found, &format!("actions[{i}].url"), action.get("url"));
+            check_url(
+                &mut found,
+                || format!("actions[{i}].url"),
+                action.get("url"),
+            );
         }
     }
-    check_url(&mut found, "url", body.get("url"));
+    check_url(&mut found, || "url".to_string(), body.get("url"));
     if let Some(sender) = body.get("sender").and_then(Value::as_object) {
         let named = sender
             .get("name")
@@ -242,12 +246,13 @@ pub fn warnings(body: &SendBody) -> Vec<Finding> {
     found
 }
 
-fn check_url(found: &mut Vec<Finding>, field: &str, url: Option<&Value>) {
+/// A warning when `url` is not absolute; `field` names it (made only then).
+fn check_url(found: &mut Vec<Finding>, field: impl FnOnce() -> String, url: Option<&Value>) {
     let Some(url) = url.and_then(Value::as_str).filter(|u| !u.is_empty()) else {
         return;
     };
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        found.push(findings::url_not_absolute(field, url));
+        found.push(findings::url_not_absolute(&field(), url));
     }
 }
 

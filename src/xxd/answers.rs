@@ -9,6 +9,8 @@
 //! [`Assumption::Encoding`]: super::Assumption::Encoding
 
 use crate::domain::Outcome;
+use crate::xxb::decide::Header;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -45,19 +47,20 @@ impl Answer {
 
     /// The headers, as Go's `net/http` writes them for such an answer (the server adds `Date`
     /// and `Content-Length`).
-    pub fn headers(&self) -> Vec<(&'static str, String)> {
+    pub fn headers(&self) -> Vec<Header> {
+        let fixed = |name: HeaderName, value: &'static str| (name, HeaderValue::from_static(value));
         match self {
             Answer::NotFound => vec![
-                ("Content-Type", TEXT.into()),
-                ("X-Content-Type-Options", "nosniff".into()),
+                fixed(header::CONTENT_TYPE, TEXT),
+                fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             ],
             Answer::MethodNotAllowed { allow } => vec![
-                ("Allow", (*allow).into()),
-                ("Content-Type", TEXT.into()),
-                ("X-Content-Type-Options", "nosniff".into()),
+                fixed(header::ALLOW, allow),
+                fixed(header::CONTENT_TYPE, TEXT),
+                fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             ],
             Answer::Armed { body: None, .. } => Vec::new(),
-            _ => vec![("Content-Type", JSON.into())],
+            _ => vec![fixed(header::CONTENT_TYPE, JSON)],
         }
     }
 

@@ -195,14 +195,30 @@ impl Built {
     pub fn store(sent: Unstored<'_>) -> Built {
         let target: Vec<i64> = sent.recipients.iter().map(|u| u.id).collect();
         let [title, subtitle, url, actions, sender] = sent.fields;
-        let (data_json, data, data_cut_from) = data_column(json!({
-            "title": title,
-            "subtitle": subtitle,
-            "url": url,
-            "actions": actions,
-            "sender": sender,
-            "target": target,
-        }));
+        let fields = [
+            ("title", title),
+            ("subtitle", subtitle),
+            ("url", url),
+            ("actions", actions),
+            ("sender", sender),
+        ];
+        let (data_json, data_cut_from) = data_column(&fields, &target);
+        // A whole `data` column reads back as the fields themselves (PHP's JSON of what its
+        // json_decode made keeps every value); a cut one as what can still be read of it.
+        let data = match data_cut_from {
+            None => {
+                let [title, subtitle, url, actions, sender] = fields.map(|(_, v)| ClientJson(v));
+                MessageData {
+                    title,
+                    subtitle,
+                    url,
+                    actions,
+                    sender,
+                    target,
+                }
+            }
+            Some(_) => MessageData::read(&data_json),
+        };
         Built {
             content_cut_from: sent.content.cut_from,
             data_cut_from,
@@ -222,35 +238,36 @@ impl Built {
     }
 }
 
-/// The `data` column of `fields` (`{title, subtitle, url, actions, sender, target}`, in that order):
-/// PHP's JSON of them as stored (at most 65,535 bytes), the fields as read back from it, and the
-/// JSON's length before the cut, when it was cut. The direct API stores its sends the same way.
-pub fn data_column(fields: Value) -> (String, MessageData, Option<usize>) {
-    let encoded = crate::php::json::encode_decoded(&fields);
-    let stored = column::data_json(&encoded);
-    let cut_from = stored.cut_from;
-    let data_json = stored.value.into_owned();
-    // A whole `data` column reads back as the fields themselves (PHP's JSON of what its
-    // json_decode made keeps every value); a cut one as what can still be read of it.
-    let data = match (cut_from, fields) {
-        (None, Value::Object(mut fields)) => {
-            let target = fields
-                .remove("target")
-                .and_then(|t| serde_json::from_value(t).ok())
-                .unwrap_or_default();
-            let mut take = |name: &str| ClientJson(fields.remove(name).unwrap_or_default());
-            MessageData {
-                title: take("title"),
-                subtitle: take("subtitle"),
-                url: take("url"),
-                actions: take("actions"),
-                sender: take("sender"),
-                target,
-            }
+/// The `data` column of `fields` (`title`, `subtitle`, `url`, `actions`, `sender`, in that
+/// order) and `target`: PHP's JSON of the object `{title, subtitle, url, actions, sender,
+/// target}` as stored (at most 65,535 bytes), and the JSON's length before the cut, when it was
+/// cut. The direct API stores its sends the same way.
+fn data_column(fields: &[(&str, Value); 5], target: &[i64]) -> (String, Option<usize>) {
+    let mut encoded = String::with_capacity(256);
+    encoded.push('{');
+    for (name, value) in fields {
+        encoded.push('"');
+        encoded.push_str(name);
+        encoded.push_str("\":");
+        crate::php::json::encode_decoded_into(&mut encoded, value);
+        encoded.push(',');
+    }
+    encoded.push_str("\"target\":[");
+    for (i, id) in target.iter().enumerate() {
+        if i > 0 {
+            encoded.push(',');
         }
-        _ => MessageData::read(&data_json),
-    };
-    (data_json, data, cut_from)
+        encoded.push_str(itoa::Buffer::new().format(*id));
+    }
+    encoded.push_str("]}");
+    let stored = column::data_json(&encoded);
+    match stored.cut_from {
+        Some(cut_from) => (stored.value.into_owned(), Some(cut_from)),
+        None => {
+            drop(stored);
+            (encoded, None)
+        }
+    }
 }
 
 pub fn build(call: &Call, body: &SendBody, kind: MessageKind, reach: Reach) -> Built {

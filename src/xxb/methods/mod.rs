@@ -63,7 +63,7 @@ impl Method {
 /// What a method call needs.
 pub struct Call<'a> {
     pub req: &'a ApiRequest,
-    pub auth: &'a Authenticated,
+    pub auth: &'a Authenticated<'a>,
     pub positional: &'a [Positional],
     pub mode: ValidationMode,
     /// The emulated tables' character set.
