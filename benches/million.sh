@@ -11,8 +11,11 @@
 #   notifications contain, and one a fifth of them contain; titles of two characters and of one, which
 #   the trigrams that begin with them serve; a title with a user and an application);
 # - the p99 of sends (wrk -t2 -c32) on the idle server, then while four clients run those queries in a loop;
-# - the peak resident memory (VmHWM) and the largest WAL file seen, sampled every 100 ms from /proc (for the
-#   in-memory store, a WAL only exists if the store keeps one in a file).
+# - the peak resident memory (VmHWM) and the largest WAL file seen, sampled every 100 ms from /proc, in each
+#   phase: the fill, the filters, the sends (idle, then under queries). (The in-memory default is a scratch
+#   file in WAL mode: it has one too.)
+# XXB_MOCK_BIN=path/to/xxb-mock runs another build (an older one, for before/after figures) instead of this
+# tree's.
 # Targets (SPEC section 8): every filter <= 50 ms p99, sends' p99 under queries within 2x of idle, RSS <= 200
 # MB, WAL <= 64 MiB. Figures, not pass/fail: the machine may be shared, so the load average is printed with
 # them. Everything is appended to benches/results/million.txt.
@@ -24,13 +27,18 @@ DURATION=${DURATION:-10s}
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 fi
-cargo build --release --quiet --bin xxb-mock
-BIN=target/release/xxb-mock
+if [ -n "${XXB_MOCK_BIN:-}" ]; then
+  BIN=$XXB_MOCK_BIN
+else
+  cargo build --release --quiet --bin xxb-mock
+  BIN=target/release/xxb-mock
+fi
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 mkdir -p benches/results
 exec > >(tee -a benches/results/million.txt) 2>&1
 echo "== million rows: $ROWS journal entries and notifications, $QUERIES queries per filter =="
+[ -n "${XXB_MOCK_BIN:-}" ] && echo "build: $XXB_MOCK_BIN"
 bash benches/machine.sh
 
 md5() { printf %s "$1" | md5sum | cut -d' ' -f1; }
@@ -68,18 +76,22 @@ start() { # start ARGS...: a server on a free port; sets URL and PID
 total() { curl -s "$URL/__inspect/$1?limit=1${2:+&$2}" | sed 's/^{"total":\([0-9]*\).*/\1/'; }
 newest() { curl -s "$URL/__inspect/$1?limit=1&order=desc" | sed 's/.*"items":\[{"seq":\([0-9]*\).*/\1/'; }
 
-sample() { # every 100 ms until killed: the largest WAL file the server holds open, in bytes
-  local largest=0 size f
+phase() { echo "$1" > "$WORK/phase"; echo 0 > "$WORK/wal.$1"; }
+sample() { # every 100 ms until killed: the largest WAL file the server holds open, in bytes, per phase
+  local size f now largest
   while kill -0 "$PID" 2>/dev/null; do
+    now=$(cat "$WORK/phase")
+    largest=$(cat "$WORK/wal.$now" 2>/dev/null || echo 0)
     for f in /proc/"$PID"/fd/*; do
       case $(readlink "$f" 2>/dev/null) in
         *-wal) size=$(stat -L -c %s "$f" 2>/dev/null || echo 0)
-               [ "$size" -gt "$largest" ] && largest=$size && echo "$largest" > "$WORK/wal";;
+               [ "$size" -gt "$largest" ] && largest=$size && echo "$largest" > "$WORK/wal.$now";;
       esac
     done
     sleep 0.1
   done
 }
+mib() { awk '{printf "%.1f MiB", $1/1024/1024}' "$WORK/wal.$1"; }
 
 fill() { # sends until ROWS notifications are stored, in rounds sized by the rate so far
   local started=$SECONDS stored seconds
@@ -157,15 +169,17 @@ run() { # run NAME ARGS...
   echo
   echo "-- $name --"
   start "$@"
-  echo 0 > "$WORK/wal"
+  phase fill
   sample & SAMPLER=$!
   fill
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "filters ($QUERIES queries each, one connection):"
   filters > "$WORK/filters"
+  phase filters
   while read -r path; do measure "$path"; done < "$WORK/filters"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   local idle busy
+  phase sends
   idle=$(send_p99)
   local loops=()
   for _ in 1 2 3 4; do
@@ -180,7 +194,7 @@ run() { # run NAME ARGS...
   echo "peak RSS (VmHWM): $(awk '/^VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/"$PID"/status)"
   kill "$PID"; wait "$PID" 2>/dev/null || true
   kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
-  echo "largest WAL seen: $(awk '{printf "%.1f MiB", $1/1024/1024}' "$WORK/wal")"
+  echo "largest WAL seen: $(sort -n "$WORK"/wal.* | tail -1 | awk '{printf "%.1f MiB", $1/1024/1024}') (the fill $(mib fill), the filters $(mib filters), the sends idle and under queries $(mib sends))"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 

@@ -18,6 +18,11 @@
 //! oldest journal entries and notifications beyond the retention limit ([`Retain`]), at most
 //! [`retention::TRIM_STEP`] of each per batch, in a transaction of its own.
 //!
+//! The write-ahead log stays short: a checkpoint thread copies it back into the database file
+//! without holding anyone, and once it is [`WAL_RESTART_AT`] long the writer copies back the last
+//! frames itself, between two batches, after the reads in progress have ended (new ones wait a
+//! moment), so that its next commit starts it over ([`bound_wal`]).
+//!
 //! Nothing is acknowledged before it is committed. After a commit that changed the organisation
 //! the store thread publishes a new [`Directory`], before it answers, so whoever was told "done"
 //! decides from the new one. Both kinds of database are files in WAL mode, which lets the readers
@@ -533,13 +538,27 @@ fn run_jobs(
     retention: &Retention,
     listener: &Listener,
 ) {
-    wait_briefly(&conn);
+    prepare_writer(&conn);
     let tallies = RefCell::new(Tallies::default());
     let mut pending = None;
     let mut titles_indexed = std::time::Instant::now();
+    // Reads are held back until the WAL can start over (see `bound_wal`).
+    let mut holding = false;
     loop {
         let first = match pending.take() {
             Some(command) => command,
+            // While reads are held, the writer looks again soon even if nothing arrives.
+            None if holding => match queue.recv_timeout(WAL_LOOK_AGAIN) {
+                Ok(command) => command,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    holding = bound_wal(&conn, &shared);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    shared.resume_reads();
+                    return;
+                }
+            },
             None => match queue.recv() {
                 Ok(command) => command,
                 Err(_) => return,
@@ -551,7 +570,7 @@ fn run_jobs(
             Command::Replace(fresh, reply) => {
                 tallies.borrow_mut().forget();
                 let result = fresh().map(|(new, file)| {
-                    wait_briefly(&new);
+                    prepare_writer(&new);
                     let old = std::mem::replace(&mut conn, new);
                     // From here on, reads open the fresh file; the old one is removed at once
                     // (reads still running finish on what they have open).
@@ -620,13 +639,28 @@ fn run_jobs(
                 let answers = commit_batch(&conn, &tallies, &shared, batch, listener.get());
                 publish_changes(&conn, &tallies, &publish);
                 delivery::deliver(answers);
-                retention.trim(&conn, &tallies, &shared);
+                let mut behind = retention.trim_step(&conn, &tallies, &shared);
+                // Still past the limit: trimmed on, a step at a time, while nothing waits, or
+                // at once when the batches add more than single steps trim.
+                while behind > 0 {
+                    if behind <= 2 * retention::TRIM_STEP {
+                        if pending.is_some() {
+                            break;
+                        }
+                        if let Ok(command) = queue.try_recv() {
+                            pending = Some(command);
+                            break;
+                        }
+                    }
+                    behind = retention.trim_step(&conn, &tallies, &shared);
+                }
                 if titles_indexed.elapsed() >= INDEX_TITLES_EVERY {
                     index_titles(&conn, &tallies);
                     titles_indexed = std::time::Instant::now();
                 }
             }
         }
+        holding = bound_wal(&conn, &shared);
     }
 }
 
@@ -779,26 +813,87 @@ fn commit_batch(
     answers
 }
 
-/// The WAL size past which a checkpoint truncates it: only when restarting it could not keep it
-/// small (readers kept every restart from finishing). (The writer's `journal_size_limit` truncates
-/// it to 64 MiB whenever it is restarted, so the file normally stays at or below that.)
-const WAL_TRUNCATE_AT: u64 = 96 * 1024 * 1024;
-
-/// How much of the WAL is written since it last started over, at which a checkpoint makes it start
-/// over again (a restarting checkpoint). Under a steady stream of commits it never starts over on
-/// its own: the writer begins again at the WAL's start only when every frame has been copied back,
-/// and each round of copying finds new frames. Restarting costs the writer one short wait; a WAL
-/// that only grows costs it a truncation of a large file (a long wait) and, until then, writes
-/// into new blocks of the file, which are dearer than blocks written before.
+/// How much of the WAL is written since it last started over, at which the writer makes it start
+/// over. Under a steady stream of commits it never would on its own: the writer begins again at
+/// the WAL's start only when every frame has been copied back and no read is using any, and the
+/// checkpoint thread, copying while the writer writes, never catches up with it. So the writer
+/// itself copies back the last frames, between two batches (see [`bound_wal`]), and its next
+/// commit starts the WAL over. (The file is then cut back to `journal_size_limit`.)
 const WAL_RESTART_AT: i64 = 16 * 1024 * 1024;
 
-/// How long a restarting or truncating checkpoint waits for the writer's batch in progress, and
-/// then for readers to move to the latest snapshot. While it waits it holds the writer off, so it
-/// gives up soon and tries again on the next round.
+/// How much of the WAL is written since it last started over, past which the writer, to make it
+/// start over, waits for the reads in progress rather than write on (see [`bound_wal`]). What it
+/// writes while it waits for the checkpoint thread stays below 64 MiB.
+const WAL_WAIT_AT: i64 = 40 * 1024 * 1024;
+
+/// How soon the writer looks again whether the WAL can start over, while reads are held back and
+/// nothing arrives.
+const WAL_LOOK_AGAIN: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// How long the checkpoint thread's last checkpoint, which truncates the WAL of a `--db` file when
+/// the store closes, waits for the writer and readers.
 const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+thread_local! {
+    /// How many frames the WAL of the writer's connection holds (this thread's, the writer's),
+    /// as of its last commit, or 0 once they have all been copied back.
+    static WAL_FRAMES: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    /// The page size of the writer's database, which each frame holds.
+    static WAL_PAGE_SIZE: std::cell::Cell<i64> = const { std::cell::Cell::new(4096) };
+}
+
+/// SQLite's word after each of the writer's commits: the WAL holds `frames` frames.
+fn wal_committed(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+    WAL_FRAMES.set(i64::from(frames));
+    Ok(())
+}
+
+/// Keeps the WAL short, between two batches: once it holds [`WAL_RESTART_AT`], reads that have
+/// not begun are held back; once none is in progress, the writer copies the WAL back whole (the
+/// checkpoint thread has copied most of it already), so that its next commit starts the WAL over,
+/// and lets the reads go. Answers whether reads are still held (the writer then looks again soon).
+/// While reads are in progress the writer goes on writing, up to [`WAL_WAIT_AT`].
+fn bound_wal(conn: &Connection, shared: &Shared) -> bool {
+    let written = || WAL_FRAMES.get() * WAL_PAGE_SIZE.get();
+    if written() < WAL_RESTART_AT {
+        shared.resume_reads();
+        return false;
+    }
+    if !shared.hold_reads() {
+        // Reads that began before the hold are still running. Until the WAL is long, the writer
+        // goes on meanwhile; past that, it waits for them (the sends wait with it), so that the
+        // WAL stays within bounds however slow the reads are.
+        if written() < WAL_WAIT_AT || !shared.wait_for_reads(readers::HOLD_LIMIT) {
+            return true;
+        }
+    }
+    // PASSIVE: with no read in progress and no write (this is the writer), it copies every frame,
+    // unless the checkpoint thread is copying at the moment; then the next look tries again.
+    let copied = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    });
+    match copied {
+        Ok((0, frames, copied)) if frames == copied => {
+            WAL_FRAMES.set(0);
+            shared.resume_reads();
+            false
+        }
+        Ok(_) => true,
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => true,
+        Err(e) => {
+            tracing::warn!("checkpoint failed: {e}");
+            shared.resume_reads();
+            false
+        }
+    }
+}
 
 /// How long the writer sleeps between two attempts at a lock a checkpoint holds, and how many
 /// attempts it makes (about 5 s in all). SQLite's own busy timeout sleeps 1, 2, 5, 10, 20... ms
@@ -815,25 +910,26 @@ fn writer_retries(attempt: i32) -> bool {
     true
 }
 
-/// Makes the writer's connection wait for a lock a checkpoint holds in short steps.
-fn wait_briefly(conn: &Connection) {
+/// Makes the writer's connection wait for a lock a checkpoint holds in short steps, and tell how
+/// long its WAL is after each commit.
+fn prepare_writer(conn: &Connection) {
     if let Err(e) = conn.busy_handler(Some(writer_retries)) {
         tracing::warn!("cannot set the writer's busy handler: {e}");
     }
+    WAL_FRAMES.set(0);
+    if let Ok(size) = conn.pragma_query_value(None, "page_size", |r| r.get(0)) {
+        WAL_PAGE_SIZE.set(size);
+    }
+    conn.wal_hook(Some(wal_committed));
 }
 
-/// A checkpoint in `mode`: how many frames the WAL holds since it last started over.
-fn checkpoint(conn: &Connection, mode: &str) -> i64 {
-    match conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-        r.get::<_, i64>(1)
-    }) {
-        Ok(frames) => frames,
-        // A long read or the writer kept it from finishing: the next round tries again.
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => 0,
-        Err(e) => {
-            tracing::warn!("checkpoint failed: {e}");
-            0
-        }
+/// Copies what it can of the WAL back into the database file, holding no one (a passive
+/// checkpoint). What it could not copy, the next round does.
+fn copy_back(conn: &Connection) {
+    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        Ok(()) => {}
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {}
+        Err(e) => tracing::warn!("checkpoint failed: {e}"),
     }
 }
 
@@ -864,9 +960,6 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
     };
     let mut file = shared.current_file();
     let mut conn = open(&file)?;
-    let page_size: i64 = conn
-        .pragma_query_value(None, "page_size", |r| r.get(0))
-        .context("reading the page size")?;
     let (alive, stop) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("xxb-mock-checkpoint".into())
@@ -891,17 +984,11 @@ fn start_checkpoints(shared: Arc<Shared>) -> Result<mpsc::Sender<()>, StoreError
                         }
                     }
                 }
-                // A WAL that grew (readers kept it from starting over) is checkpointed whole and
-                // truncated, which holds the writer for a while; otherwise the frames are copied
-                // without holding anyone (passive), and when enough were written since the WAL
-                // started over, what the writer committed meanwhile is copied too while it waits
-                // (restart), so that its next commit starts the WAL over.
-                if std::fs::metadata(file.companion("-wal"))
-                    .is_ok_and(|m| m.len() > WAL_TRUNCATE_AT)
-                {
-                    checkpoint(&conn, "TRUNCATE");
-                } else if checkpoint(&conn, "PASSIVE") * page_size > WAL_RESTART_AT {
-                    checkpoint(&conn, "RESTART");
+                // Copied without holding anyone (passive); the writer copies the last frames
+                // itself when the WAL is to start over (`bound_wal`), and then this thread
+                // stays out of its way.
+                if !shared.reads_held() {
+                    copy_back(&conn);
                 }
             }
             if !file.is_scratch() {

@@ -8,6 +8,12 @@
 //! The same lock says which file is current: a reset of the default swaps in a fresh file, and a
 //! read that begins afterwards reads the fresh one, never one half reset.
 //!
+//! The WAL can only start over when no read is using it. Under a steady stream of writes, reads
+//! that overlap one another would use it for ever, and it would grow for as long as they kept
+//! coming; so when the writer finds it long, it holds new reads back ([`Shared::hold_reads`]) until
+//! those in progress have ended and it has copied the WAL back whole, then lets them go
+//! ([`Shared::resume_reads`]). A held read waits at most [`HOLD_LIMIT`].
+//!
 //! Every read has a deadline (its wait's, or [`READ_LIMIT`]); a query still running at its
 //! deadline, or whose caller has gone, is stopped by SQLite's progress handler, so a read never
 //! holds a connection for long.
@@ -18,7 +24,7 @@ use super::{StoreError, Tallies, Tx};
 use rusqlite::{Connection, OpenFlags};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -34,11 +40,16 @@ const READER_CACHE_KIB: i64 = 8 * 1024;
 /// How many SQLite virtual-machine steps pass between looks at a read's deadline.
 const STEPS_BETWEEN_LOOKS: i32 = 1000;
 
+/// The longest a read waits to begin while the writer holds reads back: past it, it begins anyway.
+pub(crate) const HOLD_LIMIT: Duration = Duration::from_secs(1);
+
 /// What the writer and the readers share.
 pub(crate) struct Shared {
     state: Mutex<State>,
     /// One permit per connection a read may use.
     permits: Arc<Semaphore>,
+    /// Woken when held reads may begin.
+    resumed: Condvar,
 }
 
 struct State {
@@ -49,6 +60,10 @@ struct State {
     idle: Vec<ReadConn>,
     /// The store has stopped: no read begins any more.
     closed: bool,
+    /// Reads begun and not yet ended (each holds a snapshot, which may be in the WAL).
+    reading: usize,
+    /// New reads wait before they begin (see [`Shared::hold_reads`]).
+    held: bool,
 }
 
 /// A read-only connection, and the file it reads.
@@ -65,8 +80,11 @@ impl Shared {
                 totals: Totals::default(),
                 idle: Vec::new(),
                 closed: false,
+                reading: 0,
+                held: false,
             }),
             permits: Arc::new(Semaphore::new(READERS)),
+            resumed: Condvar::new(),
         }
     }
 
@@ -85,9 +103,53 @@ impl Shared {
         let idle = {
             let mut state = self.lock();
             state.closed = true;
+            state.held = false;
             std::mem::take(&mut state.idle)
         };
+        self.resumed.notify_all();
         drop(idle);
+    }
+
+    /// Makes reads that have not begun wait (at most [`HOLD_LIMIT`]) until [`Shared::resume_reads`],
+    /// and answers whether none is in progress: then no read uses the WAL, nor will until they
+    /// resume, so the writer can copy it back whole and start it over.
+    pub(crate) fn hold_reads(&self) -> bool {
+        let mut state = self.lock();
+        state.held = true;
+        state.reading == 0
+    }
+
+    /// Whether reads are held back.
+    pub(crate) fn reads_held(&self) -> bool {
+        self.lock().held
+    }
+
+    /// Waits, at most `limit`, until no read is in progress; answers whether none is.
+    pub(crate) fn wait_for_reads(&self, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        let mut state = self.lock();
+        while state.reading > 0 && !state.closed {
+            let now = Instant::now();
+            if now >= until {
+                return false;
+            }
+            state = self
+                .resumed
+                .wait_timeout(state, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        state.reading == 0
+    }
+
+    /// Lets held reads begin.
+    pub(crate) fn resume_reads(&self) {
+        let mut state = self.lock();
+        if state.held {
+            state.held = false;
+            drop(state);
+            self.resumed.notify_all();
+        }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -130,7 +192,7 @@ impl Shared {
         cancelled: &Arc<AtomicBool>,
         work: impl FnOnce(&Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let (reader, seen) = self.begin()?;
+        let (reader, seen) = self.begin(deadline)?;
         let stopped = Arc::new(AtomicBool::new(false));
         {
             let (cancelled, stopped) = (cancelled.clone(), stopped.clone());
@@ -147,13 +209,17 @@ impl Shared {
         }
         let snapshot = Snapshot { shared: self, seen };
         let tallies = RefCell::new(Tallies::default());
-        let outcome = work(&Tx {
-            conn: &reader.conn,
-            tallies: &tallies,
-            snapshot: Some(&snapshot),
-        });
+        // A read that panics still ends (and is no longer counted as reading).
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            work(&Tx {
+                conn: &reader.conn,
+                tallies: &tallies,
+                snapshot: Some(&snapshot),
+            })
+        }));
         reader.conn.progress_handler(0, None::<fn() -> bool>);
         self.end(reader);
+        let outcome = outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         match outcome {
             Err(e) if stopped.load(Ordering::Relaxed) || e.is_interrupted() => {
                 Err(StoreError::Interrupted)
@@ -162,8 +228,11 @@ impl Shared {
         }
     }
 
-    /// A connection to the current file with its snapshot begun, and where the snapshot stands.
-    fn begin(&self) -> Result<(ReadConn, Seen), StoreError> {
+    /// A connection to the current file with its snapshot begun, and where the snapshot stands;
+    /// once reads are no longer held back (or the hold has lasted [`HOLD_LIMIT`], or `deadline`
+    /// has come).
+    fn begin(&self, deadline: Instant) -> Result<(ReadConn, Seen), StoreError> {
+        let waited_until = deadline.min(Instant::now() + HOLD_LIMIT);
         loop {
             let (file, idle) = {
                 let mut state = self.lock();
@@ -181,7 +250,18 @@ impl Shared {
                     Err(e) => return Err(e),
                 },
             };
-            let state = self.lock();
+            let mut state = self.lock();
+            while state.held && !state.closed {
+                let now = Instant::now();
+                if now >= waited_until {
+                    break;
+                }
+                state = self
+                    .resumed
+                    .wait_timeout(state, waited_until - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
             if state.closed {
                 return Err(StoreError::Stopped);
             }
@@ -202,6 +282,8 @@ impl Shared {
                     source: Arc::new(e),
                 });
             }
+            let mut state = state;
+            state.reading += 1;
             return Ok((reader, state.totals.seen()));
         }
     }
@@ -211,11 +293,18 @@ impl Shared {
         if !reader.conn.is_autocommit() {
             let _ = reader.conn.execute_batch("ROLLBACK");
         }
-        if !reader.conn.is_autocommit() {
-            return;
-        }
         let mut state = self.lock();
-        if !state.closed && Arc::ptr_eq(&reader.file, &state.file) && state.idle.len() < READERS {
+        state.reading -= 1;
+        if state.reading == 0 && state.held {
+            // The writer may be waiting for the last one.
+            self.resumed.notify_all();
+        }
+        // A connection still in a transaction would keep its snapshot: it is closed.
+        if reader.conn.is_autocommit()
+            && !state.closed
+            && Arc::ptr_eq(&reader.file, &state.file)
+            && state.idle.len() < READERS
+        {
             state.idle.push(reader);
         }
     }
@@ -460,6 +549,114 @@ mod tests {
             kept.read(meta_rows).await,
             Err(StoreError::Stopped)
         ));
+    }
+
+    /// Under a steady stream of writes and reads that overlap one another (so that at every
+    /// moment some read is using the WAL), the WAL still starts over and its file stays within
+    /// 64 MiB, while 96 MiB are written, in both kinds of database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_wal_starts_over_while_overlapping_reads_keep_coming() {
+        for location in [DbLocation::Memory, DbLocation::File(temp_db())] {
+            let store = Store::open(&location, Retain::Unlimited).unwrap();
+            let wal = store.shared.current_file().companion("-wal");
+            let stop = Arc::new(AtomicBool::new(false));
+            let mut readers = Vec::new();
+            for _ in 0..3 {
+                let (store, stop) = (store.clone(), stop.clone());
+                readers.push(tokio::spawn(async move {
+                    let mut reads = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        store
+                            .read(|tx| {
+                                let rows = meta_rows(tx);
+                                std::thread::sleep(Duration::from_millis(3));
+                                rows
+                            })
+                            .await
+                            .unwrap();
+                        reads += 1;
+                    }
+                    reads
+                }));
+            }
+            let mut largest = 0;
+            for i in 0..96 {
+                store
+                    .run(move |tx| {
+                        tx.conn
+                            .execute(
+                                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                                (format!("blob {}", i % 4), "x".repeat(1024 * 1024)),
+                            )
+                            .map_err(|e| StoreError::Invalid(e.to_string()))
+                    })
+                    .await
+                    .unwrap();
+                largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+            }
+            stop.store(true, Ordering::Relaxed);
+            for reader in readers {
+                assert!(reader.await.unwrap() > 0, "the reads went on");
+            }
+            assert!(largest > 0, "{location:?}: there is a WAL");
+            assert!(
+                largest <= 64 * 1024 * 1024,
+                "{location:?}: the WAL reached {largest} bytes"
+            );
+            drop(store);
+            if let DbLocation::File(path) = location {
+                remove_db(&path);
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn held_reads_wait_for_the_writer_and_the_writer_knows_when_none_is_in_progress() {
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
+        let shared = store.shared.clone();
+        let (began_tx, began) = mpsc::channel::<()>();
+        let (end_tx, end) = mpsc::channel::<()>();
+        let running = store.clone();
+        let first = tokio::spawn(async move {
+            running
+                .read(move |tx| {
+                    began_tx.send(()).unwrap();
+                    end.recv_timeout(DEADLOCK).unwrap();
+                    meta_rows(tx)
+                })
+                .await
+        });
+        tokio::task::spawn_blocking(move || began.recv_timeout(DEADLOCK).unwrap())
+            .await
+            .unwrap();
+        // A read is in progress: the writer would have to wait for it.
+        assert!(!shared.hold_reads());
+        assert!(!shared.wait_for_reads(Duration::ZERO));
+        end_tx.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        let waiting = shared.clone();
+        let none = tokio::task::spawn_blocking(move || waiting.wait_for_reads(DEADLOCK)).await;
+        assert!(none.unwrap(), "the read ended");
+        assert!(shared.hold_reads(), "none is in progress, and none begins");
+        // A read asked for now waits until the reads resume, then answers.
+        let held = tokio::spawn({
+            let store = store.clone();
+            async move { store.read(meta_rows).await }
+        });
+        shared.resume_reads();
+        assert!(held.await.unwrap().is_ok());
+        assert!(!shared.reads_held());
+    }
+
+    #[tokio::test]
+    async fn a_read_held_longer_than_the_hold_limit_begins_anyway() {
+        let store = Store::open(&DbLocation::Memory, Retain::Unlimited).unwrap();
+        assert!(store.shared.hold_reads());
+        // Nobody resumes them: the read begins after HOLD_LIMIT.
+        let began = Instant::now();
+        assert!(store.read(meta_rows).await.is_ok());
+        assert!(began.elapsed() >= HOLD_LIMIT);
+        store.shared.resume_reads();
     }
 
     fn temp_db() -> std::path::PathBuf {

@@ -4,9 +4,16 @@
 //! The store thread trims after a batch of request writes has been committed and answered, in a
 //! transaction of its own, so trimming never touches what a transaction in progress wrote and no
 //! send waits for it. Each step removes at most [`TRIM_STEP`] journal entries and as many
-//! notifications, and only once there are more than the limit plus a small slack, so that under
-//! load the deletes come in chunks rather than one row per batch. A database opened with more
-//! rows than the limit is brought down to it step by step as requests arrive.
+//! notifications (a few milliseconds' work, so that a send arriving meanwhile waits little), and
+//! only once there are more than the limit plus a small slack, so that under load a step trims
+//! what a few batches added rather than one row per batch. Steps follow one another while nothing
+//! waits, or when the batches come faster than single steps trim; a database opened with more
+//! rows than the limit is brought down to it that way.
+//!
+//! A step deletes the oldest rows as one range of seqs (`seq <= last`), which each table's own
+//! b-tree holds together, and takes them off the tables of counts by adding them up as it reads
+//! them, one upsert per key, rather than with `GROUP BY`, whose sort costs several times the
+//! reading (see `benches/trim-cost.sh`).
 //!
 //! Trimmed notifications go with their deliveries; the chats keep their message index (the
 //! next message continues it, as if nothing had been trimmed), and the journal entries and
@@ -14,16 +21,17 @@
 
 use super::readers::Shared;
 use super::{Context, StoreError, Tallies, Tx};
-use rusqlite::types::Value as SqlValue;
-use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The most journal entries, and the most notifications, one trimming step deletes.
-pub const TRIM_STEP: u64 = 1000;
+pub const TRIM_STEP: u64 = 256;
 
 /// How many journal entries and notifications to keep: `--retain N` or `--retain unlimited`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,15 +124,28 @@ impl Retention {
 
     /// One trimming step, in its own transaction (no other may be in progress). A failure rolls
     /// it back and is logged: the next step tries again.
+    #[cfg(test)]
     pub(super) fn trim(&self, conn: &Connection, tallies: &RefCell<Tallies>, shared: &Shared) {
+        self.trim_step(conn, tallies, shared);
+    }
+
+    /// [`Retention::trim`], answering how many rows (journal entries or notifications, whichever
+    /// more) the next step would find to trim: 0 within the limit and its slack, or after a
+    /// failure.
+    pub(super) fn trim_step(
+        &self,
+        conn: &Connection,
+        tallies: &RefCell<Tallies>,
+        shared: &Shared,
+    ) -> u64 {
         let Retain::Limit(limit) = self.retain else {
-            return;
+            return 0;
         };
         let tx = Tx::writer(conn, tallies);
         // Within the limit (after every batch but the few that pass it) there is nothing to
         // write: no transaction, and no commit through the readers' lock.
         if let Ok(false) = tx.over_limit(limit) {
-            return;
+            return 0;
         }
         let step = || -> Result<(u64, u64), StoreError> {
             let requests = tx.trim_journal(limit)?;
@@ -133,7 +154,7 @@ impl Retention {
         };
         if let Err(e) = conn.execute_batch("BEGIN") {
             tracing::warn!("cannot trim to the retention limit: {e}");
-            return;
+            return 0;
         }
         match step().and_then(|done| {
             // Through the readers' lock: their counts learn of the trim with its commit.
@@ -147,31 +168,41 @@ impl Retention {
                 self.requests.fetch_add(requests, Ordering::Relaxed);
                 self.notifications
                     .fetch_add(notifications, Ordering::Relaxed);
+                let left = |stored: Result<i64, StoreError>| over(stored.unwrap_or(0), limit);
+                left(tx.stored_requests()).max(left(tx.stored_notifications()))
             }
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
                 tallies.borrow_mut().forget();
                 tracing::warn!("cannot trim to the retention limit: {e}");
+                0
             }
         }
     }
 }
 
 /// How far past the limit the rows may go before a step trims them: a hundredth of the limit, at
-/// most a step (none below 100).
+/// most half a step (none below 100), so that under load a step trims the rows of a few batches
+/// at once (each step is a transaction, with a commit's fixed cost) and never many.
 fn slack(limit: u64) -> u64 {
-    (limit / 100).min(TRIM_STEP)
+    (limit / 100).min(TRIM_STEP / 2)
+}
+
+/// How many rows past `limit` there are to trim among `stored`: none within the slack, else all
+/// of them.
+fn over(stored: i64, limit: u64) -> u64 {
+    let stored = u64::try_from(stored).unwrap_or(0);
+    if stored <= limit.saturating_add(slack(limit)) {
+        0
+    } else {
+        stored - limit
+    }
 }
 
 /// How many rows one step deletes out of `stored` under `limit`: none within the slack, else down
 /// to the limit, at most [`TRIM_STEP`].
 fn excess(stored: i64, limit: u64) -> u64 {
-    let stored = u64::try_from(stored).unwrap_or(0);
-    if stored <= limit.saturating_add(slack(limit)) {
-        0
-    } else {
-        (stored - limit).min(TRIM_STEP)
-    }
+    over(stored, limit).min(TRIM_STEP)
 }
 
 impl Tx<'_> {
@@ -211,7 +242,20 @@ impl Tx<'_> {
             || excess(self.stored_notifications()?, limit) > 0)
     }
 
-    /// Deletes the oldest journal entries beyond `limit` (one step of them); answers how many.
+    /// The seq of the `n`th oldest row of `table` (`n` >= 1, at most the rows there are): the
+    /// rows a step trims are those up to it, one range of the table's own b-tree.
+    fn nth_oldest(&self, table: &str, n: u64, context: &'static str) -> Result<i64, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT seq FROM {table} ORDER BY seq LIMIT 1 OFFSET ?1"
+            ))
+            .context(context)?
+            .query_row([n.saturating_sub(1) as i64], |r| r.get(0))
+            .context(context)
+    }
+
+    /// Deletes the oldest journal entries beyond `limit` (one step of them) with their findings,
+    /// and takes them off the counts; answers how many.
     fn trim_journal(&self, limit: u64) -> Result<u64, StoreError> {
         const CONTEXT: &str = "trimming the journal";
         let stored = self.stored_requests()?;
@@ -219,22 +263,103 @@ impl Tx<'_> {
         if doomed == 0 {
             return Ok(0);
         }
-        let last: i64 = self
+        let last = self.nth_oldest("journal", doomed, CONTEXT)?;
+        // What the counts lose is added up here rather than by `GROUP BY`, whose sort cost
+        // several times the reading of the rows (`benches/trim-cost.sh`).
+        let mut entries: Vec<(i64, Key)> = Vec::with_capacity(doomed as usize);
+        let mut counts = Tally::default();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT seq, outcome, ifnull(method, ''), ifnull(app, ''), api FROM journal
+                     WHERE seq <= ?1 ORDER BY seq",
+                )
+                .context(CONTEXT)?;
+            let mut rows = stmt.query([last]).context(CONTEXT)?;
+            while let Some(row) = rows.next().context(CONTEXT)? {
+                let key = counts.add([
+                    row.get_ref(1).context(CONTEXT)?,
+                    row.get_ref(2).context(CONTEXT)?,
+                    row.get_ref(3).context(CONTEXT)?,
+                    row.get_ref(4).context(CONTEXT)?,
+                ]);
+                entries.push((row.get(0).context(CONTEXT)?, key));
+            }
+        }
+        let mut findings: HashMap<(String, Key), i64> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT seq, code FROM journal_findings WHERE seq <= ?1")
+                .context(CONTEXT)?;
+            let mut rows = stmt.query([last]).context(CONTEXT)?;
+            while let Some(row) = rows.next().context(CONTEXT)? {
+                let seq: i64 = row.get(0).context(CONTEXT)?;
+                // An entry's findings name it; none is left without one.
+                if let Ok(at) = entries.binary_search_by_key(&seq, |(s, _)| *s) {
+                    let code: String = row.get(1).context(CONTEXT)?;
+                    *findings.entry((code, entries[at].1.clone())).or_default() += 1;
+                }
+            }
+        }
+        let mut upsert = self
             .conn
-            .prepare_cached("SELECT seq FROM journal ORDER BY seq LIMIT 1 OFFSET ?1")
-            .context(CONTEXT)?
-            .query_row([doomed as i64 - 1], |r| r.get(0))
+            .prepare_cached(
+                "INSERT INTO journal_counts (outcome, method, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            )
             .context(CONTEXT)?;
-        let deleted = self.delete_journal_where(
-            "SELECT seq FROM journal WHERE seq <= ?",
-            &[SqlValue::Integer(last)],
-        )?;
+        for (key, n) in &counts.keys {
+            let [outcome, method, app, api] = &**key;
+            upsert
+                .execute(params![outcome, method, app, api, -n])
+                .context(CONTEXT)?;
+        }
+        let mut upsert = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO journal_finding_counts (code, outcome, method, app, api, n)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            )
+            .context(CONTEXT)?;
+        for ((code, key), n) in &findings {
+            let [outcome, method, app, api] = &**key;
+            upsert
+                .execute(params![code, outcome, method, app, api, -n])
+                .context(CONTEXT)?;
+        }
+        let statements = [
+            "DELETE FROM journal_findings WHERE seq <= ?1",
+            "DELETE FROM journal WHERE seq <= ?1",
+        ];
+        let mut deleted = 0;
+        for sql in statements {
+            deleted = self
+                .conn
+                .prepare_cached(sql)
+                .context(CONTEXT)?
+                .execute([last])
+                .context(CONTEXT)?;
+        }
+        for sql in [
+            "DELETE FROM journal_counts WHERE n = 0",
+            "DELETE FROM journal_finding_counts WHERE n = 0",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .context(CONTEXT)?
+                .execute([])
+                .context(CONTEXT)?;
+        }
         self.tallies.borrow_mut().requests = Some(stored - deleted as i64);
         Ok(deleted as u64)
     }
 
-    /// Deletes the oldest notifications beyond `limit` (one step of them) with their deliveries;
-    /// answers how many. The tallies lose them; the chats keep their indexes.
+    /// Deletes the oldest notifications beyond `limit` (one step of them) with their deliveries
+    /// and titles, and takes them off the counts; answers how many. The tallies lose them; the
+    /// chats keep their indexes.
     fn trim_notifications(&self, limit: u64) -> Result<u64, StoreError> {
         const CONTEXT: &str = "trimming notifications";
         let stored = self.stored_notifications()?;
@@ -242,50 +367,107 @@ impl Tx<'_> {
         if doomed == 0 {
             return Ok(0);
         }
-        let seqs: Vec<i64> = {
+        let last = self.nth_oldest("messages", doomed, CONTEXT)?;
+        let mut counts = Tally::default();
+        {
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT seq FROM messages ORDER BY seq LIMIT ?1")
+                .prepare_cached("SELECT kind, cgid, app, api FROM messages WHERE seq <= ?1")
                 .context(CONTEXT)?;
-            let rows = stmt
-                .query_map([doomed as i64], |r| r.get(0))
-                .context(CONTEXT)?;
-            rows.collect::<Result<_, _>>().context(CONTEXT)?
-        };
-        for chunk in seqs.chunks(500) {
-            let deliveries = self.deliveries_per_user(chunk)?;
-            self.delete_messages(chunk)?;
-            let mut tallies = self.tallies.borrow_mut();
-            for (user, n) in deliveries {
-                if let Some(count) = tallies.per_user.get_mut(&user) {
-                    *count -= n;
-                }
+            let mut rows = stmt.query([last]).context(CONTEXT)?;
+            while let Some(row) = rows.next().context(CONTEXT)? {
+                counts.add([
+                    row.get_ref(0).context(CONTEXT)?,
+                    row.get_ref(1).context(CONTEXT)?,
+                    row.get_ref(2).context(CONTEXT)?,
+                    row.get_ref(3).context(CONTEXT)?,
+                ]);
             }
         }
+        let mut upsert = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO message_counts (kind, cgid, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            )
+            .context(CONTEXT)?;
+        for (key, n) in &counts.keys {
+            let [kind, cgid, app, api] = &**key;
+            upsert
+                .execute(params![kind, cgid, app, api, -n])
+                .context(CONTEXT)?;
+        }
+        // The deliveries' counts are keyed by the recipient too: fewer keys repeat, so SQLite
+        // adds them up.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO delivery_counts (user_id, kind, cgid, app, api, n)
+                 SELECT r.user_id, m.kind, m.cgid, m.app, m.api, -count(*)
+                 FROM messages m JOIN recipients r ON r.message_seq = m.seq
+                 WHERE m.seq <= ?1 GROUP BY 1, 2, 3, 4, 5
+                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            )
+            .context(CONTEXT)?
+            .execute([last])
+            .context(CONTEXT)?;
+        let statements = [
+            "DELETE FROM message_titles WHERE rowid <= ?1",
+            "DELETE FROM recipients WHERE message_seq <= ?1",
+            "DELETE FROM messages WHERE seq <= ?1",
+        ];
+        let mut deleted = 0;
+        for sql in statements {
+            deleted = self
+                .conn
+                .prepare_cached(sql)
+                .context(CONTEXT)?
+                .execute([last])
+                .context(CONTEXT)?;
+        }
+        // `delivery_counts` through its partial index of the rows at 0 (it is not read whole).
+        for sql in [
+            "DELETE FROM message_counts WHERE n = 0",
+            "DELETE FROM delivery_counts WHERE n = 0",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .context(CONTEXT)?
+                .execute([])
+                .context(CONTEXT)?;
+        }
         let mut tallies = self.tallies.borrow_mut();
-        tallies.all = Some(stored - seqs.len() as i64);
+        tallies.all = Some(stored - deleted as i64);
         // The readers' counts cannot follow a delete: they start over.
         tallies.added.forgotten = true;
-        Ok(seqs.len() as u64)
+        Ok(deleted as u64)
     }
+}
 
-    /// How many deliveries each user has among the messages `seqs` (at most 500).
-    fn deliveries_per_user(&self, seqs: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
-        const CONTEXT: &str = "counting deliveries";
-        let placeholders = vec!["?"; seqs.len()].join(",");
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT user_id, count(*) FROM recipients WHERE message_seq IN ({placeholders})
-                 GROUP BY user_id"
-            ))
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(seqs), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .context(CONTEXT)?;
-        rows.collect::<Result<_, _>>().context(CONTEXT)
+/// The four text columns a table of counts is keyed by.
+type Key = Rc<[String; 4]>;
+
+/// How many trimmed rows there are of each key of a table of counts.
+#[derive(Default)]
+struct Tally {
+    keys: HashMap<Key, i64>,
+    /// The key looked up, reused from row to row.
+    probe: [String; 4],
+}
+
+impl Tally {
+    /// Counts one more row of the key made of `columns` (text; anything else as ''), and answers
+    /// the key. Most rows share a few keys: each is made once.
+    fn add(&mut self, columns: [ValueRef<'_>; 4]) -> Key {
+        for (slot, column) in self.probe.iter_mut().zip(columns) {
+            slot.clear();
+            slot.push_str(column.as_str().unwrap_or_default());
+        }
+        let key = match self.keys.get_key_value(&self.probe) {
+            Some((key, _)) => key.clone(),
+            None => Rc::new(self.probe.clone()),
+        };
+        *self.keys.entry(key.clone()).or_default() += 1;
+        key
     }
 }
 
@@ -307,11 +489,14 @@ mod tests {
     fn a_step_waits_for_the_slack_and_then_trims_down_to_the_limit() {
         // Below 100 there is no slack: every row past the limit goes at once.
         assert_eq!((excess(5, 5), excess(8, 5)), (0, 3));
-        // 100,000 allows 1,000 more before a step, which then takes them all.
-        assert_eq!(excess(101_000, 100_000), 0);
-        assert_eq!(excess(101_001, 100_000), 1_000);
-        // Never more than a step at a time.
+        // 1,000 allows 10 more; 100,000 allows half a step more (128) before a step, which
+        // then takes them all.
+        assert_eq!((excess(1_010, 1_000), excess(1_011, 1_000)), (0, 11));
+        assert_eq!(excess(100_128, 100_000), 0);
+        assert_eq!(excess(100_129, 100_000), 129);
+        // Never more than a step at a time, however many are past the limit.
         assert_eq!(excess(1_000_000, 10), TRIM_STEP);
-        assert_eq!(excess(-1, 0), 0);
+        assert_eq!(over(1_000_000, 10), 999_990);
+        assert_eq!((excess(-1, 0), over(-1, 0)), (0, 0));
     }
 }

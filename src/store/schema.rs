@@ -50,8 +50,9 @@ pub(super) fn open(file: &DbFile) -> Result<Connection, StoreError> {
     let synchronous = if file.is_scratch() { "OFF" } else { "NORMAL" };
     conn.pragma_update(None, "synchronous", synchronous)
         .context("setting synchronous mode")?;
-    // A WAL file is truncated back to 64 MiB whenever it is reset.
-    conn.query_row("PRAGMA journal_size_limit = 67108864", [], |_| Ok(()))
+    // When the WAL starts over, its file is cut back to 32 MiB (twice the length at which the writer
+    // makes it start over), should reads have kept it from starting over for a while.
+    conn.query_row("PRAGMA journal_size_limit = 33554432", [], |_| Ok(()))
         .context("limiting the WAL's size")?;
     // WAL: readers never block the writer, nor it them.
     conn.pragma_update(None, "journal_mode", "WAL")

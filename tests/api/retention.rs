@@ -144,3 +144,90 @@ async fn health_shows_the_retention_only_to_whoever_may_read_inspect() {
         .await;
     assert_eq!(by_query.json()["retention"]["limit"], json!(null));
 }
+
+/// Polls `/__inspect/health` and the totals until the journal and the notifications are down to the
+/// limit and what was trimmed and what remains add up to everything sent (the last steps run just
+/// after the last answers). Answers (requests kept, notifications kept, health).
+async fn until_settled(app: &TestApp, sent: i64, limit: i64, slack: i64) -> (i64, i64, Value) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let health = app.inspect("health").await;
+        let requests = app.inspect("requests?limit=1").await["total"]
+            .as_i64()
+            .unwrap();
+        let notifications = app.inspect("notifications?limit=1").await["total"]
+            .as_i64()
+            .unwrap();
+        let trimmed = &health["retention"]["trimmed"];
+        let settled = |kept: i64, trimmed: &Value| {
+            kept <= limit + slack && kept + trimmed.as_i64().unwrap() == sent
+        };
+        if settled(requests, &trimmed["requests"])
+            && settled(notifications, &trimmed["notifications"])
+        {
+            return (requests, notifications, health);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{requests} requests and {notifications} notifications kept, {health}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn sends_far_past_the_limit_leave_the_newest_and_the_counts_follow() {
+    let app = spawn_app_with(Config {
+        retain: Retain::Limit(300),
+        ..Config::default()
+    })
+    .await;
+    // Counted before anything is trimmed, so that the cached totals must follow the trimming.
+    assert_eq!(app.inspect("notifications?user=1").await["total"], 0);
+    const SENT: i64 = 800;
+    // In waves of concurrent sends, so that batches of several requests meet the trimming.
+    for wave in 0..SENT / 40 {
+        let calls = (0..40).map(|i| {
+            let mut body = notification(json!([1, 3]));
+            body["title"] = json!(format!("send {}", wave * 40 + i + 1));
+            let app = &app;
+            async move { app.send_notification(&body).await }
+        });
+        for answer in futures_util::future::join_all(calls).await {
+            assert_eq!(answer.json()["result"], "success", "{}", answer.text());
+        }
+    }
+    // A limit of 300 lets 3 more (a hundredth) wait for the next step.
+    let (requests, notifications, health) = until_settled(&app, SENT, 300, 3).await;
+    assert_eq!(health["retention"]["limit"], 300);
+    assert!(requests >= 300 && notifications >= 300, "{health}");
+
+    // The newest remain: the journal's seqs run up to the last one without a gap.
+    let journal = app.inspect("requests?limit=1000").await;
+    let seqs: Vec<i64> = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, ((SENT - requests + 1)..=SENT).collect::<Vec<_>>());
+    let page = app.inspect("notifications?limit=1000").await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len() as i64,
+        notifications
+    );
+    // Every filter's total follows: by recipient, by outcome, by application.
+    assert_eq!(
+        app.inspect("notifications?user=1").await["total"],
+        notifications
+    );
+    assert_eq!(app.inspect("notifications?user=2").await["total"], 0);
+    assert_eq!(
+        app.inspect("notifications?app=myAppCode").await["total"],
+        notifications
+    );
+    assert_eq!(
+        app.inspect("requests?outcome=accepted").await["total"],
+        requests
+    );
+}
