@@ -995,17 +995,25 @@ impl Tx<'_> {
                 .execute(params_from_iter(seqs))
                 .context(CONTEXT)?;
         }
-        // `delivery_counts` through its partial index of the rows at 0 (it is not read whole);
-        // `message_counts` holds a few rows per application and chat.
+        self.drop_empty_message_counts(CONTEXT)
+    }
+
+    /// Removes the keys of the messages' tables of counts that no message has any more:
+    /// `delivery_counts` through its partial index of the rows at 0 (it is not read whole);
+    /// `message_counts` holds a few rows per application and chat.
+    pub(super) fn drop_empty_message_counts(
+        &self,
+        context: &'static str,
+    ) -> Result<(), StoreError> {
         for sql in [
             "DELETE FROM message_counts WHERE n = 0",
             "DELETE FROM delivery_counts WHERE n = 0",
         ] {
             self.conn
                 .prepare_cached(sql)
-                .context(CONTEXT)?
+                .context(context)?
                 .execute([])
-                .context(CONTEXT)?;
+                .context(context)?;
         }
         Ok(())
     }

@@ -303,19 +303,12 @@ impl Tx<'_> {
                 }
             }
         }
-        let mut upsert = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO journal_counts (outcome, method, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-            )
-            .context(CONTEXT)?;
-        for (key, n) in &counts.keys {
-            let [outcome, method, app, api] = &**key;
-            upsert
-                .execute(params![outcome, method, app, api, -n])
-                .context(CONTEXT)?;
-        }
+        counts.subtract_from(
+            self.conn,
+            "INSERT INTO journal_counts (outcome, method, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            CONTEXT,
+        )?;
         let mut upsert = self
             .conn
             .prepare_cached(
@@ -330,19 +323,14 @@ impl Tx<'_> {
                 .execute(params![code, outcome, method, app, api, -n])
                 .context(CONTEXT)?;
         }
-        let statements = [
-            "DELETE FROM journal_findings WHERE seq <= ?1",
-            "DELETE FROM journal WHERE seq <= ?1",
-        ];
-        let mut deleted = 0;
-        for sql in statements {
-            deleted = self
-                .conn
-                .prepare_cached(sql)
-                .context(CONTEXT)?
-                .execute([last])
-                .context(CONTEXT)?;
-        }
+        let deleted = self.delete_through(
+            &[
+                "DELETE FROM journal_findings WHERE seq <= ?1",
+                "DELETE FROM journal WHERE seq <= ?1",
+            ],
+            last,
+            CONTEXT,
+        )?;
         for sql in [
             "DELETE FROM journal_counts WHERE n = 0",
             "DELETE FROM journal_finding_counts WHERE n = 0",
@@ -355,6 +343,26 @@ impl Tx<'_> {
         }
         self.tallies.borrow_mut().requests = Some(stored - deleted as i64);
         Ok(deleted as u64)
+    }
+
+    /// Runs each of `statements` with `?1` bound to `last` (the seq of the newest row trimmed), in
+    /// order; answers how many rows the last one deleted (the main table's, which comes last).
+    fn delete_through(
+        &self,
+        statements: &[&str],
+        last: i64,
+        context: &'static str,
+    ) -> Result<usize, StoreError> {
+        let mut deleted = 0;
+        for sql in statements {
+            deleted = self
+                .conn
+                .prepare_cached(sql)
+                .context(context)?
+                .execute([last])
+                .context(context)?;
+        }
+        Ok(deleted)
     }
 
     /// Deletes the oldest notifications beyond `limit` (one step of them) with their deliveries
@@ -384,19 +392,12 @@ impl Tx<'_> {
                 ]);
             }
         }
-        let mut upsert = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO message_counts (kind, cgid, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-            )
-            .context(CONTEXT)?;
-        for (key, n) in &counts.keys {
-            let [kind, cgid, app, api] = &**key;
-            upsert
-                .execute(params![kind, cgid, app, api, -n])
-                .context(CONTEXT)?;
-        }
+        counts.subtract_from(
+            self.conn,
+            "INSERT INTO message_counts (kind, cgid, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            CONTEXT,
+        )?;
         // The deliveries' counts are keyed by the recipient too: fewer keys repeat, so SQLite
         // adds them up.
         self.conn
@@ -410,31 +411,16 @@ impl Tx<'_> {
             .context(CONTEXT)?
             .execute([last])
             .context(CONTEXT)?;
-        let statements = [
-            "DELETE FROM message_titles WHERE rowid <= ?1",
-            "DELETE FROM recipients WHERE message_seq <= ?1",
-            "DELETE FROM messages WHERE seq <= ?1",
-        ];
-        let mut deleted = 0;
-        for sql in statements {
-            deleted = self
-                .conn
-                .prepare_cached(sql)
-                .context(CONTEXT)?
-                .execute([last])
-                .context(CONTEXT)?;
-        }
-        // `delivery_counts` through its partial index of the rows at 0 (it is not read whole).
-        for sql in [
-            "DELETE FROM message_counts WHERE n = 0",
-            "DELETE FROM delivery_counts WHERE n = 0",
-        ] {
-            self.conn
-                .prepare_cached(sql)
-                .context(CONTEXT)?
-                .execute([])
-                .context(CONTEXT)?;
-        }
+        let deleted = self.delete_through(
+            &[
+                "DELETE FROM message_titles WHERE rowid <= ?1",
+                "DELETE FROM recipients WHERE message_seq <= ?1",
+                "DELETE FROM messages WHERE seq <= ?1",
+            ],
+            last,
+            CONTEXT,
+        )?;
+        self.drop_empty_message_counts(CONTEXT)?;
         let mut tallies = self.tallies.borrow_mut();
         tallies.all = Some(stored - deleted as i64);
         // The readers' counts cannot follow a delete: they start over.
@@ -468,6 +454,22 @@ impl Tally {
         };
         *self.keys.entry(key.clone()).or_default() += 1;
         key
+    }
+
+    /// Takes the rows counted off a table of counts, through `upsert`: its parameters are the four
+    /// columns of a key, then the number to add (here, the rows trimmed, negated).
+    fn subtract_from(
+        &self,
+        conn: &Connection,
+        upsert: &str,
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        let mut upsert = conn.prepare_cached(upsert).context(context)?;
+        for (key, n) in &self.keys {
+            let [a, b, c, d] = &**key;
+            upsert.execute(params![a, b, c, d, -n]).context(context)?;
+        }
+        Ok(())
     }
 }
 
