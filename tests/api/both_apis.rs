@@ -3,7 +3,7 @@
 //! command line's and the library's signing; scenarios that call the direct API, replayed in
 //! process, against a target, and followed by `serve --scenario`.
 
-use crate::helpers::{self, spawn_app, start_binary, TestApp, GROUP, KEY};
+use crate::helpers::{self, get_json, spawn_app, start_binary, TestApp, GROUP, KEY};
 use crate::xxd::{add_guide_app, xxd_token, GUIDE_KEY};
 use serde_json::{json, Value};
 use std::process::Command;
@@ -221,12 +221,7 @@ fn a_second_port_serves_the_same_server() {
             .await
             .unwrap();
         assert_eq!(answer, "{\"result\":\"success\",\"message\":\"\"}\n");
-        let listed: Value = reqwest::get(format!("{main}/__inspect/notifications?api=xxd"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed = get_json(format!("{main}/__inspect/notifications?api=xxd")).await;
         assert_eq!(listed["items"][0]["title"], "二号端口");
     });
     let _ = child.kill();
@@ -479,14 +474,7 @@ steps:
         .send()
         .await
         .unwrap();
-    let report: Value = client
-        .get(format!("{}/__inspect/scenario", server.uri()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = get_json(format!("{}/__inspect/scenario", server.uri())).await;
     assert_eq!(report["done"], true, "{report}");
     let statuses: Vec<&Value> = report["steps"]
         .as_array()

@@ -5,7 +5,8 @@
 //! real server; reproduced deliberately.
 
 use crate::helpers::{
-    notification, signed, spawn_app, spawn_app_with, spawn_faithful_app, start_binary, TestApp,
+    get_json, notification, signed, spawn_app, spawn_app_with, spawn_faithful_app, start_binary,
+    TestApp,
 };
 use serde_json::{json, Value};
 use xxb_mock::Charset;
@@ -174,12 +175,7 @@ async fn the_charset_is_a_serve_flag_and_an_environment_variable() {
             .await
             .unwrap();
         assert_eq!(answer, SENT);
-        let items: Value = reqwest::get(format!("{url}/__inspect/notifications"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let items = get_json(format!("{url}/__inspect/notifications")).await;
         assert_eq!(items["items"][0]["content"], "🎉");
     };
     let (mut child, url) = start_binary(&["--charset", "utf8mb4"]);

@@ -50,6 +50,17 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     }
 }
 
+/// `GET url`, its body as JSON: for servers a test reaches by address (a child process, a
+/// `MockServer`), where [`TestApp::inspect`] does not apply.
+pub async fn get_json(url: impl reqwest::IntoUrl) -> Value {
+    reqwest::get(url)
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("the server answers JSON")
+}
+
 /// `md5(md5(query) + key)`, written here independently of the server's code. Valid for queries
 /// whose PHP re-encoding is the query itself (letters, digits, `-_.=&`).
 pub fn token(query: &str, key: &str) -> String {

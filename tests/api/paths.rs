@@ -4,8 +4,7 @@
 //! and every request outside `/__inspect` and `/__ui` is journaled with what the client probably
 //! meant.
 
-use crate::helpers::{signed, spawn_app, spawn_app_with, TestApp};
-use serde_json::Value;
+use crate::helpers::{get_json, signed, spawn_app, spawn_app_with, TestApp};
 use xxb_mock::{BasePath, Config};
 
 const GROUP_CHATS: &str = "m=im&f=getGroupChats&code=myAppCode";
@@ -144,12 +143,7 @@ async fn a_base_path_serves_the_api_under_a_proxys_prefix() {
     let (_, hint) = wrong_path(&app).await;
     assert!(hint.starts_with("Call /xxb/x.php?m=im"), "{hint}");
     // The mock's own paths stay where they are.
-    let health: Value = reqwest::get(format!("{}/__inspect/health", app.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = get_json(format!("{}/__inspect/health", app.url)).await;
     assert_eq!(health["status"], "ok");
 }
 

@@ -35,7 +35,7 @@ fn get_json(url: &str) -> serde_json::Value {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+    runtime.block_on(crate::helpers::get_json(url))
 }
 
 #[test]

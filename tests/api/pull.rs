@@ -2,7 +2,7 @@
 //! round-trips: ids, real names and members come back, and a server started on the pulled
 //! directory answers the lookups exactly as the original does.
 
-use crate::helpers::{start_binary, tempdir, token, KEY};
+use crate::helpers::{get_json, start_binary, tempdir, token, KEY};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::{Child, Command};
@@ -59,12 +59,7 @@ async fn pulled_fixtures_round_trip_ids_names_and_members() {
 
     // What the source holds, read from its /__inspect/state: the group chats that are not
     // dismissed, with their current members, and the users of every current membership.
-    let state: Value = reqwest::get(format!("{url}/__inspect/state"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = get_json(format!("{url}/__inspect/state")).await;
     let names: BTreeMap<i64, String> = state["users"]
         .as_array()
         .unwrap()

@@ -3,7 +3,9 @@
 //! when its filter is slow to count. The default's data lives in a private file that goes with
 //! the server.
 
-use crate::helpers::{notification, signed, spawn_app, start_binary_with, tempdir, TestApp};
+use crate::helpers::{
+    get_json, notification, signed, spawn_app, start_binary_with, tempdir, TestApp,
+};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -80,14 +82,7 @@ async fn the_default_keeps_its_data_in_a_private_file_replaced_by_a_reset_and_re
         "the old file is gone at once: {names:?}"
     );
     assert!(names.contains(&"store-2.db".to_string()), "{names:?}");
-    let listed: Value = client
-        .get(format!("{url}/__inspect/notifications"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(format!("{url}/__inspect/notifications")).await;
     assert_eq!(listed["total"], 0);
 
     let stopped = std::process::Command::new("kill")

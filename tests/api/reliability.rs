@@ -1,7 +1,7 @@
 //! Nothing acknowledged is lost, under load, across `kill -9` and SIGTERM; hostile input never
 //! crashes the server or earns a 5xx; slow clients cannot exhaust it.
 
-use crate::helpers::{signed, spawn_app, spawn_app_with, start_binary, tempdir, TestApp};
+use crate::helpers::{get_json, signed, spawn_app, spawn_app_with, start_binary, tempdir, TestApp};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -202,20 +202,13 @@ impl Load {
 }
 
 async fn stored_titles(url: &str) -> (HashSet<String>, i64) {
-    let client = reqwest::Client::new();
     let mut titles = HashSet::new();
     let mut after = 0;
     loop {
-        let page: Value = client
-            .get(format!(
-                "{url}/__inspect/notifications?after={after}&limit=1000"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(format!(
+            "{url}/__inspect/notifications?after={after}&limit=1000"
+        ))
+        .await;
         let items = page["items"].as_array().unwrap().clone();
         if items.is_empty() {
             break;
@@ -227,14 +220,7 @@ async fn stored_titles(url: &str) -> (HashSet<String>, i64) {
                 .map(|n| n["title"].as_str().unwrap().to_string()),
         );
     }
-    let journal: Value = client
-        .get(format!("{url}/__inspect/requests?limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let journal = get_json(format!("{url}/__inspect/requests?limit=1")).await;
     (titles, journal["total"].as_i64().unwrap())
 }
 

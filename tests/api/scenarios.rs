@@ -1,7 +1,7 @@
 //! Scenario scripts: the shipped examples pass, every reporter's output is pinned by a golden file,
 //! `replay --target` drives a separately started server, and `serve --scenario` follows a client.
 
-use crate::helpers::{signed, start_binary};
+use crate::helpers::{get_json, signed, start_binary};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -256,14 +256,7 @@ steps:
         .unwrap();
     assert_eq!(progress().await["unexpected"], json!([1]));
     // Passed.
-    let groups: Value = client
-        .get(x("m=im&f=getGroupChats&code=myAppCode"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let groups = get_json(x("m=im&f=getGroupChats&code=myAppCode")).await;
     assert_eq!(groups["data"].as_object().unwrap().len(), 3);
     // The fault step was reached: the next send gets the armed 503, and its body does not match.
     let body = json!({"users": ["someone-else"], "title": "构建成功", "contentType": "text", "sender": {"id": 1, "avatar": "a", "name": "n"}});
@@ -281,14 +274,7 @@ steps:
     assert_eq!(report["steps"][2]["diff"][0]["path"], "body.users[0]");
     // The state step was applied: 公司总群 is dismissed.
     assert_eq!(report["steps"][3]["status"], "passed");
-    let groups: Value = client
-        .get(x("m=im&f=getGroupChats&code=myAppCode"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let groups = get_json(x("m=im&f=getGroupChats&code=myAppCode")).await;
     assert_eq!(groups["data"].as_object().unwrap().len(), 2);
     // That getGroupChats was not expected; the last call is.
     client
