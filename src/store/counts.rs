@@ -4,7 +4,9 @@
 //! one statement per table whatever the number of rows. A batch of 500 sends to a handful of users
 //! thus costs a few dozen upserts instead of one per message, per delivery and per journal entry.
 //!
-//! Deletes take their rows off the tables directly, counted by `GROUP BY`, after a flush.
+//! Trimming (retention) takes its rows off the same way, through [`Pending::message_gone`] and
+//! [`Pending::request_gone`]; other deletes take theirs off the tables directly, counted by
+//! `GROUP BY`, after a flush.
 
 use super::{Context, StoreError, Tx};
 use std::collections::HashMap;
@@ -25,24 +27,42 @@ pub(crate) struct Pending {
 impl Pending {
     /// A message of `columns` (kind, chat, application, API), delivered once to each of `users`.
     pub(crate) fn message(&mut self, columns: [&str; 4], users: &[i64]) {
+        self.count_message(columns, users, 1);
+    }
+
+    /// A message of `columns`, delivered to `users`, deleted.
+    pub(crate) fn message_gone(&mut self, columns: [&str; 4], users: &[i64]) {
+        self.count_message(columns, users, -1);
+    }
+
+    fn count_message(&mut self, columns: [&str; 4], users: &[i64], by: i64) {
         let key = columns.map(str::to_string);
         for &user in users {
-            *self.deliveries.entry((user, key.clone())).or_default() += 1;
+            *self.deliveries.entry((user, key.clone())).or_default() += by;
         }
-        *self.messages.entry(key).or_default() += 1;
+        *self.messages.entry(key).or_default() += by;
     }
 
     /// A journal entry of `columns` (outcome, method, application, API) with the distinct
     /// finding codes `codes`.
     pub(crate) fn request(&mut self, columns: [&str; 4], codes: &[&str]) {
+        self.count_request(columns, codes, 1);
+    }
+
+    /// A journal entry of `columns` with the finding codes `codes`, deleted.
+    pub(crate) fn request_gone(&mut self, columns: [&str; 4], codes: &[&str]) {
+        self.count_request(columns, codes, -1);
+    }
+
+    fn count_request(&mut self, columns: [&str; 4], codes: &[&str], by: i64) {
         let key = columns.map(str::to_string);
         for &code in codes {
             *self
                 .findings
                 .entry((code.to_string(), key.clone()))
-                .or_default() += 1;
+                .or_default() += by;
         }
-        *self.journal.entry(key).or_default() += 1;
+        *self.journal.entry(key).or_default() += by;
     }
 
     /// The transaction rolled back: what it wrote is gone.

@@ -363,15 +363,25 @@ impl Tx<'_> {
             })
             .and_then(|mut s| s.execute([]))
             .context(CONTEXT)?;
-        self.conn
-            .prepare_cached("DELETE FROM journal_counts WHERE n = 0")
-            .and_then(|mut s| s.execute([]))
-            .and_then(|_| {
-                self.conn
-                    .prepare_cached("DELETE FROM journal_finding_counts WHERE n = 0")
-            })
-            .and_then(|mut s| s.execute([]))
-            .context(CONTEXT)?;
+        self.drop_empty_journal_counts(CONTEXT)?;
         Ok(deleted)
+    }
+
+    /// Removes the keys of the journal's tables of counts that no entry has any more.
+    pub(super) fn drop_empty_journal_counts(
+        &self,
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        for sql in [
+            "DELETE FROM journal_counts WHERE n = 0",
+            "DELETE FROM journal_finding_counts WHERE n = 0",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .context(context)?
+                .execute([])
+                .context(context)?;
+        }
+        Ok(())
     }
 }

@@ -21,12 +21,9 @@
 
 use super::readers::Shared;
 use super::{Context, StoreError, Tallies, Tx};
-use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -150,6 +147,9 @@ impl Retention {
         let step = || -> Result<(u64, u64), StoreError> {
             let requests = tx.trim_journal(limit)?;
             let notifications = tx.trim_notifications(limit)?;
+            tx.flush_counts()?;
+            tx.drop_empty_journal_counts("trimming the journal")?;
+            tx.drop_empty_message_counts("trimming notifications")?;
             Ok((requests, notifications))
         };
         if let Err(e) = conn.execute_batch("BEGIN") {
@@ -173,7 +173,9 @@ impl Retention {
             }
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
-                tallies.borrow_mut().forget();
+                let mut tallies = tallies.borrow_mut();
+                tallies.forget();
+                tallies.counts.clear();
                 tracing::warn!("cannot trim to the retention limit: {e}");
                 0
             }
@@ -264,65 +266,23 @@ impl Tx<'_> {
             return Ok(0);
         }
         let last = self.nth_oldest("journal", doomed, CONTEXT)?;
-        // What the counts lose is added up here rather than by `GROUP BY`, whose sort cost
-        // several times the reading of the rows (`benches/trim-cost.sh`).
-        let mut entries: Vec<(i64, Key)> = Vec::with_capacity(doomed as usize);
-        let mut counts = Tally::default();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT seq, outcome, ifnull(method, ''), ifnull(app, ''), api FROM journal
-                     WHERE seq <= ?1 ORDER BY seq",
-                )
-                .context(CONTEXT)?;
-            let mut rows = stmt.query([last]).context(CONTEXT)?;
-            while let Some(row) = rows.next().context(CONTEXT)? {
-                let key = counts.add([
-                    row.get_ref(1).context(CONTEXT)?,
-                    row.get_ref(2).context(CONTEXT)?,
-                    row.get_ref(3).context(CONTEXT)?,
-                    row.get_ref(4).context(CONTEXT)?,
-                ]);
-                entries.push((row.get(0).context(CONTEXT)?, key));
-            }
-        }
-        let mut findings: HashMap<(String, Key), i64> = HashMap::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT seq, code FROM journal_findings WHERE seq <= ?1")
-                .context(CONTEXT)?;
-            let mut rows = stmt.query([last]).context(CONTEXT)?;
-            while let Some(row) = rows.next().context(CONTEXT)? {
-                let seq: i64 = row.get(0).context(CONTEXT)?;
-                // An entry's findings name it; none is left without one.
-                if let Ok(at) = entries.binary_search_by_key(&seq, |(s, _)| *s) {
-                    let code: String = row.get(1).context(CONTEXT)?;
-                    *findings.entry((code, entries[at].1.clone())).or_default() += 1;
-                }
-            }
-        }
-        counts.subtract_from(
-            self.conn,
-            "INSERT INTO journal_counts (outcome, method, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        // The counts lose them with the transaction's other changes (see `counts`), rather than
+        // through `GROUP BY`, whose sort cost several times the reading of the rows
+        // (`benches/trim-cost.sh`).
+        self.each_trimmed(
+            "SELECT j.seq, j.outcome, ifnull(j.method, ''), ifnull(j.app, ''), j.api, f.code
+             FROM journal j LEFT JOIN journal_findings f ON f.seq = j.seq
+             WHERE j.seq <= ?1 ORDER BY j.seq",
+            last,
             CONTEXT,
+            |columns, codes: &[String]| {
+                let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+                self.tallies
+                    .borrow_mut()
+                    .counts
+                    .request_gone(columns, &codes);
+            },
         )?;
-        let mut upsert = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO journal_finding_counts (code, outcome, method, app, api, n)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-            )
-            .context(CONTEXT)?;
-        for ((code, key), n) in &findings {
-            let [outcome, method, app, api] = &**key;
-            upsert
-                .execute(params![code, outcome, method, app, api, -n])
-                .context(CONTEXT)?;
-        }
         let deleted = self.delete_through(
             &[
                 "DELETE FROM journal_findings WHERE seq <= ?1",
@@ -331,18 +291,54 @@ impl Tx<'_> {
             last,
             CONTEXT,
         )?;
-        for sql in [
-            "DELETE FROM journal_counts WHERE n = 0",
-            "DELETE FROM journal_finding_counts WHERE n = 0",
-        ] {
-            self.conn
-                .prepare_cached(sql)
-                .context(CONTEXT)?
-                .execute([])
-                .context(CONTEXT)?;
-        }
         self.tallies.borrow_mut().requests = Some(stored - deleted as i64);
         Ok(deleted as u64)
+    }
+
+    /// Reads the rows to trim through `sql` (`?1` is `last`; each row a seq, the four columns its
+    /// tables of counts are keyed by, then one joined value or NULL; ordered by seq) and calls
+    /// `each` once per seq, with its columns and its joined values.
+    fn each_trimmed<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        last: i64,
+        context: &'static str,
+        mut each: impl FnMut([&str; 4], &[T]),
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).context(context)?;
+        let mut rows = stmt.query([last]).context(context)?;
+        let mut current: Option<(i64, [String; 4], Vec<T>)> = None;
+        while let Some(row) = rows.next().context(context)? {
+            let seq: i64 = row.get(0).context(context)?;
+            if current.as_ref().is_none_or(|(at, _, _)| *at != seq) {
+                if let Some((_, columns, joined)) = current.take() {
+                    each(columns.each_ref().map(String::as_str), &joined);
+                }
+                let column = |i| -> Result<String, StoreError> {
+                    Ok(row
+                        .get_ref(i)
+                        .context(context)?
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string())
+                };
+                current = Some((
+                    seq,
+                    [column(1)?, column(2)?, column(3)?, column(4)?],
+                    Vec::new(),
+                ));
+            }
+            if let (Some((_, _, joined)), Some(value)) = (
+                current.as_mut(),
+                row.get::<_, Option<T>>(5).context(context)?,
+            ) {
+                joined.push(value);
+            }
+        }
+        if let Some((_, columns, joined)) = current {
+            each(columns.each_ref().map(String::as_str), &joined);
+        }
+        Ok(())
     }
 
     /// Runs each of `statements` with `?1` bound to `last` (the seq of the newest row trimmed), in
@@ -376,41 +372,19 @@ impl Tx<'_> {
             return Ok(0);
         }
         let last = self.nth_oldest("messages", doomed, CONTEXT)?;
-        let mut counts = Tally::default();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT kind, cgid, app, api FROM messages WHERE seq <= ?1")
-                .context(CONTEXT)?;
-            let mut rows = stmt.query([last]).context(CONTEXT)?;
-            while let Some(row) = rows.next().context(CONTEXT)? {
-                counts.add([
-                    row.get_ref(0).context(CONTEXT)?,
-                    row.get_ref(1).context(CONTEXT)?,
-                    row.get_ref(2).context(CONTEXT)?,
-                    row.get_ref(3).context(CONTEXT)?,
-                ]);
-            }
-        }
-        counts.subtract_from(
-            self.conn,
-            "INSERT INTO message_counts (kind, cgid, app, api, n) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        self.each_trimmed(
+            "SELECT m.seq, m.kind, m.cgid, m.app, m.api, r.user_id
+             FROM messages m LEFT JOIN recipients r ON r.message_seq = m.seq
+             WHERE m.seq <= ?1 ORDER BY m.seq",
+            last,
             CONTEXT,
+            |columns, users: &[i64]| {
+                self.tallies
+                    .borrow_mut()
+                    .counts
+                    .message_gone(columns, users);
+            },
         )?;
-        // The deliveries' counts are keyed by the recipient too: fewer keys repeat, so SQLite
-        // adds them up.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO delivery_counts (user_id, kind, cgid, app, api, n)
-                 SELECT r.user_id, m.kind, m.cgid, m.app, m.api, -count(*)
-                 FROM messages m JOIN recipients r ON r.message_seq = m.seq
-                 WHERE m.seq <= ?1 GROUP BY 1, 2, 3, 4, 5
-                 ON CONFLICT DO UPDATE SET n = n + excluded.n",
-            )
-            .context(CONTEXT)?
-            .execute([last])
-            .context(CONTEXT)?;
         let deleted = self.delete_through(
             &[
                 "DELETE FROM message_titles WHERE rowid <= ?1",
@@ -420,56 +394,11 @@ impl Tx<'_> {
             last,
             CONTEXT,
         )?;
-        self.drop_empty_message_counts(CONTEXT)?;
         let mut tallies = self.tallies.borrow_mut();
         tallies.all = Some(stored - deleted as i64);
         // The readers' counts cannot follow a delete: they start over.
         tallies.added.forgotten = true;
         Ok(deleted as u64)
-    }
-}
-
-/// The four text columns a table of counts is keyed by.
-type Key = Rc<[String; 4]>;
-
-/// How many trimmed rows there are of each key of a table of counts.
-#[derive(Default)]
-struct Tally {
-    keys: HashMap<Key, i64>,
-    /// The key looked up, reused from row to row.
-    probe: [String; 4],
-}
-
-impl Tally {
-    /// Counts one more row of the key made of `columns` (text; anything else as ''), and answers
-    /// the key. Most rows share a few keys: each is made once.
-    fn add(&mut self, columns: [ValueRef<'_>; 4]) -> Key {
-        for (slot, column) in self.probe.iter_mut().zip(columns) {
-            slot.clear();
-            slot.push_str(column.as_str().unwrap_or_default());
-        }
-        let key = match self.keys.get_key_value(&self.probe) {
-            Some((key, _)) => key.clone(),
-            None => Rc::new(self.probe.clone()),
-        };
-        *self.keys.entry(key.clone()).or_default() += 1;
-        key
-    }
-
-    /// Takes the rows counted off a table of counts, through `upsert`: its parameters are the four
-    /// columns of a key, then the number to add (here, the rows trimmed, negated).
-    fn subtract_from(
-        &self,
-        conn: &Connection,
-        upsert: &str,
-        context: &'static str,
-    ) -> Result<(), StoreError> {
-        let mut upsert = conn.prepare_cached(upsert).context(context)?;
-        for (key, n) in &self.keys {
-            let [a, b, c, d] = &**key;
-            upsert.execute(params![a, b, c, d, -n]).context(context)?;
-        }
-        Ok(())
     }
 }
 
