@@ -11,9 +11,10 @@
 //! rows than the limit is brought down to it that way.
 //!
 //! A step deletes the oldest rows as one range of seqs (`seq <= last`), which each table's own
-//! b-tree holds together, and takes them off the tables of counts by adding them up as it reads
-//! them, one upsert per key, rather than with `GROUP BY`, whose sort costs several times the
-//! reading (see `benches/trim-cost.sh`).
+//! b-tree holds together, and takes them off the tables of counts the way writes add theirs: into
+//! the transaction's pending counts as it reads them, written once before it commits (see
+//! `counts`), rather than with `GROUP BY`, whose sort costs several times the reading (see
+//! `benches/trim-cost.sh`).
 //!
 //! Trimmed notifications go with their deliveries; the chats keep their message index (the
 //! next message continues it, as if nothing had been trimmed), and the journal entries and
