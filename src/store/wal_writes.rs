@@ -103,16 +103,15 @@ unsafe fn methods(file: *mut ffi::sqlite3_file) -> &'static ffi::sqlite3_io_meth
 /// As for [`real`].
 unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
     unsafe {
-        let wal = file.cast::<WalFile>();
-        (*wal).gathered.commit_page_next = false;
-        if (*wal).gathered.bytes.is_empty() {
+        let wal = &mut *file.cast::<WalFile>();
+        wal.gathered.commit_page_next = false;
+        if wal.gathered.bytes.is_empty() {
             return ffi::SQLITE_OK;
         }
-        let mut bytes = std::mem::take(&mut (*wal).gathered.bytes);
-        let rc = write_through(file, &bytes, (*wal).gathered.offset);
+        let rc = write_through(file, &wal.gathered.bytes, wal.gathered.offset);
+        let wal = &mut *file.cast::<WalFile>();
         // The buffer is kept for the next commit.
-        bytes.clear();
-        (*wal).gathered.bytes = bytes;
+        wal.gathered.bytes.clear();
         rc
     }
 }
@@ -196,25 +195,25 @@ unsafe extern "C" fn write(
 ) -> c_int {
     unsafe {
         let bytes = std::slice::from_raw_parts(data.cast::<u8>(), amount.max(0) as usize);
-        let wal = file.cast::<WalFile>();
-        let appends = offset == (*wal).gathered.end && offset > 0;
-        let fits = (*wal).gathered.bytes.len() + bytes.len() <= GATHER_AT_MOST;
+        let gathered = &(*file.cast::<WalFile>()).gathered;
+        let appends = offset == gathered.end && offset > 0;
+        let fits = gathered.bytes.len() + bytes.len() <= GATHER_AT_MOST;
         if !appends || !fits {
             let rc = flush(file);
             if rc != ffi::SQLITE_OK {
                 return rc;
             }
         }
+        let gathered = &mut (*file.cast::<WalFile>()).gathered;
         if !appends {
             // A new WAL's header (at 0: the frames start again after it), or a frame's header
             // rewritten in place: written as it comes.
-            (*wal).gathered.end = match offset {
+            gathered.end = match offset {
                 0 => bytes.len() as i64,
-                _ => (*wal).gathered.end.max(offset + bytes.len() as i64),
+                _ => gathered.end.max(offset + bytes.len() as i64),
             };
             return write_through(file, bytes, offset);
         }
-        let gathered = &mut (*wal).gathered;
         if gathered.bytes.is_empty() {
             gathered.offset = offset;
         }
@@ -271,8 +270,8 @@ unsafe extern "C" fn truncate(file: *mut ffi::sqlite3_file, size: ffi::sqlite3_i
         if rc != ffi::SQLITE_OK {
             return rc;
         }
-        let wal = file.cast::<WalFile>();
-        (*wal).gathered.end = (*wal).gathered.end.min(size);
+        let gathered = &mut (*file.cast::<WalFile>()).gathered;
+        gathered.end = gathered.end.min(size);
         match methods(file).xTruncate {
             Some(truncate) => truncate(real(file), size),
             None => ffi::SQLITE_IOERR_TRUNCATE,
