@@ -21,8 +21,7 @@
 //! The write-ahead log stays short: a checkpoint thread copies it back into the database file
 //! without holding anyone, and once it is [`WAL_RESTART_AT`] long the writer copies back the last
 //! frames itself, between two batches, after the reads in progress have ended (new ones wait a
-//! moment), so that its next commit starts it over ([`bound_wal`]). The writer's connection writes
-//! each commit's frames with one call ([`wal_writes`]).
+//! moment), so that its next commit starts it over ([`bound_wal`]).
 //!
 //! Nothing is acknowledged before it is committed. After a commit that changed the organisation
 //! the store thread publishes a new [`Directory`], before it answers, so whoever was told "done"
@@ -44,7 +43,6 @@ mod readers;
 mod retention;
 mod schema;
 mod totals;
-mod wal_writes;
 
 pub use commit::{ClockMove, RequestWrite, Stored};
 
