@@ -21,7 +21,8 @@
 //! The write-ahead log stays short: a checkpoint thread copies it back into the database file
 //! without holding anyone, and once it is [`WAL_RESTART_AT`] long the writer copies back the last
 //! frames itself, between two batches, after the reads in progress have ended (new ones wait a
-//! moment), so that its next commit starts it over ([`bound_wal`]).
+//! moment), so that its next commit starts it over ([`bound_wal`]). The writer's connection writes
+//! each commit's frames with one call ([`wal_writes`]).
 //!
 //! Nothing is acknowledged before it is committed. After a commit that changed the organisation
 //! the store thread publishes a new [`Directory`], before it answers, so whoever was told "done"
@@ -43,6 +44,7 @@ mod readers;
 mod retention;
 mod schema;
 mod totals;
+mod wal_writes;
 
 pub use commit::{ClockMove, RequestWrite, Stored};
 
@@ -873,14 +875,28 @@ fn bound_wal(conn: &Connection, shared: &Shared) -> bool {
         }
     }
     // PASSIVE: with no read in progress and no write (this is the writer), it copies every frame,
-    // unless the checkpoint thread is copying at the moment; then the next look tries again.
-    let copied = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    });
+    // unless the checkpoint thread is copying at the moment; then the next look tries again. Past
+    // `WAL_WAIT_AT` the writer waits for that copy to end instead (SQLite answers busy at once,
+    // whatever the mode, while another connection checkpoints): at full speed the two could
+    // otherwise take turns for a second while the WAL grew past 100 MiB.
+    let waiting_since = std::time::Instant::now();
+    let copied = loop {
+        let copied = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        });
+        let busy = match &copied {
+            Ok((busy, _, _)) => *busy != 0,
+            Err(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy),
+        };
+        if !busy || written() < WAL_WAIT_AT || waiting_since.elapsed() >= readers::HOLD_LIMIT {
+            break copied;
+        }
+        std::thread::sleep(WRITER_RETRY);
+    };
     match copied {
         Ok((0, frames, copied)) if frames == copied => {
             WAL_FRAMES.set(0);

@@ -3,7 +3,7 @@
 
 use super::files::DbFile;
 use super::{Context, StoreError};
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use std::sync::Arc;
 
 /// The writer's page cache, in KiB (see `open`).
@@ -36,7 +36,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
 
 /// Opens the writer's connection to `file`, in WAL mode, and migrates it.
 pub(super) fn open(file: &DbFile) -> Result<Connection, StoreError> {
-    let conn = Connection::open(file.path()).map_err(|source| StoreError::Open {
+    // Through the VFS that writes each commit's WAL frames with one call (see `wal_writes`).
+    let opened = match super::wal_writes::vfs() {
+        Some(vfs) => Connection::open_with_flags_and_vfs(file.path(), OpenFlags::default(), vfs),
+        None => Connection::open(file.path()),
+    };
+    let conn = opened.map_err(|source| StoreError::Open {
         path: file.path().display().to_string(),
         source: Arc::new(source),
     })?;
