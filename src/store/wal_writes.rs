@@ -335,17 +335,25 @@ static WAL_METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
 #[cfg(test)]
 mod tests {
     use rusqlite::{Connection, OpenFlags};
+    use std::path::PathBuf;
+
+    /// A directory of its own for the test `name`, its database's path, and a connection to it
+    /// through the VFS.
+    fn writer(name: &str) -> (PathBuf, PathBuf, Connection) {
+        let dir = std::env::temp_dir().join(format!("xxb-mock-wal-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("wal.db");
+        let vfs = super::vfs().expect("the VFS is registered");
+        let writer = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), vfs).unwrap();
+        (dir, path, writer)
+    }
 
     /// Whatever the size of a commit, every frame of it is in the file when the commit returns:
     /// commits of 1 to 80 pages put a commit frame on each side of every boundary of what one call
     /// may write.
     #[test]
     fn a_commit_is_written_whole_before_it_returns() {
-        let dir = std::env::temp_dir().join(format!("xxb-mock-wal-whole-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("wal.db");
-        let vfs = super::vfs().expect("the VFS is registered");
-        let writer = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), vfs).unwrap();
+        let (dir, path, writer) = writer("whole");
         writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 0;
@@ -403,11 +411,7 @@ mod tests {
     /// WAL over and truncate it.
     #[test]
     fn what_the_writer_commits_is_what_readers_read() {
-        let dir = std::env::temp_dir().join(format!("xxb-mock-wal-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("wal.db");
-        let vfs = super::vfs().expect("the VFS is registered");
-        let writer = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), vfs).unwrap();
+        let (dir, path, writer) = writer("readers");
         writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
