@@ -372,16 +372,14 @@ impl Tx<'_> {
         &self,
         context: &'static str,
     ) -> Result<(), StoreError> {
-        for sql in [
-            "DELETE FROM journal_counts WHERE n = 0",
-            "DELETE FROM journal_finding_counts WHERE n = 0",
-        ] {
-            self.conn
-                .prepare_cached(sql)
-                .context(context)?
-                .execute([])
-                .context(context)?;
-        }
-        Ok(())
+        self.execute_each(
+            &[
+                "DELETE FROM journal_counts WHERE n = 0",
+                "DELETE FROM journal_finding_counts WHERE n = 0",
+            ],
+            [],
+            context,
+        )
+        .map(drop)
     }
 }

@@ -988,13 +988,7 @@ impl Tx<'_> {
             format!("DELETE FROM recipients WHERE message_seq IN ({placeholders})"),
             format!("DELETE FROM messages WHERE seq IN ({placeholders})"),
         ];
-        for sql in &statements {
-            self.conn
-                .prepare_cached(sql)
-                .context(CONTEXT)?
-                .execute(params_from_iter(seqs))
-                .context(CONTEXT)?;
-        }
+        self.execute_each(&statements, params_from_iter(seqs), CONTEXT)?;
         self.drop_empty_message_counts(CONTEXT)
     }
 
@@ -1005,17 +999,15 @@ impl Tx<'_> {
         &self,
         context: &'static str,
     ) -> Result<(), StoreError> {
-        for sql in [
-            "DELETE FROM message_counts WHERE n = 0",
-            "DELETE FROM delivery_counts WHERE n = 0",
-        ] {
-            self.conn
-                .prepare_cached(sql)
-                .context(context)?
-                .execute([])
-                .context(context)?;
-        }
-        Ok(())
+        self.execute_each(
+            &[
+                "DELETE FROM message_counts WHERE n = 0",
+                "DELETE FROM delivery_counts WHERE n = 0",
+            ],
+            [],
+            context,
+        )
+        .map(drop)
     }
 
     /// The recipients of a page of messages, in one statement per 500 messages.

@@ -172,6 +172,26 @@ pub(crate) struct Sides {
 }
 
 impl Tx<'_> {
+    /// Runs each of `statements` (each prepared once and cached) with `params`, in order; answers
+    /// how many rows the last one changed.
+    pub(crate) fn execute_each<S: AsRef<str>>(
+        &self,
+        statements: &[S],
+        params: impl rusqlite::Params + Clone,
+        context: &'static str,
+    ) -> Result<usize, StoreError> {
+        let mut changed = 0;
+        for sql in statements {
+            changed = self
+                .conn
+                .prepare_cached(sql.as_ref())
+                .context(context)?
+                .execute(params.clone())
+                .context(context)?;
+        }
+        Ok(changed)
+    }
+
     /// How many rows of `sides.table` come after `after`: counted on whichever side of it has
     /// fewer rows (the other side is all of them, from the counts, less this one), through the
     /// narrow index rather than the rows themselves.

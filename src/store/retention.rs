@@ -284,12 +284,13 @@ impl Tx<'_> {
                     .request_gone(columns, &codes);
             },
         )?;
-        let deleted = self.delete_through(
+        // The main table comes last: its count is the answer.
+        let deleted = self.execute_each(
             &[
                 "DELETE FROM journal_findings WHERE seq <= ?1",
                 "DELETE FROM journal WHERE seq <= ?1",
             ],
-            last,
+            [last],
             CONTEXT,
         )?;
         self.tallies.borrow_mut().requests = Some(stored - deleted as i64);
@@ -342,26 +343,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Runs each of `statements` with `?1` bound to `last` (the seq of the newest row trimmed), in
-    /// order; answers how many rows the last one deleted (the main table's, which comes last).
-    fn delete_through(
-        &self,
-        statements: &[&str],
-        last: i64,
-        context: &'static str,
-    ) -> Result<usize, StoreError> {
-        let mut deleted = 0;
-        for sql in statements {
-            deleted = self
-                .conn
-                .prepare_cached(sql)
-                .context(context)?
-                .execute([last])
-                .context(context)?;
-        }
-        Ok(deleted)
-    }
-
     /// Deletes the oldest notifications beyond `limit` (one step of them) with their deliveries
     /// and titles, and takes them off the counts; answers how many. The tallies lose them; the
     /// chats keep their indexes.
@@ -386,13 +367,13 @@ impl Tx<'_> {
                     .message_gone(columns, users);
             },
         )?;
-        let deleted = self.delete_through(
+        let deleted = self.execute_each(
             &[
                 "DELETE FROM message_titles WHERE rowid <= ?1",
                 "DELETE FROM recipients WHERE message_seq <= ?1",
                 "DELETE FROM messages WHERE seq <= ?1",
             ],
-            last,
+            [last],
             CONTEXT,
         )?;
         let mut tallies = self.tallies.borrow_mut();
