@@ -41,36 +41,16 @@ echo "== million rows: $ROWS journal entries and notifications, $QUERIES queries
 [ -n "${XXB_MOCK_BIN:-}" ] && echo "build: $XXB_MOCK_BIN"
 bash benches/machine.sh
 
-md5() { printf %s "$1" | md5sum | cut -d' ' -f1; }
-KEY=3cd0914d656e90ab181f1d52ff352cfe
-APPS="myAppCode ciBot deployBot shopApp"
+source benches/million-load.sh
 GROUP=30683aea-7a1f-4ec8-a6d6-834e0310fd7d
-
-# The signed requests million.lua cycles through: per application 3 notifications, 1 chat message, 1 direct
-# API send; one rejected send per 20 requests.
-for app in $APPS; do
-  for f in sendNotification sendNotification sendNotification sendChatMessage; do
-    q="m=im&f=$f&code=$app"
-    kind=notify; [ "$f" = sendChatMessage ] && kind=chat
-    printf '%s\t/x.php?%s&token=%s\n' "$kind" "$q" "$(md5 "$(md5 "$q")$KEY")"
-  done
-  p="im/sendNotification?code=$app"
-  printf 'xxd\t/%s&token=%s\n' "$p" "$(md5 "$(md5 "$p")$KEY")"
-done > "$WORK/requests"
-q="m=im&f=sendNotification&code=myAppCode"
-printf 'reject\t/x.php?%s&token=%s\n' "$q" "$(md5 "$(md5 "$q")$KEY")" >> "$WORK/requests"
-export MILLION_REQUESTS="$WORK/requests"
+million_requests "$WORK/requests"
 
 start() { # start ARGS...: a server on a free port; sets URL and PID
   "$BIN" serve --port 0 --quiet --retain "$ROWS" "$@" > "$WORK/out" 2> "$WORK/err" &
   PID=$!
   for _ in $(seq 200); do [ -s "$WORK/out" ] && break; sleep 0.05; done
   URL=$(head -1 "$WORK/out" | sed 's/^xxb-mock listening on //')
-  for app in $APPS; do
-    [ "$app" = myAppCode ] && continue
-    curl -sf -o /dev/null -H 'Content-Type: application/json' "$URL/__inspect/apps" \
-      -d "{\"code\":\"$app\",\"key\":\"$KEY\",\"ip\":\"*\",\"account\":\"admin\"}"
-  done
+  add_apps "$URL"
 }
 
 total() { curl -s "$URL/__inspect/$1?limit=1${2:+&$2}" | sed 's/^{"total":\([0-9]*\).*/\1/'; }

@@ -27,30 +27,14 @@ echo "== what a trimmed row costs SQLite: the 1,000 oldest of $ROWS, instruction
 bash benches/machine.sh
 echo "sqlite3 shell: $(sqlite3 --version | cut -d' ' -f1)"
 
-md5() { printf %s "$1" | md5sum | cut -d' ' -f1; }
-KEY=3cd0914d656e90ab181f1d52ff352cfe
-APPS="myAppCode ciBot deployBot shopApp"
-for app in $APPS; do
-  for f in sendNotification sendNotification sendNotification sendChatMessage; do
-    q="m=im&f=$f&code=$app"; kind=notify; [ "$f" = sendChatMessage ] && kind=chat
-    printf '%s\t/x.php?%s&token=%s\n' "$kind" "$q" "$(md5 "$(md5 "$q")$KEY")"
-  done
-  p="im/sendNotification?code=$app"
-  printf 'xxd\t/%s&token=%s\n' "$p" "$(md5 "$(md5 "$p")$KEY")"
-done > "$WORK/requests"
-q="m=im&f=sendNotification&code=myAppCode"
-printf 'reject\t/x.php?%s&token=%s\n' "$q" "$(md5 "$(md5 "$q")$KEY")" >> "$WORK/requests"
-export MILLION_REQUESTS="$WORK/requests"
+source benches/million-load.sh
+million_requests "$WORK/requests"
 
 target/release/xxb-mock serve --port 0 --quiet --retain unlimited --db "$WORK/fill.db" > "$WORK/out" 2>&1 &
 PID=$!
 for _ in $(seq 200); do [ -s "$WORK/out" ] && break; sleep 0.05; done
 URL=$(head -1 "$WORK/out" | sed 's/^xxb-mock listening on //')
-for app in $APPS; do
-  [ "$app" = myAppCode ] && continue
-  curl -sf -o /dev/null -H 'Content-Type: application/json' "$URL/__inspect/apps" \
-    -d "{\"code\":\"$app\",\"key\":\"$KEY\",\"ip\":\"*\",\"account\":\"admin\"}"
-done
+add_apps "$URL"
 total() { curl -s "$URL/__inspect/$1?limit=1" | sed 's/^{"total":\([0-9]*\).*/\1/'; }
 while [ "$(total notifications)" -lt "$ROWS" ]; do
   wrk -t2 -c32 -d5s -s benches/million.lua "$URL" > /dev/null 2>&1 || true
