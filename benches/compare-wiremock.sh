@@ -9,7 +9,8 @@
 # get the same wrk load (2 threads x 32 connections); the script prints
 # each one's throughput and p99 latency after a warm-up, the ratios, their start-up time and memory,
 # and xxb-mock's send rate against a trivial handler of its own (`/__inspect/health`) in the same
-# run: "journaled send / trivial handler". With XXB_BASELINE_BIN, an older build is measured the same way first. Everything
+# run: "journaled send / trivial handler", with the processor time a send and a trivial request
+# cost (server and wrk apart) and the most that cost allows on this machine's processors. With XXB_BASELINE_BIN, an older build is measured the same way first. Everything
 # printed, wrk's full output included, also goes to benches/results/wiremock-<UTC time>.txt, headed by
 # the machine and the commit.
 set -euo pipefail
@@ -42,12 +43,33 @@ rss() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
 until_up() { for _ in $(seq 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.01; done; return 1; }
 # Both servers get the same warm-up first (the JVM's JIT needs it; xxb-mock does not, but fair is fair).
 warm_up() { wrk -t2 -c32 -d"${WARM_UP:-10s}" -s benches/send.lua "$1" > /dev/null; }
-load() { # load URL: sets RPS and P99 (ms)
-  local out; out=$(wrk -t2 -c32 -d"$DURATION" --latency -s benches/send.lua "$1")
+load() { # load URL [PID]: sets RPS and P99 (ms); with PID, also SERVER_US and CLIENT_US (below)
+  timed_wrk "$WORK/wrk.txt" ${2:-} -t2 -c32 -d"$DURATION" --latency -s benches/send.lua "$1"
+  local out; out=$(cat "$WORK/wrk.txt")
   RPS=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
   P99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<< "$out")
   if grep -q "Non-2xx" <<< "$out"; then echo "  warning: $(grep Non-2xx <<< "$out")"; fi
   sed 's/^/    | /' <<< "$out"
+}
+# What a request costs in processor time, server and load generator apart, from the kernel's counts
+# of user and system time (wrk's own: bash's `time`; the server's: /proc/PID/stat). Both share this
+# machine's processors, so their sum per request bounds the rate: PROCESSORS x 1 s / (server +
+# client) is the most any build of the same cost could answer, whatever it overlaps or batches.
+PROCESSORS=$(nproc)
+HZ=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+timed_wrk() { # timed_wrk OUT [PID] WRK-ARGS...: wrk's output in OUT; with PID, sets SERVER_US and CLIENT_US
+  local out=$1 pid="" before=0; shift
+  if [[ "$1" =~ ^[0-9]+$ ]]; then pid=$1; shift; before=$(ticks "$pid"); fi
+  local spent; spent=$( { TIMEFORMAT='%U %S'; time wrk "$@" > "$out" 2>&1; } 2>&1 )
+  [ -n "$pid" ] || return 0
+  local requests; requests=$(awk '/requests in/ {print $1}' "$out")
+  SERVER_US=$(awk -v t="$(( $(ticks "$pid") - before ))" -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+  CLIENT_US=$(awk -v n="$requests" '{printf "%.1f", ($1 + $2) * 1e6 / n}' <<< "$spent")
+}
+cost() { # cost WHAT: prints SERVER_US and CLIENT_US, and the rate they allow on this machine's processors
+  awk -v s="$SERVER_US" -v c="$CLIENT_US" -v p="$PROCESSORS" -v w="$1" \
+    'BEGIN {printf "processor time per %s: server %s us, wrk %s us; %d processors allow at most %.0f req/s\n", w, s, c, p, p * 1e6 / (s + c)}'
 }
 
 wiremock() { # wiremock NAME STUB: start WireMock, add the stub, load it; sets WM_* figures
@@ -88,16 +110,24 @@ xxbmock() { # xxbmock NAME BIN PORT [memory|unlimited]: strict, journaled, --db 
   XM_START=$(( $(ms) - t0 ))
   XM_IDLE=$(rss $pid)
   warm_up "http://127.0.0.1:$3$SEND"
-  load "http://127.0.0.1:$3$SEND"; XM_RPS=$RPS; XM_P99=$P99
+  load "http://127.0.0.1:$3$SEND" $pid; XM_RPS=$RPS; XM_P99=$P99
+  local send_cost; send_cost=$(cost send)
+  local bound; bound=$(awk -v s="$SERVER_US" -v c="$CLIENT_US" -v p="$PROCESSORS" 'BEGIN {print p * 1e6 / (s + c)}')
   XM_LOADED=$(rss $pid)
   local rejected
   rejected=$(curl -s "http://127.0.0.1:$3/__inspect/requests?outcome=rejected&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/')
   # The machine's own limit: the same server answering a handler that does no work.
-  local out; out=$(wrk -t2 -c32 -d"$DURATION" "http://127.0.0.1:$3/__inspect/health")
-  XM_TRIVIAL=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
+  timed_wrk "$WORK/trivial.txt" $pid -t2 -c32 -d"$DURATION" "http://127.0.0.1:$3/__inspect/health"
+  XM_TRIVIAL=$(awk '/^Requests\/sec/ {print $2}' "$WORK/trivial.txt")
+  local trivial_cost; trivial_cost=$(cost "trivial request")
   kill $pid; wait $pid 2>/dev/null || true
   printf 'start %s ms, idle %s, loaded %s\nsendNotification: %s req/s, p99 %s ms (%s rejected)\n' "$XM_START" "$XM_IDLE" "$XM_LOADED" "$XM_RPS" "$XM_P99" "$rejected"
   awk -v a="$XM_RPS" -v b="$XM_TRIVIAL" -v w="$where" 'BEGIN {printf "/__inspect/health: %s req/s\njournaled send / trivial handler (%s): %.0f%% (target >= 35%%)\n", b, w, 100*a/b}'
+  echo "$send_cost"
+  echo "$trivial_cost"
+  # The ratio a send of this cost could reach at best: its bound (every processor busy, nothing
+  # else running) against the trivial rate measured.
+  awk -v m="$bound" -v b="$XM_TRIVIAL" 'BEGIN {printf "at that cost, a send can reach at most %.0f%% of the trivial handler\n", 100*m/b}'
 }
 # A baseline build, for before/after figures in one run: XXB_BASELINE_BIN=path/to/older/xxb-mock.
 if [ -n "${XXB_BASELINE_BIN:-}" ]; then

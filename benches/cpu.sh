@@ -5,18 +5,21 @@
 # $DURATION, then the trivial handler /__inspect/health; the server's user+system CPU seconds
 # (from /proc/PID/stat, and per thread from /proc/PID/task) are divided by the requests answered.
 # Figures: CPU ms per 1,000 requests (lower is better), with throughput, p50/p99 and load average.
+# The warm-up is $WARM_UP (3s): `WARM_UP=25s` measures past the default retention's 100,000 requests,
+# where every send also trims the oldest.
 # Everything printed also goes to benches/results/cpu-<UTC time>.txt, headed by the machine and the
 # commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
+WARM_UP=${WARM_UP:-3s}
 BINS=("$@")
 [ ${#BINS[@]} -eq 0 ] && BINS=(target/release/xxb-mock)
 mkdir -p benches/results
 RESULTS="benches/results/cpu-$(date -u +%Y-%m-%dT%H-%M-%SZ).txt"
 exec > >(tee "$RESULTS") 2>&1
 bash benches/machine.sh
-echo "duration: $DURATION per load after a 3s warm-up, wrk -t2 -c32"
+echo "duration: $DURATION per load after a $WARM_UP warm-up, wrk -t2 -c32"
 echo
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -55,7 +58,7 @@ for bin in "${BINS[@]}"; do
     for _ in $(seq 200); do [ -s "$WORK/out" ] && break; sleep 0.05; done
     url=$(head -1 "$WORK/out" | sed 's/^xxb-mock listening on //')
     echo "== $bin, $db =="
-    wrk -t2 -c32 -d3s -s benches/send.lua "$url$SEND" > /dev/null
+    wrk -t2 -c32 -d"$WARM_UP" -s benches/send.lua "$url$SEND" > /dev/null
     measure "sendNotification" "$pid" "$url$SEND" -s benches/send.lua
     measure "/__inspect/health" "$pid" "$url/__inspect/health"
     kill "$pid"; wait "$pid" 2>/dev/null || true
