@@ -342,8 +342,8 @@ async fn the_library_offers_the_direct_apis_address_and_signing() {
     assert_eq!(plain.xxd_uri(), plain.uri());
 }
 
-fn scenario_file(name: &str, text: &str) -> std::path::PathBuf {
-    let path = helpers::tempdir(name).join("scenario.yaml");
+fn scenario_file(name: &str, text: &str) -> helpers::TestFile {
+    let path = helpers::temp_file(name, "scenario.yaml");
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -579,7 +579,7 @@ async fn parity_compares_the_direct_api_and_stores_nothing_unless_asked() {
 #[test]
 fn fixtures_pull_reads_the_organisation_through_the_direct_api() {
     let (mut child, url) = start_binary(&[]);
-    let dir = helpers::tempdir("pull-xxd").join("org");
+    let dir = helpers::temp_file("pull-xxd", "org");
     let output = against_the_direct_api(
         &["fixtures", "pull"],
         &url,

@@ -4,17 +4,20 @@
 //! same transaction. A committed request is observed (journaled, waiters woken) even when its client
 //! left before the answer.
 
-use crate::helpers::{signed, spawn_app_with, tempdir, time_token, until_parked, TestApp, KEY};
+use crate::helpers::{
+    signed, spawn_app_with, temp_file, time_token, until_parked, TestApp, TestFile, KEY,
+};
 use serde_json::{json, Value};
 use xxb_mock::Config;
 use xxb_mock::DbLocation;
 
 const BODY: &str = r#"{"users":["zhangsan"],"title":"t","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/a.png"}}"#;
 
-async fn app_on_file(name: &str) -> (TestApp, rusqlite::Connection) {
-    let db = tempdir(name).join("state.db");
+/// The app, a connection of the test's own to its file, and the file (gone when dropped).
+async fn app_on_file(name: &str) -> (TestApp, rusqlite::Connection, TestFile) {
+    let db = temp_file(name, "state.db");
     let app = spawn_app_with(Config {
-        db: DbLocation::File(db.clone()),
+        db: DbLocation::File(db.to_path_buf()),
         ..Config::default()
     })
     .await;
@@ -22,7 +25,7 @@ async fn app_on_file(name: &str) -> (TestApp, rusqlite::Connection) {
     outside
         .busy_timeout(std::time::Duration::from_secs(10))
         .unwrap();
-    (app, outside)
+    (app, outside, db)
 }
 
 fn break_deliveries(db: &rusqlite::Connection) {
@@ -46,7 +49,7 @@ async fn totals(app: &TestApp) -> (Value, Value) {
 
 #[tokio::test]
 async fn a_send_whose_commit_fails_writes_nothing_and_answers_500() {
-    let (app, db) = app_on_file("commit-fails").await;
+    let (app, db, _file) = app_on_file("commit-fails").await;
     assert_eq!(totals(&app).await, (json!(0), json!(0)));
     break_deliveries(&db);
 
@@ -71,7 +74,7 @@ async fn a_send_whose_commit_fails_writes_nothing_and_answers_500() {
 
 #[tokio::test]
 async fn a_failed_commit_does_not_use_up_a_time_mode_token() {
-    let (app, db) = app_on_file("commit-time-token").await;
+    let (app, db, _file) = app_on_file("commit-time-token").await;
     let time = "1800000000";
     let query = format!(
         "m=im&f=sendNotification&code=myAppCode&time={time}&token={}",
@@ -103,7 +106,7 @@ async fn a_failed_commit_does_not_use_up_a_time_mode_token() {
 
 #[tokio::test]
 async fn requests_batched_with_a_failing_one_are_written_in_full() {
-    let (app, db) = app_on_file("commit-batch").await;
+    let (app, db, _file) = app_on_file("commit-batch").await;
     break_deliveries(&db);
     let lookups = 40;
     let sends = 40;
@@ -135,7 +138,7 @@ async fn requests_batched_with_a_failing_one_are_written_in_full() {
 
 #[tokio::test]
 async fn a_send_whose_client_leaves_before_its_answer_is_still_observed() {
-    let (app, db) = app_on_file("commit-abandoned").await;
+    let (app, db, _file) = app_on_file("commit-abandoned").await;
     let wait = {
         let url = format!(
             "{}/__inspect/wait?count=1&title=abandoned&timeout_ms=10000",

@@ -304,8 +304,9 @@ async fn a_stream_lagging_across_a_reset_of_the_default_store_catches_up_from_th
 
 #[tokio::test]
 async fn a_stream_lagging_across_a_reset_of_a_database_file_catches_up_from_the_start() {
+    let dir = tempdir("events-reset");
     let app = spawn_app_with(Config {
-        db: DbLocation::File(tempdir("events-reset").join("state.db")),
+        db: DbLocation::File(dir.join("state.db")),
         ..Config::default()
     })
     .await;

@@ -3,7 +3,7 @@
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use xxb_mock::Config;
 use xxb_mock::Server;
@@ -265,13 +265,57 @@ pub async fn until_parked(url: &str, waiters: u64) {
     }
 }
 
-/// A new, empty directory for one test.
-pub fn tempdir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("xxb-mock-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A new, empty directory for one test, removed with everything in it when the value is dropped
+/// (a failing test unwinds, so it goes then too). It reads as a path: `dir.join("state.db")`.
+pub struct TestDir(tempfile::TempDir);
+
+impl AsRef<Path> for TestDir {
+    fn as_ref(&self) -> &Path {
+        self
+    }
+}
+
+impl std::ops::Deref for TestDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+pub fn tempdir(name: &str) -> TestDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("xxb-mock-{name}-"))
+        .tempdir()
+        .unwrap();
+    TestDir(dir)
+}
+
+/// A path named `file` in a new directory of its own ([`tempdir`]), which goes when the value is
+/// dropped. It reads as a path.
+pub struct TestFile {
+    path: PathBuf,
+    _dir: TestDir,
+}
+
+impl AsRef<Path> for TestFile {
+    fn as_ref(&self) -> &Path {
+        self
+    }
+}
+
+impl std::ops::Deref for TestFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+pub fn temp_file(name: &str, file: &str) -> TestFile {
+    let dir = tempdir(name);
+    TestFile {
+        path: dir.join(file),
+        _dir: dir,
+    }
 }

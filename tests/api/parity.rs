@@ -2,7 +2,7 @@
 //! probe; one that answers a probe differently is reported; the battery stores nothing unless
 //! writes are allowed; usage and connection errors exit 2.
 
-use crate::helpers::{start_binary, tempdir, KEY};
+use crate::helpers::{start_binary, temp_file, KEY};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Output};
 
@@ -156,7 +156,7 @@ async fn a_target_that_answers_a_probe_differently_is_reported() {
         .await
         .unwrap();
     assert_eq!(armed.status(), 201);
-    let junit = tempdir("parity-junit").join("parity.xml");
+    let junit = temp_file("parity-junit", "parity.xml");
     let output = parity(
         &url,
         &["--format", "json", "--junit", junit.to_str().unwrap()],

@@ -2,7 +2,7 @@
 //! round-trips: ids, real names and members come back, and a server started on the pulled
 //! directory answers the lookups exactly as the original does.
 
-use crate::helpers::{get_json, start_binary, tempdir, token, KEY};
+use crate::helpers::{get_json, start_binary, temp_file, token, KEY};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::{Child, Command};
@@ -44,7 +44,7 @@ fn read(dir: &std::path::Path, file: &str) -> Value {
 async fn pulled_fixtures_round_trip_ids_names_and_members() {
     let (child, url) = start_binary(&[]);
     let _source = Stop(child);
-    let dir = tempdir("pull").join("org");
+    let dir = temp_file("pull", "org");
     let output = pull(&url, &dir);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Start-up refuses what cannot work, with exit 2 and one line naming the file and the reason: a
 //! database another xxb-mock is using, one that cannot be written, a directory.
 
-use crate::helpers::{start_binary, tempdir};
+use crate::helpers::{start_binary, temp_file, tempdir};
 use std::process::{Command, Stdio};
 
 /// Runs `PROGRAM PRE... BINARY serve --port 0 ARGS` and answers its exit code and what it printed,
@@ -26,7 +26,7 @@ fn refused(program: &str, pre: &[&str], args: &[&str]) -> (Option<i32>, String) 
 
 #[test]
 fn a_database_in_use_by_another_server_is_refused() {
-    let db = tempdir("refusals-locked").join("state.db");
+    let db = temp_file("refusals-locked", "state.db");
     let db = db.to_str().unwrap();
     let (mut first, _) = start_binary(&["--db", db]);
     let (code, text) = refused("env", &[], &["--db", db]);

@@ -215,7 +215,7 @@ fn an_unreachable_target_is_an_error_not_a_run_of_skipped_steps() {
 
 #[tokio::test]
 async fn serve_scenario_follows_the_application_under_test() {
-    let file = std::env::temp_dir().join(format!("xxb-mock-expect-{}.yaml", std::process::id()));
+    let file = crate::helpers::temp_file("expect", "scenario.yaml");
     std::fs::write(
         &file,
         r#"
@@ -291,5 +291,4 @@ steps:
     assert_eq!(report["name"], "The application announces a build");
     child.kill().unwrap();
     child.wait().unwrap();
-    let _ = std::fs::remove_file(file);
 }

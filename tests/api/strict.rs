@@ -578,8 +578,7 @@ proptest! {
 
 #[tokio::test]
 async fn posting_to_an_archived_chat_is_a_warning() {
-    let dir = std::env::temp_dir().join(format!("xxb-mock-archived-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::tempdir("archived");
     std::fs::write(
         dir.join("users.json"),
         r#"[{"id":1,"account":"admin","admin":"super"}]"#,
@@ -596,7 +595,7 @@ async fn posting_to_an_archived_chat_is_a_warning() {
     )
     .unwrap();
     let config = xxb_mock::Config {
-        fixtures: xxb_mock::FixtureSource::Directory(dir.clone()),
+        fixtures: xxb_mock::FixtureSource::Directory(dir.to_path_buf()),
         ..Default::default()
     };
     let app = crate::helpers::spawn_app_with(config).await;
