@@ -342,7 +342,7 @@ async fn the_library_offers_the_direct_apis_address_and_signing() {
     assert_eq!(plain.xxd_uri(), plain.uri());
 }
 
-fn scenario_file(name: &str, text: &str) -> helpers::TestFile {
+fn scenario_file(name: &str, text: &str) -> helpers::TestPath {
     let path = helpers::temp_file(name, "scenario.yaml");
     std::fs::write(&path, text).unwrap();
     path

@@ -5,7 +5,7 @@
 //! left before the answer.
 
 use crate::helpers::{
-    signed, spawn_app_with, temp_file, time_token, until_parked, TestApp, TestFile, KEY,
+    signed, spawn_app_with, temp_file, time_token, until_parked, TestApp, TestPath, KEY,
 };
 use serde_json::{json, Value};
 use xxb_mock::Config;
@@ -14,7 +14,7 @@ use xxb_mock::DbLocation;
 const BODY: &str = r#"{"users":["zhangsan"],"title":"t","contentType":"text","sender":{"id":"ci","name":"CI","avatar":"https://ci/a.png"}}"#;
 
 /// The app, a connection of the test's own to its file, and the file (gone when dropped).
-async fn app_on_file(name: &str) -> (TestApp, rusqlite::Connection, TestFile) {
+async fn app_on_file(name: &str) -> (TestApp, rusqlite::Connection, TestPath) {
     let db = temp_file(name, "state.db");
     let app = spawn_app_with(Config {
         db: DbLocation::File(db.to_path_buf()),

@@ -265,46 +265,20 @@ pub async fn until_parked(url: &str, waiters: u64) {
     }
 }
 
-/// A new, empty directory for one test, removed with everything in it when the value is dropped
-/// (a failing test unwinds, so it goes then too). It reads as a path: `dir.join("state.db")`.
-pub struct TestDir(tempfile::TempDir);
-
-impl AsRef<Path> for TestDir {
-    fn as_ref(&self) -> &Path {
-        self
-    }
-}
-
-impl std::ops::Deref for TestDir {
-    type Target = Path;
-
-    fn deref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-pub fn tempdir(name: &str) -> TestDir {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("xxb-mock-{name}-"))
-        .tempdir()
-        .unwrap();
-    TestDir(dir)
-}
-
-/// A path named `file` in a new directory of its own ([`tempdir`]), which goes when the value is
-/// dropped. It reads as a path.
-pub struct TestFile {
+/// A path in a new, empty directory of the test's own, which goes with everything in it when the
+/// value is dropped (a failing test unwinds, so it goes then too). It reads as a path.
+pub struct TestPath {
     path: PathBuf,
-    _dir: TestDir,
+    _dir: tempfile::TempDir,
 }
 
-impl AsRef<Path> for TestFile {
+impl AsRef<Path> for TestPath {
     fn as_ref(&self) -> &Path {
-        self
+        &self.path
     }
 }
 
-impl std::ops::Deref for TestFile {
+impl std::ops::Deref for TestPath {
     type Target = Path;
 
     fn deref(&self) -> &Path {
@@ -312,10 +286,23 @@ impl std::ops::Deref for TestFile {
     }
 }
 
-pub fn temp_file(name: &str, file: &str) -> TestFile {
-    let dir = tempdir(name);
-    TestFile {
-        path: dir.join(file),
+/// The new directory itself: `dir.join("state.db")`.
+pub fn tempdir(name: &str) -> TestPath {
+    temp_file(name, "")
+}
+
+/// `file` in the new directory (not made).
+pub fn temp_file(name: &str, file: &str) -> TestPath {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("xxb-mock-{name}-"))
+        .tempdir()
+        .unwrap();
+    TestPath {
+        path: if file.is_empty() {
+            dir.path().to_path_buf()
+        } else {
+            dir.path().join(file)
+        },
         _dir: dir,
     }
 }

@@ -2,7 +2,7 @@
 //! (exit 0 or 1 with one line saying why), `/__inspect/health` without the admin token,
 //! `serve --ready-file`, and the README's CI recipe run as written.
 
-use crate::helpers::{start_binary, tempdir, TestDir};
+use crate::helpers::{start_binary, tempdir, TestPath};
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
@@ -182,7 +182,7 @@ fn readme_ci_recipe() -> String {
 }
 
 /// Runs the recipe with `bash -e`, then `then`, in a fresh directory, with `env`.
-fn run_recipe(name: &str, then: &str, env: &[(&str, &str)]) -> (Output, TestDir) {
+fn run_recipe(name: &str, then: &str, env: &[(&str, &str)]) -> (Output, TestPath) {
     let dir = tempdir(name);
     let mut command = Command::new("bash");
     command
