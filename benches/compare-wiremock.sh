@@ -43,7 +43,7 @@ rss() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
 until_up() { for _ in $(seq 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.01; done; return 1; }
 # Both servers get the same warm-up first (the JVM's JIT needs it; xxb-mock does not, but fair is fair).
 warm_up() { wrk -t2 -c32 -d"${WARM_UP:-10s}" -s benches/send.lua "$1" > /dev/null; }
-load() { # load URL [PID]: sets RPS and P99 (ms); with PID, also SERVER_US and CLIENT_US (below)
+load() { # load URL [PID]: sets RPS and P99 (ms); with PID, also SERVER_US, CLIENT_US and BOUND (below)
   timed_wrk "$WORK/wrk.txt" ${2:-} -t2 -c32 -d"$DURATION" --latency -s benches/send.lua "$1"
   local out; out=$(cat "$WORK/wrk.txt")
   RPS=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
@@ -58,7 +58,7 @@ load() { # load URL [PID]: sets RPS and P99 (ms); with PID, also SERVER_US and C
 PROCESSORS=$(nproc)
 HZ=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-timed_wrk() { # timed_wrk OUT [PID] WRK-ARGS...: wrk's output in OUT; with PID, sets SERVER_US and CLIENT_US
+timed_wrk() { # timed_wrk OUT [PID] WRK-ARGS...: wrk's output in OUT; with PID, sets SERVER_US, CLIENT_US and BOUND (req/s)
   local out=$1 pid="" before=0; shift
   if [[ "$1" =~ ^[0-9]+$ ]]; then pid=$1; shift; before=$(ticks "$pid"); fi
   local spent; spent=$( { TIMEFORMAT='%U %S'; time wrk "$@" > "$out" 2>&1; } 2>&1 )
@@ -66,10 +66,10 @@ timed_wrk() { # timed_wrk OUT [PID] WRK-ARGS...: wrk's output in OUT; with PID, 
   local requests; requests=$(awk '/requests in/ {print $1}' "$out")
   SERVER_US=$(awk -v t="$(( $(ticks "$pid") - before ))" -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
   CLIENT_US=$(awk -v n="$requests" '{printf "%.1f", ($1 + $2) * 1e6 / n}' <<< "$spent")
+  BOUND=$(awk -v s="$SERVER_US" -v c="$CLIENT_US" -v p="$PROCESSORS" 'BEGIN {printf "%.0f", p * 1e6 / (s + c)}')
 }
-cost() { # cost WHAT: prints SERVER_US and CLIENT_US, and the rate they allow on this machine's processors
-  awk -v s="$SERVER_US" -v c="$CLIENT_US" -v p="$PROCESSORS" -v w="$1" \
-    'BEGIN {printf "processor time per %s: server %s us, wrk %s us; %d processors allow at most %.0f req/s\n", w, s, c, p, p * 1e6 / (s + c)}'
+cost() { # cost WHAT: prints SERVER_US and CLIENT_US, and BOUND, the rate they allow on this machine's processors
+  echo "processor time per $1: server $SERVER_US us, wrk $CLIENT_US us; $PROCESSORS processors allow at most $BOUND req/s"
 }
 
 wiremock() { # wiremock NAME STUB: start WireMock, add the stub, load it; sets WM_* figures
@@ -111,8 +111,7 @@ xxbmock() { # xxbmock NAME BIN PORT [memory|unlimited]: strict, journaled, --db 
   XM_IDLE=$(rss $pid)
   warm_up "http://127.0.0.1:$3$SEND"
   load "http://127.0.0.1:$3$SEND" $pid; XM_RPS=$RPS; XM_P99=$P99
-  local send_cost; send_cost=$(cost send)
-  local bound; bound=$(awk -v s="$SERVER_US" -v c="$CLIENT_US" -v p="$PROCESSORS" 'BEGIN {print p * 1e6 / (s + c)}')
+  local send_cost bound=$BOUND; send_cost=$(cost send)
   XM_LOADED=$(rss $pid)
   local rejected
   rejected=$(curl -s "http://127.0.0.1:$3/__inspect/requests?outcome=rejected&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/')
