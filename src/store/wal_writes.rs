@@ -336,13 +336,16 @@ static WAL_METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
 mod tests {
     use rusqlite::{Connection, OpenFlags};
     use std::path::PathBuf;
+    use tempfile::TempDir;
 
-    /// A directory of its own for the test `name`, its database's path, and a connection to it
-    /// through the VFS.
-    fn writer(name: &str) -> (PathBuf, PathBuf, Connection) {
-        let dir = std::env::temp_dir().join(format!("xxb-mock-wal-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("wal.db");
+    /// A directory of its own for the test `name` (removed when dropped), its database's path,
+    /// and a connection to it through the VFS.
+    fn writer(name: &str) -> (TempDir, PathBuf, Connection) {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("xxb-mock-wal-{name}-"))
+            .tempdir()
+            .unwrap();
+        let path = dir.path().join("wal.db");
         let vfs = super::vfs().expect("the VFS is registered");
         let writer = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), vfs).unwrap();
         (dir, path, writer)
@@ -369,7 +372,7 @@ mod tests {
         let page: i64 = writer
             .query_row("PRAGMA page_size", [], |r| r.get(0))
             .unwrap();
-        let wal = dir.join("wal.db-wal");
+        let wal = dir.path().join("wal.db-wal");
         let whole = || 32 + FRAMES.load(std::sync::atomic::Ordering::SeqCst) * (24 + page);
         // A WAL that already holds frames, written by another connection: this one's first frame
         // is not where it has written last (a commit of one page, its frame written first).
@@ -403,7 +406,6 @@ mod tests {
             );
         }
         drop((writer, other));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Large and small commits through the VFS, each read back whole by a connection through the
@@ -411,7 +413,7 @@ mod tests {
     /// WAL over and truncate it.
     #[test]
     fn what_the_writer_commits_is_what_readers_read() {
-        let (dir, path, writer) = writer("readers");
+        let (_dir, path, writer) = writer("readers");
         writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
@@ -475,6 +477,5 @@ mod tests {
             .unwrap();
         assert_eq!(count, id);
         drop(again);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -232,7 +232,6 @@ steps:
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]

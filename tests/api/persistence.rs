@@ -62,7 +62,6 @@ fn a_database_file_survives_a_restart_without_being_seeded_again() {
     assert_eq!(page["items"][0]["title"], "kept");
     assert_eq!(get_json(&format!("{url}/__inspect/requests"))["total"], 1);
     assert!(terminate(child).success());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -84,7 +83,6 @@ fn fixture_errors_name_the_file_and_entry_and_exit_with_2_before_listening() {
         stderr.contains(r#"users.json: entry 1 (id 2): duplicate account "a""#),
         "{stderr}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -121,7 +119,6 @@ fn a_fixture_directory_replaces_the_defaults() {
     });
     assert_eq!(text, r#"{"result":"success","data":{"g1":"\u8fd0\u7ef4"}}"#);
     assert!(terminate(child).success());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -220,7 +217,6 @@ fn generated_fixtures_add_ten_thousand_users_and_a_thousand_groups() {
     let (child, url) = start_binary(&["--fixtures", dir.to_str().unwrap()]);
     assert_eq!(get_json(&format!("{url}/__inspect/state")), state);
     assert!(terminate(child).success());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `serve --port 0 ARGS` that must refuse to start: its exit code and stderr.
@@ -315,7 +311,6 @@ fn a_database_seeded_with_other_fixtures_is_refused_unless_reseeded() {
     let state = get_json(&format!("{url}/__inspect/state"));
     assert_eq!(state["users"].as_array().unwrap().len(), 6);
     assert!(terminate(child).success());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -350,5 +345,4 @@ fn fixtures_check_refuses_a_file_it_would_not_read_and_names_those_it_reads() {
         String::from_utf8_lossy(&output.stdout),
         "ok: 1 users, 0 chats, 0 applications\n"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -2,7 +2,7 @@
 //! (exit 0 or 1 with one line saying why), `/__inspect/health` without the admin token,
 //! `serve --ready-file`, and the README's CI recipe run as written.
 
-use crate::helpers::{start_binary, tempdir, TestPath};
+use crate::helpers::{start_binary, tempdir};
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
@@ -149,7 +149,6 @@ fn the_ready_file_holds_the_url_once_listening_and_is_removed_on_exit() {
     let status = terminate(&mut child);
     assert!(status.success(), "{status}");
     assert!(!path.exists(), "removed on a clean exit");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -169,7 +168,6 @@ fn a_stale_ready_file_is_removed_when_the_server_cannot_start() {
         !path.exists(),
         "a script waiting for the file must not find the old URL"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The README's CI start recipe: the first `sh` block of its "In CI" section.
@@ -182,7 +180,7 @@ fn readme_ci_recipe() -> String {
 }
 
 /// Runs the recipe with `bash -e`, then `then`, in a fresh directory, with `env`.
-fn run_recipe(name: &str, then: &str, env: &[(&str, &str)]) -> (Output, TestPath) {
+fn run_recipe(name: &str, then: &str, env: &[(&str, &str)]) -> Output {
     let dir = tempdir(name);
     let mut command = Command::new("bash");
     command
@@ -193,12 +191,12 @@ fn run_recipe(name: &str, then: &str, env: &[(&str, &str)]) -> (Output, TestPath
     for (name, value) in env {
         command.env(name, value);
     }
-    (command.output().expect("bash runs"), dir)
+    command.output().expect("bash runs")
 }
 
 #[test]
 fn the_readme_ci_recipe_waits_for_the_server_and_exports_its_url() {
-    let (output, dir) = run_recipe(
+    let output = run_recipe(
         "recipe",
         r#"echo "url=$XXB_URL"
 "$XXB_MOCK_BIN" health --url "$XXB_URL"
@@ -220,12 +218,11 @@ kill "$XXB_MOCK_PID"; wait "$XXB_MOCK_PID""#,
         "ok: xxb-mock {} at {url}",
         env!("CARGO_PKG_VERSION")
     )));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn the_readme_ci_recipe_stops_with_the_log_when_the_server_cannot_start() {
-    let (output, dir) = run_recipe(
+    let output = run_recipe(
         "recipe-fail",
         "echo should-not-be-reached",
         &[("XXB_MOCK_FIXTURES", "/no-such-fixture-directory")],
@@ -243,5 +240,4 @@ fn the_readme_ci_recipe_stops_with_the_log_when_the_server_cannot_start() {
         stderr,
         "xxb-mock exited before listening:\nxxb-mock: fixtures: /no-such-fixture-directory: is not a directory\n"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

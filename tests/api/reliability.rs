@@ -93,7 +93,6 @@ async fn concurrent_clients_lose_nothing_with_a_database_file() {
         ..Config::default()
     };
     no_loss(spawn_app_with(config).await).await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn integrity_ok(db: &std::path::Path) -> bool {
@@ -262,7 +261,6 @@ async fn kill_9_loses_no_acknowledged_notification() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,7 +297,6 @@ async fn sigterm_under_load_answers_what_it_accepted_and_leaves_a_consistent_dat
     assert!(sent.unanswered.iter().all(|t| !stored.contains(t)));
     child.kill().unwrap();
     child.wait().unwrap();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Sends raw bytes on a new connection and reads what comes back until the server closes it (the

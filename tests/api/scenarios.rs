@@ -92,7 +92,7 @@ fn replay_binary(args: &[&str]) -> (i32, String) {
 
 #[test]
 fn replay_exit_codes_and_junit_file() {
-    let junit = std::env::temp_dir().join(format!("xxb-mock-junit-{}.xml", std::process::id()));
+    let junit = crate::helpers::temp_file("junit", "report.xml");
     let (code, out) = replay_binary(&[
         "scenarios/old-api-body.yaml",
         "--junit",
@@ -102,11 +102,10 @@ fn replay_exit_codes_and_junit_file() {
     assert!(std::fs::read_to_string(&junit)
         .unwrap()
         .contains("<testsuite name=\"The old api.php body gets the user-list error\""));
-    let _ = std::fs::remove_file(junit);
     let (code, out) = replay_binary(&["tests/data/failing.yaml", "--format", "tap"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("TAP version 13"));
-    let bad = std::env::temp_dir().join(format!("xxb-mock-bad-{}.yaml", std::process::id()));
+    let bad = crate::helpers::temp_file("bad", "scenario.yaml");
     std::fs::write(
         &bad,
         "name: x\nsteps:\n  - call: getGroupChats\n    expct: {status: 200}\n",
@@ -118,7 +117,6 @@ fn replay_exit_codes_and_junit_file() {
         out.contains(":4:5") && out.contains("did you mean `expect`?"),
         "{out}"
     );
-    let _ = std::fs::remove_file(bad);
     let (code, _) = replay_binary(&["no/such/file.yaml"]);
     assert_eq!(code, 2);
 }

@@ -609,5 +609,4 @@ async fn posting_to_an_archived_chat_is_a_warning() {
     );
     assert_eq!(app.send_chat_message(&chat("old")).await.text(), SENT);
     assert_eq!(app.last_findings().await, vec!["chat_archived"]);
-    let _ = std::fs::remove_dir_all(dir);
 }
